@@ -1,0 +1,42 @@
+import { type Frame, frame } from '../frames/frames.ts';
+import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+import { nextSentenceEnd } from './sentence-boundary.ts';
+
+/**
+ * Cuts streamed LLM text (`llm_text`) into sentences and pushes each as `tts_speak`, so TTS
+ * can start on the first sentence while the LLM still writes; flushes the rest at
+ * `llm_response_end`. An interruption drops the unfinished sentence.
+ */
+export class SentenceAggregator extends FrameProcessor {
+  private buffer = '';
+
+  constructor() {
+    super('SentenceAggregator');
+  }
+
+  protected override processFrame(f: Frame, direction: Direction): HandlerResult {
+    switch (f.type) {
+      case 'llm_text': {
+        this.buffer += f.text;
+        for (let end = nextSentenceEnd(this.buffer); end > 0; end = nextSentenceEnd(this.buffer)) {
+          this.speak(this.buffer.slice(0, end));
+          this.buffer = this.buffer.slice(end);
+        }
+        return;
+      }
+      case 'llm_response_end':
+        this.speak(this.buffer);
+        this.buffer = '';
+        break;
+      case 'interruption':
+        this.buffer = '';
+        break;
+    }
+    this.push(f, direction);
+  }
+
+  private speak(text: string): void {
+    const t = text.trim();
+    if (t) this.push(frame('tts_speak', { text: t }));
+  }
+}

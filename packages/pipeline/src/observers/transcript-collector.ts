@@ -1,0 +1,79 @@
+import type { FrameEvent, TaskObserver } from '../processors/task.ts';
+
+/** One line of a call transcript. */
+export interface TranscriptEntry {
+  readonly role: 'user' | 'assistant';
+  readonly text: string;
+  /** When the entry began, ms since the collector was created (the call start). */
+  readonly atMs: number;
+  /** The bot was cut short; `text` holds only what the caller heard. */
+  readonly interrupted?: boolean;
+}
+
+/**
+ * Builds the transcript from the frames of a task: the caller's final transcriptions, and what
+ * the caller heard of the bot (`spoken_text`, one entry per bot turn). Calls `onEntry` as each
+ * entry completes.
+ */
+export class TranscriptCollector implements TaskObserver {
+  /** Completed entries, in order. */
+  readonly entries: TranscriptEntry[] = [];
+  private readonly t0 = performance.now();
+  private readonly seen = new Set<number>();
+  private assistant: { parts: string[]; atMs: number; interrupted: boolean } | undefined;
+
+  constructor(private readonly onEntry?: (entry: TranscriptEntry) => void) {}
+
+  onFrame({ frame: f }: FrameEvent): void {
+    switch (f.type) {
+      case 'transcription':
+        if (this.firstSight(f.id)) {
+          this.closeAssistant();
+          this.add({ role: 'user', text: f.text, atMs: this.now() });
+        }
+        break;
+      case 'spoken_text':
+        if (this.firstSight(f.id)) {
+          this.assistant ??= { parts: [], atMs: this.now(), interrupted: false };
+          this.assistant.parts.push(f.text);
+          if (f.partial) this.assistant.interrupted = true;
+        }
+        break;
+      case 'bot_stopped_speaking':
+      case 'interruption':
+        this.closeAssistant();
+        break;
+    }
+  }
+
+  onEnd(): void {
+    this.closeAssistant();
+  }
+
+  private firstSight(id: number): boolean {
+    if (this.seen.has(id)) return false;
+    this.seen.add(id);
+    return true;
+  }
+
+  private closeAssistant(): void {
+    const a = this.assistant;
+    if (!a) return;
+    this.assistant = undefined;
+    const text = a.parts.join(' ');
+    this.add(
+      a.interrupted
+        ? { role: 'assistant', text, atMs: a.atMs, interrupted: true }
+        : { role: 'assistant', text, atMs: a.atMs },
+    );
+  }
+
+  private add(entry: TranscriptEntry): void {
+    this.entries.push(entry);
+    this.onEntry?.(entry);
+  }
+
+  private now(): number {
+    return Math.round(performance.now() - this.t0);
+  }
+}

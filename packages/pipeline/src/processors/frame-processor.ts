@@ -1,0 +1,417 @@
+import { type Observable, Subject } from 'rxjs';
+import { type Clock, systemClock } from '../clock/clock.ts';
+import {
+  type Frame,
+  type FrameType,
+  frame,
+  isSystemFrame,
+  isUninterruptible,
+  type StartFrame,
+} from '../frames/frames.ts';
+
+/** Which way a frame travels: towards the output (`downstream`) or back to the input (`upstream`). */
+export type Direction = 'downstream' | 'upstream';
+
+/**
+ * What a processor's handler returns: nothing when it finished synchronously, or a promise
+ * when it awaits (the processor then waits before handling its next queued frame).
+ */
+export type HandlerResult = void | Promise<void>;
+
+/** Sees a frame pushed by `source` (see {@link FrameProcessor.setTap}). Must not throw. */
+export type FrameTap = (f: Frame, direction: Direction, source: FrameProcessor) => void;
+
+/**
+ * Lifecycle of a processor: `idle` before the start frame, `starting` while `onStart` runs,
+ * `started` until `end`/`stop`/`cancel`, then `stopped`.
+ */
+export type ProcessorState = 'idle' | 'starting' | 'started' | 'stopped';
+
+/** Why a processor stopped: a graceful `end`, a `stop` (like end, without playing out queued audio), or `cancel`. */
+export type StopReason = 'end' | 'stop' | 'cancel';
+
+/**
+ * What a task does when a processor reports a non-fatal error:
+ * - `continue` (default): the error frame goes upstream and is recorded; the call goes on;
+ * - `end`: the call ends gracefully (the processor also pushes `end_task` upstream, reason `error: …`);
+ * - `cancel`: the call stops at once (the error frame is marked `fatal`).
+ *
+ * A fatal error cancels the call whatever the policy.
+ */
+export type ErrorPolicy = 'continue' | 'end' | 'cancel';
+
+/** Options every processor accepts. */
+export interface FrameProcessorOptions {
+  /** What the task does when this processor fails (see {@link ErrorPolicy}). Default `continue`. */
+  readonly onError?: ErrorPolicy;
+}
+
+/** A snapshot of a processor's scheduling state, for diagnostics (stall alarms, debugging). */
+export interface ProcessorSnapshot {
+  /** The processor's name. */
+  readonly name: string;
+  /** Where it is in its lifecycle. */
+  readonly state: ProcessorState;
+  /** A data or control handler is in flight (the queue waits for it). */
+  readonly handling: boolean;
+  /** Types of the frames waiting in the queue, oldest first. */
+  readonly queued: readonly FrameType[];
+}
+
+/**
+ * A stage of a pipeline. Frames arrive through {@link queueFrame}; the processor handles
+ * them in {@link processFrame} and passes frames on with {@link push}. Its outputs are
+ * RxJS subjects ({@link downstream$}, {@link upstream$}); {@link link} wires two processors.
+ *
+ * Scheduling rules:
+ * - nothing is processed before the start frame, and nothing else until `onStart` settles
+ *   (frames arriving meanwhile wait, in order; a `cancel` aborts the start's signal and passes
+ *   on at once, and `onStop('cancel')` runs when the start settled); frames before `start`
+ *   are dropped;
+ * - system frames are handled at once, even while a data handler is awaiting;
+ * - data and control frames queue and are handled one at a time, in order; a synchronous
+ *   handler costs no promise;
+ * - an `interruption` aborts the in-flight handler's `AbortSignal` and drops queued frames
+ *   except uninterruptible ones; the next queued frame waits until the aborted handler settles;
+ * - `cancel` aborts and drops everything; `end` and `stop` (downstream) stop the processor
+ *   after everything before them was handled; each runs `onStop` once;
+ * - a handler that throws or rejects sends an `error` frame upstream (and, by the processor's
+ *   {@link ErrorPolicy}, may end or cancel the call); `AbortError`s after an abort are expected
+ *   and ignored.
+ *
+ * Forwarding is explicit: the default {@link processFrame} passes every frame on in the
+ * direction it came. Subclasses handle the frames they know and `push` the rest.
+ */
+export abstract class FrameProcessor {
+  /** Name used in errors, metrics and logs. */
+  readonly name: string;
+  private readonly down = new Subject<Frame>();
+  private readonly up = new Subject<Frame>();
+  private state: ProcessorState = 'idle';
+  private queue: Frame[] = [];
+  private queueDirs: Direction[] = [];
+  private queueHead = 0;
+  private busy = false;
+  private abort = new AbortController();
+  private tap: FrameTap | undefined;
+  private clockSource: Clock = systemClock;
+  private policy: ErrorPolicy;
+
+  /**
+   * @param name Name used in errors, metrics and logs (default: the class name).
+   * @param options See {@link FrameProcessorOptions}.
+   */
+  constructor(name?: string, options: FrameProcessorOptions = {}) {
+    this.name = name ?? this.constructor.name;
+    this.policy = options.onError ?? 'continue';
+  }
+
+  /** What happens to the call when this processor reports a non-fatal error. */
+  get errorPolicy(): ErrorPolicy {
+    return this.policy;
+  }
+
+  /** Change {@link errorPolicy} (a {@link PipelineTask}'s `errorPolicies` option does this by name). */
+  setErrorPolicy(policy: ErrorPolicy): void {
+    this.policy = policy;
+  }
+
+  /** Frames this processor pushes downstream. */
+  get downstream$(): Observable<Frame> {
+    return this.down;
+  }
+
+  /** Frames this processor pushes upstream. */
+  get upstream$(): Observable<Frame> {
+    return this.up;
+  }
+
+  /** True between a handled `start` and the `end`/`cancel`. */
+  get isRunning(): boolean {
+    return this.state === 'started';
+  }
+
+  /** The clock for timing rules, from the start frame (the system clock by default). */
+  protected get clock(): Clock {
+    return this.clockSource;
+  }
+
+  /** The signal of the current handler generation; aborted by interruption and cancel. */
+  protected get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /**
+   * Deliver a frame to this processor. Never throws: failures become error frames.
+   */
+  queueFrame(f: Frame, direction: Direction): void {
+    if (this.state === 'started') {
+      if (isSystemFrame(f)) this.handleSystem(f, direction);
+      else this.enqueue(f, direction);
+      return;
+    }
+    if (this.state === 'idle') {
+      if (f.type === 'start') this.begin(f);
+      else if (f.type === 'cancel') this.push(f, direction); // let a cancel before start reach the end
+      return; // nothing is processed before start
+    }
+    if (this.state === 'starting') {
+      if (f.type === 'cancel') {
+        // Do not wait for a start that may hang (e.g. a provider that never answers): abort it
+        // and pass the cancel on; onStop runs once the start settled (see afterStart).
+        this.abort.abort();
+        this.clearQueue();
+        this.state = 'stopped';
+        this.push(f, direction);
+      } else this.enqueue(f, direction);
+    } else if (direction === 'upstream') this.push(f, direction); // stopped: let late errors reach the task
+  }
+
+  /**
+   * Handle one frame. The default forwards it unchanged. `signal` aborts when an
+   * interruption or cancel arrives while the handler runs.
+   */
+  protected processFrame(f: Frame, direction: Direction, _signal: AbortSignal): HandlerResult {
+    this.push(f, direction);
+  }
+
+  /** Called once when the start frame arrives, before it is forwarded; may await set-up. */
+  protected onStart(_f: StartFrame): HandlerResult {}
+
+  /**
+   * Called once on `end`, `stop` or `cancel`, after in-flight work was aborted (for cancel);
+   * release resources here. On `end` a processor may finish what it holds (e.g. play out
+   * queued audio); on `stop` and `cancel` it should not.
+   */
+  protected onStop(_reason: StopReason): HandlerResult {}
+
+  /** Called when an interruption arrives, after the signal was aborted and the queue pruned. */
+  protected onInterruption(): void {}
+
+  /**
+   * Set the function that sees every frame this processor pushes, before it is passed on
+   * (used by {@link PipelineTask} for observers). `undefined` removes it.
+   */
+  setTap(tap: FrameTap | undefined): void {
+    this.tap = tap;
+  }
+
+  /** Pass a frame to the next processor in `direction` (default downstream). */
+  push(f: Frame, direction: Direction = 'downstream'): void {
+    if (this.tap) this.tap(f, direction, this);
+    if (direction === 'downstream') this.down.next(f);
+    else this.up.next(f);
+  }
+
+  /**
+   * The processors that push frames, in downstream order: the processor itself; composites
+   * ({@link Pipeline}, `ParallelPipeline`) return their members' leaves.
+   */
+  leaves(): FrameProcessor[] {
+    return [this];
+  }
+
+  /** The processor's scheduling state, for diagnostics. Scans the queue: not for the hot path. */
+  inspect(): ProcessorSnapshot {
+    return {
+      name: this.name,
+      state: this.state,
+      handling: this.busy,
+      queued: this.queue.slice(this.queueHead).map((f) => f.type),
+    };
+  }
+
+  /**
+   * Report a failure upstream as an error frame, applying the {@link errorPolicy}: with
+   * `cancel` the frame is marked fatal; with `end` an `end_task` frame follows it.
+   */
+  protected pushError(error: unknown, fatal = false): void {
+    const message = error instanceof Error ? error.message : String(error);
+    const policy = fatal ? 'cancel' : this.policy;
+    this.push(
+      frame('error', { message, fatal: policy === 'cancel', source: this.name, cause: error }),
+      'upstream',
+    );
+    if (policy === 'end') this.push(frame('end_task', { reason: `error: ${message}` }), 'upstream');
+  }
+
+  private begin(f: StartFrame): void {
+    this.state = 'starting';
+    if (f.clock) this.clockSource = f.clock;
+    let r: HandlerResult;
+    try {
+      r = this.onStart(f);
+    } catch (e) {
+      this.afterStart(f, e);
+      return;
+    }
+    if (r)
+      r.then(
+        () => this.afterStart(f),
+        (e: unknown) => this.afterStart(f, e),
+      );
+    else this.afterStart(f);
+  }
+
+  private afterStart(f: StartFrame, error?: unknown): void {
+    if (this.state !== 'starting') {
+      // Cancelled while starting: release what the start set up, now that it settled.
+      this.releaseAfterCancelledStart();
+      return;
+    }
+    this.state = 'started';
+    if (error !== undefined) this.pushError(error, true);
+    this.push(f, 'downstream');
+    // Frames that arrived while starting: system ones are handled now, in their order.
+    const pending = this.queue.slice(this.queueHead);
+    const dirs = this.queueDirs.slice(this.queueHead);
+    this.clearQueue();
+    for (let i = 0; i < pending.length; i++) this.queueFrame(pending[i]!, dirs[i]!);
+  }
+
+  private releaseAfterCancelledStart(): void {
+    let r: HandlerResult;
+    try {
+      r = this.onStop('cancel');
+    } catch (e) {
+      this.pushError(e);
+      return;
+    }
+    r?.catch((e: unknown) => this.pushError(e));
+  }
+
+  private handleSystem(f: Frame, direction: Direction): void {
+    switch (f.type) {
+      case 'interruption':
+        this.interrupt();
+        break;
+      case 'cancel':
+        this.abort.abort();
+        this.clearQueue();
+        this.stop('cancel', f, direction);
+        return;
+      case 'start':
+        return; // a second start is ignored
+    }
+    this.run(f, direction);
+  }
+
+  private interrupt(): void {
+    this.abort.abort();
+    this.abort = new AbortController();
+    // Keep only uninterruptible frames, in order.
+    const keptFrames: Frame[] = [];
+    const keptDirs: Direction[] = [];
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const q = this.queue[i]!;
+      if (isUninterruptible(q)) {
+        keptFrames.push(q);
+        keptDirs.push(this.queueDirs[i]!);
+      }
+    }
+    this.queue = keptFrames;
+    this.queueDirs = keptDirs;
+    this.queueHead = 0;
+    try {
+      this.onInterruption();
+    } catch (e) {
+      this.pushError(e);
+    }
+  }
+
+  private enqueue(f: Frame, direction: Direction): void {
+    this.queue.push(f);
+    this.queueDirs.push(direction);
+    if (!this.busy && this.state === 'started') this.drain();
+  }
+
+  private drain(): void {
+    while (!this.busy && this.queueHead < this.queue.length && this.state === 'started') {
+      const f = this.queue[this.queueHead]!;
+      const d = this.queueDirs[this.queueHead]!;
+      this.queueHead++;
+      if (this.queueHead === this.queue.length) this.clearQueue();
+      if ((f.type === 'end' || f.type === 'stop') && d === 'downstream') {
+        this.stop(f.type, f, d);
+        return;
+      }
+      this.run(f, d);
+    }
+  }
+
+  /** Runs a handler; for async handlers marks the processor busy until it settles. */
+  private run(f: Frame, direction: Direction): void {
+    const signal = this.abort.signal;
+    let r: HandlerResult;
+    try {
+      r = this.processFrame(f, direction, signal);
+    } catch (e) {
+      this.fail(e, signal);
+      return;
+    }
+    if (!r) return;
+    if (isSystemFrame(f)) {
+      r.catch((e: unknown) => this.fail(e, signal));
+      return;
+    }
+    this.busy = true;
+    r.then(
+      () => this.settle(),
+      (e: unknown) => {
+        this.fail(e, signal);
+        this.settle();
+      },
+    );
+  }
+
+  private settle(): void {
+    this.busy = false;
+    this.drain();
+  }
+
+  private fail(e: unknown, signal: AbortSignal): void {
+    if (signal.aborted && isAbortError(e)) return;
+    this.pushError(e);
+  }
+
+  private stop(reason: StopReason, f: Frame, direction: Direction): void {
+    this.state = 'stopped';
+    const forward = () => this.push(f, direction);
+    let r: HandlerResult | undefined;
+    try {
+      r = this.onStop(reason);
+    } catch (e) {
+      this.pushError(e);
+    }
+    if (r)
+      r.then(forward, (e: unknown) => {
+        this.pushError(e);
+        forward();
+      });
+    else forward();
+  }
+
+  private clearQueue(): void {
+    this.queue.length = 0;
+    this.queueDirs.length = 0;
+    this.queueHead = 0;
+  }
+}
+
+/** True for the errors an aborted `AbortSignal` makes operations throw. */
+export function isAbortError(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'AbortError' || e.name === 'APIUserAbortError');
+}
+
+/**
+ * Connect `a`'s downstream output to `b` and `b`'s upstream output to `a`.
+ * Returns a function that disconnects them.
+ */
+export function link(a: FrameProcessor, b: FrameProcessor): () => void {
+  const s1 = a.downstream$.subscribe((f) => b.queueFrame(f, 'downstream'));
+  const s2 = b.upstream$.subscribe((f) => a.queueFrame(f, 'upstream'));
+  return () => {
+    s1.unsubscribe();
+    s2.unsubscribe();
+  };
+}

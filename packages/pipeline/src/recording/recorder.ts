@@ -1,0 +1,108 @@
+import { WavFileWriter } from '../audio/wav-writer.ts';
+import type { Frame, StartFrame } from '../frames/frames.ts';
+import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+
+/** What {@link CallRecorder} wrote. */
+export interface RecordingInfo {
+  readonly path: string;
+  /** Length, ms. */
+  readonly durationMs: number;
+  readonly sampleRateHz: number;
+  /** 2: caller on the left channel, bot on the right. */
+  readonly channels: 2;
+}
+
+interface BotChunk {
+  /** Position of the first sample on the caller timeline, samples. */
+  readonly pos: number;
+  readonly samples: Int16Array;
+}
+
+/**
+ * Records a call into one stereo WAV (caller left, bot right), time-aligned, written to disk
+ * as the call goes (memory stays flat however long the call). Place it after the output
+ * transport: it reads `input_audio` (the caller, whose steady 20 ms frames are the clock) and
+ * the `output_audio` chunks the transport sent (placed at the caller position when sent).
+ * Audio of another sample rate than the start frame's input rate is ignored.
+ * Call {@link finish} (or end the pipeline) to close the file.
+ */
+export class CallRecorder extends FrameProcessor {
+  private writer: WavFileWriter | undefined;
+  private rateHz = 8000;
+  private callerPos = 0;
+  private botEnd = 0;
+  private bot: BotChunk[] = [];
+  private result: Promise<RecordingInfo | undefined> | undefined;
+
+  constructor(private readonly path: string) {
+    super('CallRecorder');
+  }
+
+  protected override async onStart(f: StartFrame): Promise<void> {
+    this.rateHz = f.audio.inputSampleRateHz;
+    try {
+      this.writer = await WavFileWriter.open(this.path, { sampleRateHz: this.rateHz, channels: 2 });
+    } catch (e) {
+      this.pushError(e); // a call without a recording beats no call
+    }
+  }
+
+  protected override processFrame(f: Frame, direction: Direction): HandlerResult {
+    if (f.type === 'input_audio' && f.sampleRateHz === this.rateHz) this.writeCaller(f.audio);
+    else if (f.type === 'output_audio' && direction === 'downstream' && f.sampleRateHz === this.rateHz) {
+      this.addBot(f.audio);
+    }
+    this.push(f, direction);
+  }
+
+  protected override async onStop(): Promise<void> {
+    await this.finish();
+  }
+
+  /** Close the file (once); resolves with what was written, or undefined if nothing could be. */
+  finish(): Promise<RecordingInfo | undefined> {
+    this.result ??= this.close();
+    return this.result;
+  }
+
+  private async close(): Promise<RecordingInfo | undefined> {
+    const writer = this.writer;
+    if (!writer) return undefined;
+    this.writer = undefined;
+    // Bot audio past the caller's last frame still goes in, against caller silence.
+    if (this.botEnd > this.callerPos) this.writeFrames(new Int16Array(this.botEnd - this.callerPos), writer);
+    const info = await writer.close();
+    return { path: info.path, durationMs: info.durationMs, sampleRateHz: this.rateHz, channels: 2 };
+  }
+
+  private addBot(samples: Int16Array): void {
+    if (!this.writer) return;
+    const pos = Math.max(this.botEnd, this.callerPos);
+    this.bot.push({ pos, samples });
+    this.botEnd = pos + samples.length;
+  }
+
+  private writeCaller(samples: Int16Array): void {
+    if (this.writer) this.writeFrames(samples, this.writer);
+  }
+
+  /** Interleaves `caller` with the bot audio at the same positions and writes it. */
+  private writeFrames(caller: Int16Array, writer: WavFileWriter): void {
+    const n = caller.length;
+    const start = this.callerPos;
+    const end = start + n;
+    const out = new Int16Array(n * 2);
+    for (let i = 0; i < n; i++) out[i * 2] = caller[i]!;
+    while (this.bot.length > 0) {
+      const chunk = this.bot[0]!;
+      if (chunk.pos >= end) break;
+      const from = Math.max(chunk.pos, start);
+      const to = Math.min(chunk.pos + chunk.samples.length, end);
+      for (let p = from; p < to; p++) out[(p - start) * 2 + 1] = chunk.samples[p - chunk.pos]!;
+      if (chunk.pos + chunk.samples.length <= end) this.bot.shift();
+      else break;
+    }
+    writer.write(out);
+    this.callerPos = end;
+  }
+}

@@ -1,0 +1,181 @@
+import type { LLMContext, ToolDefinition } from '../context/llm-context.ts';
+import { type Frame, frame, type LLMMessage, type LLMToolCall } from '../frames/frames.ts';
+import { FunctionCallRunner } from '../functions/function-call-runner.ts';
+import type { FunctionHandler, FunctionOptions } from '../functions/function-handler.ts';
+import { toolResultText } from '../functions/tool-result-text.ts';
+import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+import { metric } from './metrics.ts';
+
+// Kept so existing imports from this module still work; the types live in ../functions/.
+
+/** One piece of a streamed completion, as a provider adapter yields it. */
+export type LLMChunk =
+  | { readonly type: 'text'; readonly text: string }
+  /** A complete tool call (the adapter joins the streamed argument fragments). */
+  | { readonly type: 'tool_call'; readonly call: LLMToolCall }
+  | { readonly type: 'usage'; readonly promptTokens: number; readonly completionTokens: number };
+
+/** Options shared by LLM services. */
+export interface LLMServiceOptions {
+  /**
+   * Tool rounds per turn: how many times one turn may run the LLM's function calls (each
+   * round followed by one more LLM run), so the LLM runs at most `maxToolSteps + 1` times. Calls
+   * asked for past the limit are not run: each gets an error result telling the model to answer
+   * now, and the turn ends. Default 3 (LiveKit's `max_tool_steps`).
+   */
+  readonly maxToolSteps?: number;
+  /**
+   * Time limit of a function call whose registration sets none, ms (`Infinity` for none).
+   * Default 10000.
+   */
+  readonly functionTimeoutMs?: number;
+}
+
+/**
+ * Base class of LLM services. On an `llm_context` frame it streams a completion of the
+ * context and pushes `llm_response_start`, `llm_text`…, `llm_response_end`, with metrics
+ * (`ttfb` ms, `prompt_tokens`, `completion_tokens`). Subclasses implement
+ * {@link streamCompletion} only.
+ *
+ * Function calling (see {@link FunctionCallRunner} for the frames): the calls of one
+ * completion form a group that runs in parallel; the assistant message with the calls and one
+ * `tool` message per call go into the context at once (placeholders, filled in as calls end);
+ * the LLM runs again once, after the last call of the group ended. Every call ends in exactly
+ * one `function_call_result` or `function_call_cancel`:
+ * - a call's time limit passes → cancel (`timeout`), the model reads that it timed out;
+ * - a handler throws → a generic failure text for the model, a non-fatal `error` frame
+ *   (cause `FunctionCallError`) upstream;
+ * - an unknown tool, or arguments that are not a JSON object → an error result at once;
+ * - the caller interrupts → calls registered with `cancelOnInterruption` (the default) are
+ *   cancelled (`interruption`) and the turn ends without a follow-up run; the others keep
+ *   running outside the frame handler, so the next turn is never blocked by them, and their
+ *   results land in the context (in place of their placeholders) for the LLM's next run. They
+ *   do not start an LLM run themselves: the caller has taken the turn.
+ * - the pipeline stops (`end`, `stop` or `cancel`) → calls still running are cancelled (`cancel`).
+ *   Subclasses overriding `onStop` must call `super.onStop`.
+ */
+export abstract class LLMService extends FrameProcessor {
+  private readonly maxToolSteps: number;
+  private readonly runner: FunctionCallRunner;
+
+  constructor(name: string, options: LLMServiceOptions = {}) {
+    super(name);
+    this.maxToolSteps = options.maxToolSteps ?? 3;
+    this.runner = new FunctionCallRunner(
+      {
+        push: (f) => this.push(f),
+        // Not pushError: a failed tool is handled (the model is told), so the service's error
+        // policy, meant for its own failures, must not end the call over it.
+        reportError: (e) =>
+          this.push(
+            frame('error', { message: e.message, fatal: false, source: this.name, cause: e }),
+            'upstream',
+          ),
+        clock: () => this.clock,
+      },
+      options.functionTimeoutMs ?? 10_000,
+    );
+  }
+
+  /**
+   * Register (or replace) the handler of tool `name`; the tool's schema goes in the context's
+   * `tools`. `options` set its time limit and whether an interruption cancels it.
+   * @throws RangeError when `options.timeoutMs` is not a positive number (or `Infinity`).
+   */
+  registerFunction(name: string, handler: FunctionHandler, options?: FunctionOptions): void {
+    this.runner.register(name, handler, options);
+  }
+
+  /** Remove the handler of tool `name` (calls already running go on). Returns whether it existed. */
+  unregisterFunction(name: string): boolean {
+    return this.runner.unregister(name);
+  }
+
+  /** Function calls started and not yet ended (including ones that outlived their turn). */
+  get activeFunctionCalls(): number {
+    return this.runner.activeCalls;
+  }
+
+  /**
+   * Stream one completion of `messages` with `tools`. Must stop promptly when `signal` aborts
+   * (throwing an AbortError is fine).
+   */
+  protected abstract streamCompletion(
+    messages: LLMMessage[],
+    tools: readonly ToolDefinition[],
+    signal: AbortSignal,
+  ): AsyncIterable<LLMChunk>;
+
+  protected override processFrame(f: Frame, direction: Direction, signal: AbortSignal): HandlerResult {
+    switch (f.type) {
+      case 'llm_context':
+        return this.respond(f.context, signal);
+      case 'interruption':
+        // The turn's handler was aborted already; cancel the calls that allow it.
+        this.push(f, direction);
+        this.runner.interrupt();
+        return;
+    }
+    this.push(f, direction);
+  }
+
+  protected override onStop(): HandlerResult {
+    this.runner.cancelAll();
+  }
+
+  private async respond(context: LLMContext, signal: AbortSignal): Promise<void> {
+    this.push(frame('llm_response_start'));
+    for (let round = 0; ; round++) {
+      const calls = await this.runOnce(context, signal);
+      if (signal.aborted) return;
+      if (calls.length === 0) break;
+      if (round >= this.maxToolSteps) {
+        await this.runner.run(context, calls, toolResultText.stepLimit);
+        break;
+      }
+      // Calls that survive an interruption must not hold this handler (and so the next turn).
+      await settledOrAborted(this.runner.run(context, calls), signal);
+      if (signal.aborted) return;
+    }
+    this.push(frame('llm_response_end'));
+  }
+
+  /** One completion; returns the tool calls it asked for (added to the context). */
+  private async runOnce(context: LLMContext, signal: AbortSignal): Promise<LLMToolCall[]> {
+    const t0 = performance.now();
+    let first = true;
+    const calls: LLMToolCall[] = [];
+    for await (const chunk of this.streamCompletion(context.snapshot(), context.tools, signal)) {
+      if (signal.aborted) return [];
+      if (first && chunk.type !== 'usage') {
+        first = false;
+        this.push(metric(this.name, 'ttfb', performance.now() - t0, 'ms'));
+      }
+      if (chunk.type === 'text') {
+        this.push(frame('llm_text', { text: chunk.text }));
+      } else if (chunk.type === 'tool_call') {
+        calls.push(chunk.call);
+      } else {
+        this.push(metric(this.name, 'prompt_tokens', chunk.promptTokens, 'tokens'));
+        this.push(metric(this.name, 'completion_tokens', chunk.completionTokens, 'tokens'));
+      }
+    }
+    if (signal.aborted) return [];
+    // Text said with the calls reaches the context through the assistant aggregator, as heard.
+    if (calls.length > 0) context.add({ role: 'assistant', content: null, tool_calls: calls });
+    return calls;
+  }
+}
+
+/** Resolves when `done` resolves or `signal` aborts, whichever comes first. `done` must not reject. */
+function settledOrAborted(done: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const onAbort = () => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+    done.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}

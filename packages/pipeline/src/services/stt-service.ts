@@ -1,0 +1,69 @@
+import { type Frame, frame, type StartFrame } from '../frames/frames.ts';
+import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+import { metric } from './metrics.ts';
+
+/**
+ * Base class of streaming STT services. Caller audio (`input_audio`) is handed to
+ * {@link sendAudio} and forwarded unchanged; the engine reports text through
+ * {@link emitTranscript}, which pushes `transcription` (final) or `interim_transcription`
+ * downstream. Metrics: `ttfb` = ms from `user_stopped_speaking` to the next final
+ * transcript; `audio_seconds` per final transcript.
+ * Subclasses implement {@link connect}, {@link sendAudio} and {@link disconnect}.
+ */
+export abstract class STTService extends FrameProcessor {
+  private stoppedSpeakingAt: number | undefined;
+  private audioSamples = 0;
+  private audioRateHz = 8000;
+
+  /** Open the engine for audio at `sampleRateHz`. Throwing makes the error fatal for the call. */
+  protected abstract connect(sampleRateHz: number, signal: AbortSignal): Promise<void> | void;
+
+  /** Hand caller audio to the engine (must not block). */
+  protected abstract sendAudio(pcm: Int16Array, sampleRateHz: number): void;
+
+  /** Release the engine. */
+  protected abstract disconnect(): Promise<void> | void;
+
+  /** Called when VAD says the caller stopped; engines that support it may finalize early. */
+  protected onUserStoppedSpeaking(): void {}
+
+  protected override onStart(f: StartFrame): HandlerResult {
+    this.audioRateHz = f.audio.inputSampleRateHz;
+    return this.connect(f.audio.inputSampleRateHz, this.signal);
+  }
+
+  protected override onStop(): HandlerResult {
+    return this.disconnect();
+  }
+
+  protected override processFrame(f: Frame, direction: Direction): HandlerResult {
+    if (f.type === 'input_audio') {
+      this.audioSamples += f.audio.length;
+      this.sendAudio(f.audio, f.sampleRateHz);
+    } else if (f.type === 'user_started_speaking') {
+      this.stoppedSpeakingAt = undefined; // a transcript that beat the VAD must not time the next turn
+    } else if (f.type === 'user_stopped_speaking') {
+      this.stoppedSpeakingAt = performance.now();
+      this.onUserStoppedSpeaking();
+    }
+    this.push(f, direction);
+  }
+
+  /** Report recognized text. Ignored once the service stopped. */
+  protected emitTranscript(text: string, final: boolean, language?: string): void {
+    if (!this.isRunning) return;
+    const trimmed = text.trim();
+    if (!trimmed) return;
+    if (!final) {
+      this.push(frame('interim_transcription', { text: trimmed }));
+      return;
+    }
+    if (this.stoppedSpeakingAt !== undefined) {
+      this.push(metric(this.name, 'ttfb', performance.now() - this.stoppedSpeakingAt, 'ms'));
+      this.stoppedSpeakingAt = undefined;
+    }
+    this.push(metric(this.name, 'audio_seconds', this.audioSamples / this.audioRateHz, 's'));
+    this.audioSamples = 0;
+    this.push(frame('transcription', language ? { text: trimmed, language } : { text: trimmed }));
+  }
+}

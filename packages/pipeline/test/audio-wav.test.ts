@@ -1,0 +1,153 @@
+import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import wavefile from 'wavefile';
+import { AudioFormatError, WavWriteError } from '../src/audio/audio-errors.ts';
+import { readWav } from '../src/audio/wav-reader.ts';
+import { WavFileWriter } from '../src/audio/wav-writer.ts';
+import { SPEECH_DIR, speechClip } from './fixtures/speech.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'parley-wav-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function parse(bytes: Uint8Array) {
+  const wav = new wavefile.WaveFile(bytes);
+  const fmt = wav.fmt as { numChannels: number; sampleRate: number; bitsPerSample: number };
+  const samples: unknown = wav.getSamples(true, Int16Array);
+  return { fmt, samples: samples as Int16Array };
+}
+
+describe('WavFileWriter', () => {
+  it('writes a stereo file in many chunks that wavefile parses back, sizes patched', async () => {
+    const path = join(dir, 'nested', 'deeper', 'call.wav'); // parent folders are created
+    const w = await WavFileWriter.open(path, { sampleRateHz: 8000, channels: 2 });
+    const frames = 1000; // 20 s of 20 ms stereo frames: 640 KB, several 64 KB writes
+    const expected = new Int16Array(frames * 320);
+    for (let f = 0; f < frames; f++) {
+      const frame = new Int16Array(320);
+      for (let i = 0; i < 320; i++) frame[i] = (((f * 320 + i) * 37) % 65536) - 32768;
+      expected.set(frame, f * 320);
+      w.write(frame);
+      frame.fill(0); // the writer copied it
+    }
+    const info = await w.close();
+    const bytes = await readFile(path);
+    expect(info).toEqual({
+      path,
+      samples: frames * 160,
+      durationMs: 20_000,
+      bytes: 44 + expected.byteLength,
+    });
+    expect((await stat(path)).size).toBe(info.bytes);
+    expect(bytes.readUInt32LE(4)).toBe(bytes.length - 8);
+    expect(bytes.toString('latin1', 36, 40)).toBe('data');
+    expect(bytes.readUInt32LE(40)).toBe(expected.byteLength);
+    const { fmt, samples } = parse(bytes);
+    expect(fmt).toMatchObject({ numChannels: 2, sampleRate: 8000, bitsPerSample: 16 });
+    expect(samples.length).toBe(expected.length);
+    expect(
+      Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).equals(
+        Buffer.from(expected.buffer),
+      ),
+    ).toBe(true);
+  });
+
+  it('closes cleanly with no samples, leaving a valid empty WAV', async () => {
+    const path = join(dir, 'empty.wav');
+    const w = await WavFileWriter.open(path, { sampleRateHz: 16000, channels: 1 });
+    const info = await w.close();
+    expect(info).toEqual({ path, samples: 0, durationMs: 0, bytes: 44 });
+    const bytes = await readFile(path);
+    expect(bytes.length).toBe(44);
+    expect(bytes.readUInt32LE(4)).toBe(36);
+    expect(bytes.readUInt32LE(40)).toBe(0);
+    const { fmt, samples } = parse(bytes);
+    expect(fmt.sampleRate).toBe(16000);
+    expect(samples.length).toBe(0);
+  });
+
+  it('returns the same result from repeated close calls and refuses later writes', async () => {
+    const w = await WavFileWriter.open(join(dir, 'twice.wav'), { sampleRateHz: 8000, channels: 1 });
+    w.write(new Int16Array(80));
+    const [a, b] = await Promise.all([w.close(), w.close()]);
+    expect(a).toBe(b);
+    expect(a.samples).toBe(80);
+    expect(() => w.write(new Int16Array(2))).toThrow(WavWriteError);
+  });
+
+  it('rejects a sample count that does not fill whole frames', async () => {
+    const w = await WavFileWriter.open(join(dir, 'odd.wav'), { sampleRateHz: 8000, channels: 2 });
+    expect(() => w.write(new Int16Array(3))).toThrow(AudioFormatError);
+    await w.close();
+  });
+
+  it('fails to open where no file can be created', async () => {
+    const blocker = join(dir, 'a-file');
+    const w = await WavFileWriter.open(blocker, { sampleRateHz: 8000, channels: 1 });
+    await w.close();
+    await expect(
+      WavFileWriter.open(join(blocker, 'x.wav'), { sampleRateHz: 8000, channels: 1 }),
+    ).rejects.toThrow(WavWriteError);
+  });
+
+  it('surfaces a failed write through onError and close(), without an unhandled rejection', async () => {
+    const onError = vi.fn();
+    const path = join(dir, 'failing.wav');
+    const w = await WavFileWriter.open(path, { sampleRateHz: 8000, channels: 1, onError });
+    // Make every FileHandle write fail from now on, as a full disk would.
+    const probe = await open(join(dir, 'probe'), 'w');
+    const handleProto = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const spy = vi
+      .spyOn(handleProto, 'write')
+      .mockRejectedValue(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+    try {
+      w.write(new Int16Array(40_000)); // > 64 KB: a write is issued at once
+      w.write(new Int16Array(40_000));
+      await vi.waitFor(() => expect(onError).toHaveBeenCalledTimes(1));
+      expect(w.error).toBeInstanceOf(WavWriteError);
+      w.write(new Int16Array(10)); // dropped, no throw
+      const closed = await w.close().catch((e: unknown) => e);
+      expect(closed).toBe(w.error);
+      expect((closed as WavWriteError).path).toBe(path);
+      expect(onError).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('readWav', () => {
+  it('reads a fixture from a path and from bytes', async () => {
+    const path = `${SPEECH_DIR}8k/goforward.wav`;
+    const fromPath = readWav(path);
+    expect(fromPath.sampleRateHz).toBe(8000);
+    expect(fromPath.channels).toBe(1);
+    expect(fromPath.pcm.length).toBe(((await stat(path)).size - 44) / 2);
+    const fromBytes = readWav(await readFile(path));
+    expect(Array.from(fromBytes.pcm.subarray(0, 1000))).toEqual(Array.from(fromPath.pcm.subarray(0, 1000)));
+  });
+
+  it('converts a µ-law WAV to 16-bit PCM', () => {
+    const pcm = speechClip('goforward', 8000);
+    const wav = new wavefile.WaveFile();
+    wav.fromScratch(1, 8000, '16', pcm);
+    wav.toMuLaw();
+    const read = readWav(wav.toBuffer());
+    expect(read.sampleRateHz).toBe(8000);
+    expect(read.pcm.length).toBe(pcm.length);
+    let maxErr = 0;
+    for (let i = 0; i < pcm.length; i++) maxErr = Math.max(maxErr, Math.abs(pcm[i]! - read.pcm[i]!));
+    expect(maxErr).toBeLessThan(1100); // µ-law step size at full scale
+  });
+
+  it('throws AudioFormatError for bytes that are not a WAV', () => {
+    expect(() => readWav(new Uint8Array(100))).toThrow(AudioFormatError);
+  });
+});

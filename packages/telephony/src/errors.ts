@@ -1,0 +1,115 @@
+import type { ProviderName } from './types.ts';
+
+/**
+ * Why a provider message was refused (inbound) or could not be produced (outbound).
+ *
+ * - `message_too_large`: the text message is longer than any valid message of the protocol.
+ * - `malformed_json`: the text is not JSON.
+ * - `invalid_message`: JSON, but not an object with the fields the event needs.
+ * - `invalid_audio`: an audio payload that is not valid base64, is empty, is over 1 s long, or
+ *   (16-bit PCM) has an odd number of bytes; outbound, an empty PCM chunk, or one whose size
+ *   the provider does not accept (Exotel: a multiple of 320 bytes, 3200 bytes to 100 KiB).
+ * - `media_before_start`: audio arrived before the `start` message that identifies the stream
+ *   (Twilio, Exotel; Vobiz may legitimately do this, and its serializer accepts it).
+ * - `duplicate_start`: a second `start` on the same stream (Vobiz: a `start` for another call).
+ * - `stream_mismatch`: a message names a stream other than the one `start` announced.
+ * - `unsupported_encoding`: the stream's audio format is not one this serializer decodes (or,
+ *   on Vobiz, a repeated `start` changes it).
+ * - `unsupported_sample_rate`: outbound PCM at a rate other than the wire rate.
+ * - `not_started`: an outbound message was requested before `start` (its stream id is unknown).
+ */
+export type ProviderProtocolErrorCode =
+  | 'message_too_large'
+  | 'malformed_json'
+  | 'invalid_message'
+  | 'invalid_audio'
+  | 'media_before_start'
+  | 'duplicate_start'
+  | 'stream_mismatch'
+  | 'unsupported_encoding'
+  | 'unsupported_sample_rate'
+  | 'not_started';
+
+/** Longest excerpt of an offending message kept on an error, characters. */
+export const MAX_EXCERPT_CHARS = 200;
+
+/**
+ * A provider spoke its WebSocket protocol in a way we cannot accept, or we were asked to say
+ * something the protocol cannot carry. `message` never contains payload text; the offending
+ * message is kept only as a short, log-safe {@link excerpt}.
+ */
+export class ProviderProtocolError extends Error {
+  override readonly name = 'ProviderProtocolError';
+  /** What went wrong, for the caller to act on (skip the message, end the call, …). */
+  readonly code: ProviderProtocolErrorCode;
+  /** The provider whose protocol was broken. */
+  readonly provider: ProviderName;
+  /**
+   * At most {@link MAX_EXCERPT_CHARS} characters from the start of the offending message, with
+   * control characters replaced and long base64 runs (audio) elided; `undefined` for outbound
+   * errors.
+   */
+  readonly excerpt: string | undefined;
+
+  /**
+   * @param provider - The provider whose protocol this is.
+   * @param code - See {@link ProviderProtocolErrorCode}.
+   * @param message - A description without payload text.
+   * @param offending - The raw message, of which only a safe excerpt is kept.
+   */
+  constructor(provider: ProviderName, code: ProviderProtocolErrorCode, message: string, offending?: string) {
+    super(message);
+    this.provider = provider;
+    this.code = code;
+    this.excerpt = offending === undefined ? undefined : safeExcerpt(offending);
+  }
+}
+
+/** Why a request's signature was refused. */
+export type SignatureFailure = 'missing' | 'mismatch';
+
+/**
+ * A webhook or WebSocket upgrade request did not carry a valid provider signature: answer
+ * 403 and do not process it.
+ */
+export class SignatureError extends Error {
+  override readonly name = 'SignatureError';
+  /** The provider whose signature scheme was checked. */
+  readonly provider: ProviderName;
+  /** `missing`: no signature header; `mismatch`: a signature that does not match. */
+  readonly reason: SignatureFailure;
+  /** The URL the signature was checked against (it decides the result; log it). */
+  readonly url: string;
+
+  constructor(provider: ProviderName, reason: SignatureFailure, url: string) {
+    super(
+      `${provider} request signature ${reason === 'missing' ? 'is missing' : 'does not match'} for ${url}`,
+    );
+    this.provider = provider;
+    this.reason = reason;
+    this.url = url;
+  }
+}
+
+// Only the head of a message is looked at, so a huge message costs no more than a small one.
+const EXCERPT_SCAN_CHARS = 4 * MAX_EXCERPT_CHARS;
+const BASE64_RUN = /[A-Za-z0-9+/]{48,}={0,2}/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * A log-safe excerpt of `text`: its first {@link MAX_EXCERPT_CHARS} characters, with runs of
+ * base64 (audio) shortened to `<base64 N+ chars>`, control characters shown as `?`, and `…`
+ * when cut.
+ */
+export function safeExcerpt(text: string): string {
+  const head = text.slice(0, EXCERPT_SCAN_CHARS);
+  const cut = head.length < text.length;
+  const cleaned = head
+    .replace(BASE64_RUN, (run: string, offset: number) => {
+      const more = cut && offset + run.length === head.length ? '+' : '';
+      return `<base64 ${run.length}${more} chars>`;
+    })
+    .replace(CONTROL_CHARS, '?');
+  return cleaned.length > MAX_EXCERPT_CHARS || cut ? `${cleaned.slice(0, MAX_EXCERPT_CHARS - 1)}…` : cleaned;
+}

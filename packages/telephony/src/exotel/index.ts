@@ -1,0 +1,9 @@
+export { type VoicebotUrlAnswerOptions, voicebotUrlAnswer } from './answer.ts';
+export { assertExotelBasicAuth, type ExotelBasicAuthCheck, validateExotelBasicAuth } from './basic-auth.ts';
+export {
+  EXOTEL_DEFAULT_SAMPLE_RATE_HZ,
+  EXOTEL_SAMPLE_RATES,
+  type ExotelSampleRateHz,
+  exotelSampleRateFromQuery,
+} from './sample-rate.ts';
+export { ExotelSerializer, type ExotelSerializerOptions } from './serializer.ts';

@@ -1,0 +1,113 @@
+import twilio from 'twilio';
+
+/** Options of {@link connectStreamTwiml}. */
+export interface ConnectStreamTwimlOptions {
+  /**
+   * Absolute `wss://` URL of our WebSocket (e.g. `wss://voice.example.com/ws/twilio/support-bot`).
+   * Twilio does not allow a query string here: put data in {@link parameters}.
+   */
+  readonly url: string;
+  /**
+   * Custom parameters, one `<Parameter name value/>` each; they arrive in the `start` message's
+   * `customParameters` (the serializer's `start` event).
+   */
+  readonly parameters?: Readonly<Record<string, string>>;
+  /** Optional stream name, unique within the call (lets a REST request stop the stream by name). */
+  readonly name?: string;
+  /** Absolute `https://` URL Twilio POSTs stream status to (`stream-started`, `stream-stopped`, `stream-error`). */
+  readonly statusCallback?: string;
+  /** Method of {@link statusCallback}; Twilio's default is POST. */
+  readonly statusCallbackMethod?: 'GET' | 'POST';
+}
+
+/**
+ * TwiML that connects the call to a bidirectional Media Stream: `<Connect><Stream url>` with one
+ * `<Parameter>` per custom parameter. `<Connect>` blocks until our server closes the WebSocket;
+ * as nothing follows it, closing the socket ends the call.
+ *
+ * Built with twilio-node's `twiml.VoiceResponse`, which escapes attribute values. Output shape:
+ * `<?xml version="1.0" encoding="UTF-8"?><Response><Connect><Stream url="wss://…"><Parameter name="agentId" value="support-bot"/></Stream></Connect></Response>`.
+ *
+ * Sources: https://www.twilio.com/docs/voice/twiml/stream (attributes; bidirectional with
+ * `<Connect>`; no query string in `url`; custom parameters),
+ * https://www.twilio.com/docs/voice/twiml/connect.
+ *
+ * @returns The TwiML document, to answer the voice webhook with `Content-Type: text/xml`.
+ * @throws TypeError when `url` is not an absolute `wss://` URL without query or fragment, when
+ *   `statusCallback` is not an absolute `https://` (or `http://`) URL, when a parameter name is
+ *   empty, or when a value holds a character XML cannot carry (e.g. U+0000).
+ */
+export function connectStreamTwiml(options: ConnectStreamTwimlOptions): string {
+  const { url, parameters = {}, name, statusCallback, statusCallbackMethod } = options;
+  const parsed = parseUrl(url, 'url');
+  if (parsed.protocol !== 'wss:') throw new TypeError(`Stream url must be wss://, got ${parsed.protocol}//`);
+  if (parsed.search !== '' || parsed.hash !== '' || url.includes('?') || url.includes('#')) {
+    throw new TypeError('Stream url must not carry a query string or fragment; use parameters');
+  }
+  if (statusCallback !== undefined) {
+    const cb = parseUrl(statusCallback, 'statusCallback');
+    if (cb.protocol !== 'https:' && cb.protocol !== 'http:') {
+      throw new TypeError(`statusCallback must be http(s)://, got ${cb.protocol}//`);
+    }
+  }
+  for (const [key, value] of Object.entries(parameters)) {
+    if (key === '') throw new TypeError('Stream parameter names must not be empty');
+    assertXmlChars(key, `parameter name ${JSON.stringify(key)}`);
+    assertXmlChars(value, `value of parameter ${JSON.stringify(key)}`);
+  }
+  if (name !== undefined) assertXmlChars(name, 'name');
+  const response = new twilio.twiml.VoiceResponse();
+  const stream = response.connect().stream({
+    url,
+    ...(name !== undefined && { name }),
+    ...(statusCallback !== undefined && { statusCallback }),
+    ...(statusCallbackMethod !== undefined && { statusCallbackMethod }),
+  });
+  for (const [key, value] of Object.entries(parameters)) stream.parameter({ name: key, value });
+  return response.toString();
+}
+
+/**
+ * TwiML that speaks `text` with Twilio's default voice, then hangs up: `<Say>text</Say><Hangup/>`.
+ * For calls we cannot serve (unknown agent, server not ready).
+ *
+ * Sources: https://www.twilio.com/docs/voice/twiml/say, https://www.twilio.com/docs/voice/twiml/hangup.
+ *
+ * @param text - What to say; escaped as XML text.
+ * @returns The TwiML document, to answer the voice webhook with `Content-Type: text/xml`.
+ * @throws TypeError when `text` is empty or holds a character XML cannot carry.
+ */
+export function sayAndHangupTwiml(text: string): string {
+  if (text.trim() === '') throw new TypeError('sayAndHangupTwiml needs something to say');
+  assertXmlChars(text, 'text');
+  const response = new twilio.twiml.VoiceResponse();
+  response.say(text);
+  response.hangup();
+  return response.toString();
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const URL_WHITESPACE_OR_CONTROL = /[\u0000-\u0020\u007f]/;
+
+/** Parses an absolute URL; whitespace or controls (which `new URL` would silently drop) are refused. */
+function parseUrl(value: string, what: string): URL {
+  if (URL_WHITESPACE_OR_CONTROL.test(value))
+    throw new TypeError(`${what} holds whitespace or a control character`);
+  try {
+    return new URL(value);
+  } catch {
+    throw new TypeError(`${what} is not an absolute URL`);
+  }
+}
+
+/** Characters outside XML 1.0's `Char` production (https://www.w3.org/TR/xml/#charsets). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const NON_XML_CHAR = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+/**
+ * xmlbuilder checks element text but writes attribute values unchecked, so a control character
+ * in a parameter would produce TwiML that Twilio cannot parse (and the call would fail).
+ */
+function assertXmlChars(value: string, what: string): void {
+  if (NON_XML_CHAR.test(value)) throw new TypeError(`${what} holds a character XML cannot carry`);
+}

@@ -1,0 +1,72 @@
+/**
+ * Errors of the services package, one class per failure family. Each carries what a
+ * caller (the server's call runner) needs to act: a message fit to show an operator and,
+ * where there is one, the exact fix.
+ */
+
+/**
+ * An LLM service cannot run because of its configuration: no API key, a key the provider
+ * rejected (HTTP 401/403), or a model / base URL the provider does not know (HTTP 404).
+ * The server speaks `message` to the caller and logs it; retrying will not help.
+ */
+export class LLMConfigurationError extends Error {
+  override readonly name = 'LLMConfigurationError';
+  /** The HTTP status the provider answered with, when the error came from a request. */
+  readonly status: number | undefined;
+
+  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options.status;
+  }
+}
+
+/**
+ * An LLM request failed for a reason other than configuration: rate limit (429), provider
+ * outage (5xx), connection error, or a malformed stream. `status` is the HTTP status when the
+ * provider answered; `undefined` for network failures. The SDK's retries (`maxRetries`) have
+ * already been spent when this is thrown.
+ */
+export class LLMRequestError extends Error {
+  override readonly name = 'LLMRequestError';
+  /** HTTP status of the provider's answer; `undefined` when no answer came. */
+  readonly status: number | undefined;
+
+  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options.status;
+  }
+}
+
+/**
+ * A local (offline) engine is not installed or cannot start on this machine: the
+ * `pocketsphinx_continuous` binary or its Debian model files are missing, or the Flite WASM
+ * package cannot be found. `fix` holds the command or step that installs it.
+ */
+export class LocalEngineUnavailableError extends Error {
+  override readonly name = 'LocalEngineUnavailableError';
+  /** Which engine: `'stt'` (pocketsphinx) or `'tts'` (Flite). */
+  readonly engine: 'stt' | 'tts';
+  /** What to do about it, e.g. `apt-get install pocketsphinx pocketsphinx-en-us`. */
+  readonly fix: string;
+
+  constructor(engine: 'stt' | 'tts', problem: string, fix: string, cause?: unknown) {
+    super(`${problem}; fix: ${fix}`, cause === undefined ? undefined : { cause });
+    this.engine = engine;
+    this.fix = fix;
+  }
+}
+
+/**
+ * A local engine that was running failed: the pocketsphinx process exited unexpectedly or a
+ * Flite worker crashed. `detail` holds the engine's last error output, when it printed any.
+ */
+export class LocalEngineError extends Error {
+  override readonly name = 'LocalEngineError';
+  /** Which engine: `'stt'` (pocketsphinx) or `'tts'` (Flite). */
+  readonly engine: 'stt' | 'tts';
+
+  constructor(engine: 'stt' | 'tts', message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.engine = engine;
+  }
+}

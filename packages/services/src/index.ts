@@ -1,0 +1,20 @@
+export {
+  LLMConfigurationError,
+  LLMRequestError,
+  LocalEngineError,
+  LocalEngineUnavailableError,
+} from './errors.ts';
+export {
+  checkLocalEngines,
+  type EngineCheck,
+  type LocalEnginesStatus,
+} from './local/engine-check.ts';
+export {
+  FLITE_VOICES,
+  type FliteVoice,
+  LocalTTSService,
+  type LocalTTSServiceOptions,
+  synthesizeWithFlite,
+} from './local/flite-tts.ts';
+export { LocalSTTService, type LocalSTTServiceOptions } from './local/pocketsphinx-stt.ts';
+export { OpenAILLMService, type OpenAILLMServiceOptions } from './openai/llm.ts';

@@ -1,0 +1,167 @@
+import {
+  isAbortError,
+  type LLMChunk,
+  type LLMMessage,
+  LLMService,
+  type LLMServiceOptions,
+  type ToolDefinition,
+} from '@parley/pipeline';
+import OpenAI from 'openai';
+import { LLMConfigurationError, LLMRequestError } from '../errors.ts';
+import { toOpenAIMessages, toOpenAITools } from './messages.ts';
+import { ToolCallAssembler } from './tool-calls.ts';
+
+const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/** Options of {@link OpenAILLMService}. */
+export interface OpenAILLMServiceOptions extends LLMServiceOptions {
+  /** API key. Default: env `OPENAI_API_KEY`. */
+  readonly apiKey?: string;
+  /**
+   * Base URL of any OpenAI-compatible server, including the version path
+   * (`http://127.0.0.1:11434/v1`). Default: env `OPENAI_BASE_URL`, else `https://api.openai.com/v1`.
+   */
+  readonly baseUrl?: string;
+  /** Model id. Default `'gpt-4o-mini'`. */
+  readonly model?: string;
+  /** Sampling temperature, 0–2. Default: the provider's. */
+  readonly temperature?: number;
+  /** Retries of a failed request (429, 5xx, connection errors) by the SDK. Default 2. */
+  readonly maxRetries?: number;
+  /** Time limit of one request until its stream starts, ms. Default 30000. */
+  readonly timeoutMs?: number;
+  /** Processor name in errors and metrics. Default `'OpenAILLMService'`. */
+  readonly name?: string;
+  /** Where to read `OPENAI_API_KEY` / `OPENAI_BASE_URL`. Default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * LLM service over the official `openai` SDK's streaming Chat Completions
+ * (https://platform.openai.com/docs/api-reference/chat/create and
+ * https://platform.openai.com/docs/api-reference/chat-streaming). Works with any
+ * OpenAI-compatible server through `baseUrl`.
+ *
+ * Each run sends `stream: true`, `stream_options.include_usage`, the context's tools as
+ * function tools (https://platform.openai.com/docs/guides/function-calling) and the run's
+ * `AbortSignal`. It yields text deltas as they arrive, tool calls once complete (fragments
+ * joined by `index`, parallel calls in index order) and the usage chunk; the
+ * {@link LLMService} base turns these into `llm_text` and metrics frames and runs the tools
+ * (`function_calls_started`, `function_call_in_progress`, then one `function_call_result` or
+ * `function_call_cancel` per call).
+ *
+ * Errors: the constructor throws {@link LLMConfigurationError} when there is no API key and
+ * no custom base URL. A run rejects with {@link LLMConfigurationError} on HTTP 401/403/404 and
+ * with {@link LLMRequestError} on other failures (after the SDK's retries); an aborted run
+ * rejects with the SDK's `APIUserAbortError`, which the pipeline ignores.
+ *
+ * @example
+ * const llm = new OpenAILLMService({ model: 'gpt-4o-mini' }); // OPENAI_API_KEY from the env
+ * llm.registerFunction('get_weather', async ({ city }, { signal }) => fetchWeather(String(city), signal), {
+ *   timeoutMs: 5000,
+ * });
+ */
+export class OpenAILLMService extends LLMService {
+  /** The model id sent with every request. */
+  readonly model: string;
+  /** The base URL requests go to. */
+  readonly baseUrl: string;
+  private readonly client: OpenAI;
+  private readonly temperature: number | undefined;
+
+  /** @throws LLMConfigurationError when no API key is given or set in the environment and no `baseUrl` either. */
+  constructor(options: OpenAILLMServiceOptions = {}) {
+    super(options.name ?? 'OpenAILLMService', options);
+    const env = options.env ?? process.env;
+    const customBaseUrl = options.baseUrl || env.OPENAI_BASE_URL || undefined;
+    let apiKey = options.apiKey || env.OPENAI_API_KEY || undefined;
+    if (!apiKey) {
+      if (!customBaseUrl) {
+        throw new LLMConfigurationError(
+          "No OpenAI API key: set OPENAI_API_KEY or the agent's llm.apiKey (or llm.baseUrl for a self-hosted server)",
+        );
+      }
+      apiKey = 'unused'; // self-hosted OpenAI-compatible servers usually need none
+    }
+    this.baseUrl = customBaseUrl ?? DEFAULT_BASE_URL;
+    this.model = options.model ?? 'gpt-4o-mini';
+    this.temperature = options.temperature;
+    this.client = new OpenAI({
+      apiKey,
+      baseURL: this.baseUrl,
+      maxRetries: options.maxRetries ?? 2,
+      timeout: options.timeoutMs ?? 30_000,
+    });
+  }
+
+  protected override async *streamCompletion(
+    messages: LLMMessage[],
+    tools: readonly ToolDefinition[],
+    signal: AbortSignal,
+  ): AsyncIterable<LLMChunk> {
+    const openaiTools = toOpenAITools(tools);
+    const calls = new ToolCallAssembler();
+    try {
+      const stream = await this.client.chat.completions.create(
+        {
+          model: this.model,
+          messages: toOpenAIMessages(messages),
+          stream: true,
+          stream_options: { include_usage: true },
+          ...(openaiTools ? { tools: openaiTools } : {}),
+          ...(this.temperature !== undefined ? { temperature: this.temperature } : {}),
+        },
+        { signal },
+      );
+      // Leaving this loop early (the consumer stops, or an abort) closes the HTTP stream.
+      for await (const chunk of stream) {
+        const choice = chunk.choices[0];
+        const delta = choice?.delta;
+        if (delta?.content) yield { type: 'text', text: delta.content };
+        if (delta?.tool_calls) calls.add(delta.tool_calls);
+        if (choice?.finish_reason) yield* this.completedCalls(calls);
+        if (chunk.usage) {
+          yield {
+            type: 'usage',
+            promptTokens: chunk.usage.prompt_tokens,
+            completionTokens: chunk.usage.completion_tokens,
+          };
+        }
+      }
+      if (!signal.aborted) yield* this.completedCalls(calls);
+    } catch (e) {
+      throw this.describe(e);
+    }
+  }
+
+  private *completedCalls(calls: ToolCallAssembler): Iterable<LLMChunk> {
+    if (calls.isEmpty) return;
+    for (const call of calls.finish()) yield { type: 'tool_call', call };
+    calls.clear();
+  }
+
+  /** Map SDK errors to this package's error families; aborts pass through unchanged. */
+  private describe(e: unknown): unknown {
+    if (isAbortError(e) || !(e instanceof OpenAI.APIError)) return e;
+    if (e instanceof OpenAI.APIConnectionError) {
+      return new LLMRequestError(`Could not reach the LLM at ${this.baseUrl}: ${e.message}`, { cause: e });
+    }
+    const status = e.status;
+    if (status === 401 || status === 403) {
+      return new LLMConfigurationError(
+        `The LLM provider at ${this.baseUrl} rejected the API key (HTTP ${status}): set OPENAI_API_KEY or the agent's llm.apiKey`,
+        { status, cause: e },
+      );
+    }
+    if (status === 404) {
+      return new LLMConfigurationError(
+        `The LLM provider at ${this.baseUrl} does not know model "${this.model}" (HTTP 404): check the agent's llm.model and llm.baseUrl`,
+        { status, cause: e },
+      );
+    }
+    return new LLMRequestError(`LLM request failed${status ? ` (HTTP ${status})` : ''}: ${e.message}`, {
+      ...(status ? { status } : {}),
+      cause: e,
+    });
+  }
+}

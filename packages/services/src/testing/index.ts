@@ -1,0 +1,15 @@
+export {
+  type FakeChatHandler,
+  type FakeChatMessage,
+  type FakeChatReply,
+  type FakeChatRequest,
+  FakeOpenAIServer,
+  type FakeOpenAIServerOptions,
+  type FakeToolCall,
+} from './fake-openai-server.ts';
+export {
+  FakeSTTService,
+  type FakeSTTServiceOptions,
+  FakeTTSService,
+  type FakeTTSServiceOptions,
+} from './fake-services.ts';

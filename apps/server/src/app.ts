@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { CallSession } from './calls/call-session.ts';
+import type { ServiceFactory } from './calls/services.ts';
+import type { ServerConfig } from './config/server-config.ts';
+import { AgentRepository } from './db/agents.ts';
+import { CallEventRepository } from './db/call-events.ts';
+import { CallRepository } from './db/calls.ts';
+import type { Database } from './db/database.ts';
+import { RecordingStore } from './recordings/store.ts';
+import { apiAgentsRoutes } from './routes/api-agents.ts';
+import { apiCallsRoutes } from './routes/api-calls.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
+import { installErrorHandling } from './routes/errors.ts';
+import { healthRoutes } from './routes/health.ts';
+import { twilioRoutes } from './routes/twilio.ts';
+import type { SessionStore } from './sessions/session-store.ts';
+
+/** What {@link buildApp} assembles the server from. */
+export interface AppOptions {
+  readonly config: ServerConfig;
+  readonly database: Database;
+  readonly sessions: SessionStore;
+  readonly services: ServiceFactory;
+  /** pino logger options or an existing logger; default: pino at `config.logLevel`. */
+  readonly logger?: FastifyBaseLogger;
+}
+
+/** The assembled server and the handles its owner needs. */
+export interface ParleyApp {
+  readonly app: FastifyInstance;
+  /** Live calls by id. */
+  readonly active: Map<string, CallSession>;
+  readonly agents: AgentRepository;
+  readonly calls: CallRepository;
+  readonly events: CallEventRepository;
+  /**
+   * Stop accepting calls, end the live ones (their records, events and recordings are
+   * stored) and close the server. Does not close the database or the session store.
+   */
+  shutdown(): Promise<void>;
+}
+
+/** Build the Fastify server: REST API, Twilio webhooks and media streams, health, dashboard. */
+export async function buildApp(options: AppOptions): Promise<ParleyApp> {
+  const { config, database, sessions, services } = options;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: { level: config.logLevel } }),
+    trustProxy: true,
+    bodyLimit: 1024 * 1024,
+  });
+  const agents = new AgentRepository(database.db);
+  const calls = new CallRepository(database.db);
+  const events = new CallEventRepository(database.db);
+  const recordings = new RecordingStore(config.recordingsDir);
+  const active = new Map<string, CallSession>();
+  const streamDeps = {
+    agents,
+    calls,
+    events,
+    sessions,
+    services,
+    recordings,
+    logger: app.log,
+    serverId: randomUUID(),
+    active,
+    config,
+  };
+
+  installErrorHandling(app);
+  await app.register(formbody);
+  await app.register(websocket, { options: { maxPayload: 256 * 1024 } });
+  await app.register(healthRoutes({ database, activeCalls: () => active.size }));
+  await app.register(apiCallsRoutes({ calls, events, recordings }));
+  await app.register(apiAgentsRoutes({ agents }));
+  await app.register(twilioRoutes(streamDeps));
+  await app.register(dashboardRoutes());
+
+  const shutdown = async () => {
+    const running = [...active.values()];
+    for (const session of running) session.cancel('server_shutdown');
+    await Promise.allSettled(running.map((s) => s.run()));
+    await app.close();
+  };
+  return { app, active, agents, calls, events, shutdown };
+}

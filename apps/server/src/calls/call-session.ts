@@ -1,0 +1,300 @@
+import {
+  AssistantContextAggregator,
+  type AudioSink,
+  CallRecorder,
+  FirstSpeechMuteStrategy,
+  type FrameProcessor,
+  FunctionCallMuteStrategy,
+  frame,
+  InputTransport,
+  LLMContext,
+  MaxDurationProcessor,
+  type MuteStrategy,
+  OutputTransport,
+  PipelineTask,
+  SentenceAggregator,
+  type TaskResult,
+  TranscriptCollector,
+  type TranscriptEntry,
+  UserContextAggregator,
+  UserIdleProcessor,
+  UserTurnProcessor,
+  VADProcessor,
+} from '@parley/pipeline';
+import type { ProviderEvent } from '@parley/telephony';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AgentConfig } from '../config/agent-config.ts';
+import type { Agent } from '../db/agents.ts';
+import type { CallEventRepository } from '../db/call-events.ts';
+import type { Call } from '../db/call-types.ts';
+import type { CallRepository } from '../db/calls.ts';
+import type { RecordingStore } from '../recordings/store.ts';
+import type { SessionStore } from '../sessions/session-store.ts';
+import { CallEventRecorder } from './event-recorder.ts';
+import type { ServiceFactory } from './services.ts';
+import { renderTemplate } from './template.ts';
+
+/** What every call session needs from the server. */
+export interface CallSessionDeps {
+  readonly calls: CallRepository;
+  readonly events: CallEventRepository;
+  readonly sessions: SessionStore;
+  readonly services: ServiceFactory;
+  readonly recordings: RecordingStore;
+  readonly logger: FastifyBaseLogger;
+  /** Identifies this server process in the session store. */
+  readonly serverId: string;
+}
+
+/** One call's media stream, as the provider described it in its `start` message. */
+export interface CallStream {
+  readonly call: Call;
+  readonly agent: Agent;
+  readonly streamId: string;
+  /** Wire sample rate, Hz (8000 on the phone). */
+  readonly sampleRateHz: number;
+  /** Chunk length the provider wants, ms. */
+  readonly outputChunkMs: number;
+  /** Sends audio, marks and clears to the provider. */
+  readonly sink: AudioSink;
+  /** Closes the media stream (which hangs up when nothing follows it). */
+  readonly hangUp: () => void;
+}
+
+const SESSION_TTL_SECS = 4 * 3600;
+
+/**
+ * Runs one call: builds the agent's pipeline
+ * (`input → VAD → STT → turns → idle → [max duration] → user aggregator → LLM → sentences → TTS →
+ * output → assistant aggregator → recorder`),
+ * feeds it the provider's events, stores events as they happen, and on the end stores the
+ * call's status, duration, transcript and recording.
+ */
+export class CallSession {
+  readonly callId: string;
+  private readonly input = new InputTransport();
+  private readonly task: PipelineTask;
+  private readonly recorder: CallRecorder;
+  private readonly transcript: TranscriptCollector;
+  private readonly eventRecorder: CallEventRecorder;
+  private readonly log: FastifyBaseLogger;
+  private readonly startedAt = new Date();
+  private endReason: string | undefined;
+  private failed = false;
+  private runPromise: Promise<void> | undefined;
+  private readonly greeting: string | undefined;
+
+  constructor(
+    private readonly deps: CallSessionDeps,
+    private readonly stream: CallStream,
+  ) {
+    const { call, agent } = stream;
+    this.callId = call.id;
+    this.log = deps.logger.child({ callId: call.id, agentId: agent.id });
+    const config = agent.config;
+    const vars = Object.fromEntries(Object.entries(call.context).map(([k, v]) => [k, String(v)]));
+    const services = deps.services(config);
+    for (const problem of services.problems) this.log.warn(problem);
+
+    const context = new LLMContext([{ role: 'system', content: renderTemplate(config.prompt, vars) }]);
+    const greetingText = config.greeting ? renderTemplate(config.greeting, vars) : undefined;
+    this.greeting = [...services.problems, ...(greetingText ? [greetingText] : [])].join(' ') || undefined;
+
+    this.eventRecorder = new CallEventRecorder(call.id, deps.events, this.log);
+    this.transcript = new TranscriptCollector((entry) => this.onTranscriptEntry(entry));
+    this.recorder = new CallRecorder(deps.recordings.pathFor(call.id, this.startedAt));
+
+    this.task = new PipelineTask(
+      [
+        this.input,
+        new VADProcessor({ params: config.vad ?? {} }),
+        services.stt,
+        ...turnTaking(config, vars, this.greeting !== undefined),
+        new UserContextAggregator(context),
+        services.llm,
+        new SentenceAggregator(),
+        services.tts,
+        new OutputTransport({ sink: stream.sink, chunkMs: stream.outputChunkMs }),
+        new AssistantContextAggregator(context),
+        this.recorder,
+      ],
+      {
+        audio: { inputSampleRateHz: stream.sampleRateHz, outputSampleRateHz: stream.sampleRateHz },
+        metadata: { callId: call.id, agentId: agent.id },
+        idleTimeoutMs: (config.idleTimeoutSecs ?? 0) * 1000,
+        observers: [this.transcript, this.eventRecorder],
+      },
+    );
+    this.task.errors$.subscribe((e) => {
+      this.log.warn({ source: e.source, fatal: e.fatal }, `pipeline error: ${e.message}`);
+      this.recordError(e.message, { source: e.source, fatal: e.fatal });
+    });
+  }
+
+  /** Start the pipeline; resolves when the call is over and stored. */
+  run(): Promise<void> {
+    this.runPromise ??= this.runCall();
+    return this.runPromise;
+  }
+
+  /** Handle one message from the provider (after `start`). */
+  handle(event: ProviderEvent): void {
+    switch (event.type) {
+      case 'media':
+        this.input.pushAudio(event.audio, event.sampleRateHz);
+        break;
+      case 'mark':
+        this.input.pushFrame(frame('playback_mark', { name: event.name }));
+        break;
+      case 'dtmf':
+        this.input.pushFrame(frame('dtmf_input', { digit: event.digit }));
+        break;
+      case 'stop':
+        this.cancel('caller_hung_up');
+        break;
+      case 'start':
+      case 'connected':
+      case 'unknown':
+        break;
+    }
+  }
+
+  /** Record an `error` event for this call. */
+  recordError(message: string, data: Record<string, unknown> = {}): void {
+    this.eventRecorder.record('error', { message, ...data });
+  }
+
+  /** End the call at once (caller hung up, socket lost, server stopping). */
+  cancel(reason: string, failed = false): void {
+    this.endReason ??= reason;
+    if (failed) this.failed = true;
+    this.task.cancel(reason);
+  }
+
+  /** End the call after what is queued was said. */
+  end(reason: string): void {
+    this.endReason ??= reason;
+    this.task.end(reason);
+  }
+
+  private async runCall(): Promise<void> {
+    const { call, agent, streamId } = this.stream;
+    await this.deps.calls.markInProgress(call.id, { streamId, startedAt: this.startedAt });
+    this.putSession(call.id, agent.id, streamId); // not awaited: a slow store must not delay the call
+    this.eventRecorder.record('call_started', { streamId, agentId: agent.id, provider: call.provider });
+
+    const running = this.task.run();
+    if (this.greeting) this.task.queueFrame(frame('tts_speak', { text: this.greeting }));
+    const result = await running;
+    await this.finish(result);
+  }
+
+  private async finish(result: TaskResult): Promise<void> {
+    const { call } = this.stream;
+    const reason = this.endReason ?? result.reason;
+    const endedAt = new Date();
+    const recording = await this.recorder.finish().catch((err: unknown) => {
+      this.log.error({ err }, 'could not finish the recording');
+      return undefined;
+    });
+    const transcript = this.transcript.entries.map((e: TranscriptEntry) => ({ ...e }));
+    const recordingPath = recording ? this.deps.recordings.toStoredPath(recording.path) : undefined;
+    const durationMs = endedAt.getTime() - this.startedAt.getTime();
+    this.eventRecorder.record('call_ended', { reason, how: result.how, durationMs });
+    try {
+      const finished = await this.deps.calls.finish(call.id, {
+        status: this.failed ? 'failed' : 'completed',
+        endedAt,
+        durationMs,
+        endReason: reason,
+        transcript,
+        ...(recordingPath ? { recordingPath } : {}),
+      });
+      // A status callback may have closed the row first: keep the artifacts anyway.
+      if (!finished)
+        await this.deps.calls.saveArtifacts(call.id, {
+          transcript,
+          ...(recordingPath ? { recordingPath } : {}),
+        });
+    } catch (err) {
+      this.log.error({ err }, 'could not store the end of the call');
+    }
+    await this.eventRecorder.flush();
+    await this.deps.sessions.delete(call.id).catch((err: unknown) => this.log.warn({ err }, 'session store'));
+    this.log.info({ reason, durationMs, turns: transcript.length }, 'call ended');
+    this.stream.hangUp();
+  }
+
+  private putSession(callId: string, agentId: string, streamId: string): void {
+    const session = {
+      callId,
+      agentId,
+      provider: this.stream.call.provider,
+      streamId,
+      startedAt: this.startedAt.toISOString(),
+      serverId: this.deps.serverId,
+    };
+    this.deps.sessions
+      .put(session, SESSION_TTL_SECS)
+      .catch((err: unknown) => this.log.warn({ err }, 'session store'));
+  }
+
+  private onTranscriptEntry(entry: TranscriptEntry): void {
+    if (entry.role === 'user')
+      this.eventRecorder.record('user_spoke', { text: entry.text, atMs: entry.atMs });
+    else {
+      this.eventRecorder.record('agent_spoke', {
+        text: entry.text,
+        atMs: entry.atMs,
+        ...(entry.interrupted ? { interrupted: true } : {}),
+      });
+    }
+  }
+}
+
+/**
+ * The turn-taking processors of an agent's pipeline, between the STT and the user aggregator:
+ * turn and interruption decisions (with the agent's mute rules), the idle-caller prompts and,
+ * when configured, the maximum call duration (which ends the call with reason `max_duration`).
+ */
+function turnTaking(
+  config: AgentConfig,
+  vars: Readonly<Record<string, string>>,
+  hasGreeting: boolean,
+): FrameProcessor[] {
+  const turns = config.turns ?? {};
+  const mutes: MuteStrategy[] = [];
+  if (hasGreeting && (turns.muteDuringGreeting ?? true)) mutes.push(new FirstSpeechMuteStrategy());
+  if (turns.muteDuringFunctionCalls ?? true) mutes.push(new FunctionCallMuteStrategy());
+  const processors: FrameProcessor[] = [
+    new UserTurnProcessor({
+      endpointing: {
+        minDelaySecs: turns.minEndpointingDelaySecs,
+        maxDelaySecs: turns.maxEndpointingDelaySecs,
+      },
+      interruptions: {
+        enabled: turns.interruptions,
+        minSpeechSecs: turns.minInterruptionSecs,
+        minWords: turns.minInterruptionWords,
+        falseInterruptionTimeoutSecs: turns.falseInterruptionTimeoutSecs,
+        backchannels: turns.backchannels,
+      },
+      muteStrategies: mutes,
+      vad: { startSecs: config.vad?.startSecs, stopSecs: config.vad?.stopSecs },
+    }),
+  ];
+  const idle = config.userIdle ?? {};
+  if (idle.enabled ?? true) {
+    processors.push(
+      new UserIdleProcessor({
+        timeoutSecs: idle.timeoutSecs,
+        maxPrompts: idle.maxPrompts,
+        prompt: idle.prompt ? renderTemplate(idle.prompt, vars) : undefined,
+        goodbye: idle.goodbye ? renderTemplate(idle.goodbye, vars) : undefined,
+      }),
+    );
+  }
+  if (config.maxDurationSecs)
+    processors.push(new MaxDurationProcessor({ maxDurationSecs: config.maxDurationSecs }));
+  return processors;
+}

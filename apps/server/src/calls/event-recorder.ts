@@ -1,0 +1,77 @@
+import type { FrameEvent, TaskObserver, TurnTiming } from '@parley/pipeline';
+import type { CallEventRepository, NewCallEvent } from '../db/call-events.ts';
+
+/** Minimal logger shape (pino's fits). */
+export interface EventLogger {
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Writes a call's events to the database in order, batched (at most one write in flight,
+ * flushed every `flushMs`), and maps pipeline frames to events: `tool_called`, `tool_result`.
+ * Transcript lines (`user_spoke`, `agent_spoke`), `error`, `call_started` and `call_ended`
+ * are added by the call session through {@link record}, and each user turn's voice latency
+ * (`turn`) through {@link recordTurn}.
+ */
+export class CallEventRecorder implements TaskObserver {
+  private queue: NewCallEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private readonly seen = new Set<number>();
+
+  constructor(
+    private readonly callId: string,
+    private readonly events: CallEventRepository,
+    private readonly logger: EventLogger,
+    private readonly flushMs = 250,
+  ) {}
+
+  /** Queue an event (stamped now). */
+  record(type: string, data: Record<string, unknown> = {}): void {
+    this.queue.push({ type, at: new Date(), data });
+    this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
+  }
+
+  /**
+   * Queue a `turn` event: one user turn's voice latency, from a `TurnTimingObserver`. Its data
+   * is the {@link TurnTiming} as is: `turn` (1-based), `atMs` (since the call started), `outcome`
+   * (`played` | `interrupted` | `ended`) and each step that happened, in ms from the moment the
+   * caller stopped speaking (`sttFinalMs`, `llmFirstTokenMs`, `firstSentenceMs`, `ttsFirstAudioMs`,
+   * `firstAudioSentMs`, `firstSentencePlayedMs`, …).
+   */
+  recordTurn(timing: TurnTiming): void {
+    this.record('turn', { ...timing });
+  }
+
+  onFrame({ frame: f }: FrameEvent): void {
+    if (f.type !== 'function_call_in_progress' && f.type !== 'function_call_result') return;
+    if (this.seen.has(f.id)) return;
+    this.seen.add(f.id);
+    if (f.type === 'function_call_in_progress') {
+      this.record('tool_called', {
+        toolCallId: f.call.id,
+        name: f.call.function.name,
+        arguments: f.call.function.arguments,
+      });
+    } else {
+      this.record('tool_result', { toolCallId: f.toolCallId, name: f.name, result: f.result });
+    }
+  }
+
+  /** Write everything queued so far; resolves when it is stored (failures are logged, never thrown). */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return this.writing;
+    this.writing = this.writing.then(() =>
+      this.events.append(this.callId, batch).then(
+        () => undefined,
+        (err: unknown) =>
+          this.logger.error({ err, callId: this.callId, lost: batch.length }, 'could not store call events'),
+      ),
+    );
+    return this.writing;
+  }
+}

@@ -1,0 +1,254 @@
+import type { ProviderEvent, ProviderName, TelephonySerializer } from '@parley/telephony';
+import { ProviderProtocolError } from '@parley/telephony';
+import type { WebSocket } from 'ws';
+import type { AgentRepository } from '../db/agents.ts';
+import type { Call } from '../db/call-types.ts';
+import { CallSession, type CallSessionDeps } from './call-session.ts';
+
+/** What the media stream handler needs. */
+export interface MediaStreamDeps extends CallSessionDeps {
+  readonly agents: AgentRepository;
+  /** Live sessions by call id (the server ends them on shutdown). */
+  readonly active: Map<string, CallSession>;
+}
+
+/** One media-stream connection's request facts. */
+export interface MediaStreamRequest {
+  readonly provider: ProviderName;
+  readonly agentId: string;
+  readonly serializer: TelephonySerializer;
+  readonly remoteAddress: string;
+}
+
+/** Close codes (RFC 6455 §7.4.1). */
+const POLICY_VIOLATION = 1008;
+const NORMAL = 1000;
+/** A client that sends this many bad messages before `start` is not a provider. */
+const MAX_BAD_BEFORE_START = 20;
+/** Time allowed between the upgrade and the `start` message, ms. */
+const START_TIMEOUT_MS = 10_000;
+/** At most this many protocol errors become call events; the rest are counted. */
+const MAX_ERROR_EVENTS = 20;
+
+type Phase = 'waiting' | 'starting' | 'running' | 'closed';
+
+/**
+ * Drives one provider WebSocket: reads messages through the provider's serializer, starts a
+ * {@link CallSession} on `start`, and hands it everything after. Never throws: malformed
+ * messages become `error` call events (the call continues); a client that never sends a valid
+ * `start` is disconnected with 1008 and recorded as a failed call.
+ */
+export class MediaStreamConnection {
+  private phase: Phase = 'waiting';
+  private session: CallSession | undefined;
+  private readonly early: Array<{ message: string; code: string }> = [];
+  private readonly backlog: ProviderEvent[] = [];
+  private badBeforeStart = 0;
+  private errorEvents = 0;
+  private droppedErrors = 0;
+  private stopReceived = false;
+  private readonly startTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly request: MediaStreamRequest,
+    private readonly deps: MediaStreamDeps,
+  ) {
+    socket.on('error', (err) =>
+      deps.logger.warn({ err, agentId: request.agentId }, 'media stream socket error'),
+    );
+    socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    socket.on('close', () => this.onClose());
+    this.startTimer = setTimeout(() => this.reject('no start message within 10 s'), START_TIMEOUT_MS);
+  }
+
+  private onMessage(data: unknown, isBinary: boolean): void {
+    if (this.phase === 'closed') return;
+    if (isBinary) {
+      this.protocolError('binary WebSocket frames are not part of the protocol', 'invalid_message');
+      return;
+    }
+    const text = Buffer.isBuffer(data) ? data.toString('utf8') : String(data);
+    let event: ProviderEvent;
+    try {
+      event = this.request.serializer.parse(text);
+    } catch (e) {
+      if (e instanceof ProviderProtocolError) this.protocolError(e.message, e.code);
+      else this.protocolError(e instanceof Error ? e.message : String(e), 'invalid_message');
+      return;
+    }
+    if (event.type === 'unknown') {
+      this.protocolError(`unknown event "${event.event}" ignored`, 'unknown_event');
+      return;
+    }
+    if (event.type === 'stop') this.stopReceived = true;
+    if (this.phase === 'waiting') {
+      if (event.type === 'start') void this.begin(event);
+      return;
+    }
+    if (this.phase === 'starting') this.backlog.push(event);
+    else this.session?.handle(event);
+  }
+
+  private protocolError(message: string, code: string): void {
+    if (this.session) {
+      if (this.errorEvents < MAX_ERROR_EVENTS) {
+        this.errorEvents++;
+        this.session.recordError(message, { code, provider: this.request.provider });
+      } else this.droppedErrors++;
+      return;
+    }
+    if (this.early.length < MAX_ERROR_EVENTS) this.early.push({ message, code });
+    if (++this.badBeforeStart >= MAX_BAD_BEFORE_START && this.phase === 'waiting') {
+      this.reject(`${this.badBeforeStart} invalid messages before start`);
+    }
+  }
+
+  private async begin(start: Extract<ProviderEvent, { type: 'start' }>): Promise<void> {
+    this.phase = 'starting';
+    clearTimeout(this.startTimer);
+    const { deps, request } = this;
+    try {
+      const agent = await deps.agents.get(request.agentId);
+      if (!agent) {
+        deps.logger.warn(
+          { agentId: request.agentId, callSid: start.callId },
+          'media stream for an unknown agent',
+        );
+        await this.recordFailure(`unknown agent "${request.agentId}"`, start);
+        this.close(POLICY_VIOLATION, 'unknown agent');
+        return;
+      }
+      const call = await this.findOrCreateCall(start, agent.id);
+      if (this.isClosed()) {
+        // The socket closed while we were loading: the call never really started.
+        await deps.calls.finish(call.id, { status: 'failed', endReason: 'connection_lost' });
+        return;
+      }
+      const session = new CallSession(deps, {
+        call,
+        agent,
+        streamId: start.streamId,
+        sampleRateHz: start.mediaFormat.sampleRateHz,
+        outputChunkMs: request.serializer.outputChunkMs,
+        sink: {
+          sendAudio: (pcm, rate) => this.send(request.serializer.encodeAudio(pcm, rate)),
+          sendMark: (name) => this.send(request.serializer.encodeMark(name)),
+          clearAudio: () => this.send(request.serializer.encodeClear()),
+        },
+        hangUp: () => this.close(NORMAL, 'call ended'),
+      });
+      this.session = session;
+      deps.active.set(call.id, session);
+      for (const e of this.early)
+        session.recordError(e.message, { code: e.code, provider: request.provider });
+      this.phase = 'running';
+      const done = session.run();
+      for (const event of this.backlog.splice(0)) session.handle(event);
+      await done;
+    } catch (err) {
+      deps.logger.error({ err, agentId: request.agentId }, 'media stream failed');
+      this.session?.cancel('internal_error', true);
+      this.close(1011, 'internal error');
+    } finally {
+      if (this.session) deps.active.delete(this.session.callId);
+      if (this.droppedErrors > 0) {
+        deps.logger.warn(
+          { dropped: this.droppedErrors, callId: this.session?.callId },
+          'protocol errors not stored',
+        );
+      }
+    }
+  }
+
+  private async findOrCreateCall(
+    start: Extract<ProviderEvent, { type: 'start' }>,
+    agentId: string,
+  ): Promise<Call> {
+    const { calls } = this.deps;
+    const provider = this.request.provider;
+    const byId = start.customParameters.callId ? await calls.get(start.customParameters.callId) : undefined;
+    const existing =
+      byId ?? (start.callId ? await calls.findByProviderCallId(provider, start.callId) : undefined);
+    if (existing) return existing;
+    // A stream without a webhook first (e.g. the demo caller): the call starts here.
+    return calls.create({
+      agentId,
+      provider,
+      direction: 'inbound',
+      status: 'ringing',
+      from: start.customParameters.from ?? null,
+      to: start.customParameters.to ?? null,
+      providerCallId: start.callId || null,
+      providerMetadata: { accountId: start.accountId ?? null, customParameters: start.customParameters },
+    });
+  }
+
+  /** Stores a call that could not start, with its errors, so admins see it. */
+  private async recordFailure(
+    reason: string,
+    start?: Extract<ProviderEvent, { type: 'start' }>,
+  ): Promise<void> {
+    const { calls, events, logger } = this.deps;
+    try {
+      const agent = start ? await this.deps.agents.get(this.request.agentId) : undefined;
+      const call = await calls.create({
+        agentId: agent?.id ?? null,
+        provider: this.request.provider,
+        direction: 'inbound',
+        status: 'ringing',
+        providerMetadata: {
+          remoteAddress: this.request.remoteAddress,
+          requestedAgent: this.request.agentId,
+          ...(start ? { providerCallId: start.callId } : {}),
+        },
+      });
+      const at = new Date();
+      await events.append(call.id, [
+        ...this.early.map((e) => ({ type: 'error', at, data: { message: e.message, code: e.code } })),
+        { type: 'error', at, data: { message: reason, code: 'stream_rejected' } },
+      ]);
+      await calls.finish(call.id, { status: 'failed', endReason: reason, endedAt: at });
+    } catch (err) {
+      logger.error({ err }, 'could not record a rejected media stream');
+    }
+  }
+
+  /** A method, so the compiler does not narrow `phase` across awaits. */
+  private isClosed(): boolean {
+    return this.phase === 'closed';
+  }
+
+  private reject(reason: string): void {
+    if (this.phase !== 'waiting') return;
+    this.phase = 'closed';
+    this.deps.logger.warn(
+      { agentId: this.request.agentId, remote: this.request.remoteAddress },
+      `media stream rejected: ${reason}`,
+    );
+    void this.recordFailure(reason);
+    this.close(POLICY_VIOLATION, 'not a valid media stream');
+  }
+
+  private onClose(): void {
+    clearTimeout(this.startTimer);
+    const wasRunning = this.phase === 'running' || this.phase === 'starting';
+    this.phase = 'closed';
+    if (wasRunning && this.session && !this.stopReceived) {
+      this.session.recordError('media stream closed without a stop message', { code: 'connection_lost' });
+      this.session.cancel('connection_lost');
+    }
+  }
+
+  private send(message: string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(message);
+  }
+
+  private close(code: number, reason: string): void {
+    if (this.phase !== 'closed') this.phase = 'closed';
+    clearTimeout(this.startTimer);
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
+      this.socket.close(code, reason);
+    }
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The configuration of a voice agent, as stored in `agents.config` (JSONB) and
+ * accepted from the API: validated here, at the boundary, with zod.
+ */
+import { z } from 'zod';
+
+const sttConfigSchema = z.strictObject({
+  /** `local`: the embedded offline recogniser; `fake`: scripted results for tests. */
+  provider: z.enum(['local', 'fake']),
+  /** Provider-specific options, passed through untouched. */
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+
+const ttsConfigSchema = z.strictObject({
+  /** `local`: the embedded offline synthesiser; `fake`: tones for tests. */
+  provider: z.enum(['local', 'fake']),
+  /** Provider-specific voice name. */
+  voice: z.string().min(1).optional(),
+});
+
+const llmConfigSchema = z.strictObject({
+  /** Any OpenAI-compatible chat-completions API (set `baseUrl` for other vendors or local servers). */
+  provider: z.literal('openai'),
+  model: z.string().min(1).default('gpt-4o-mini'),
+  /** Overrides the server's `OPENAI_API_KEY` for this agent. Stored in clear in the database. */
+  apiKey: z.string().min(1).optional(),
+  /** API base URL, e.g. `https://api.openai.com/v1`. */
+  baseUrl: z.url().optional(),
+  /** Sampling temperature, 0–2. */
+  temperature: z.number().min(0).max(2).optional(),
+});
+
+const vadConfigSchema = z.strictObject({
+  /** Minimum speech probability for a frame to count as speech, 0–1. */
+  confidence: z.number().min(0).max(1).optional(),
+  /** Seconds of speech before the user is considered to have started speaking. */
+  startSecs: z.number().min(0).optional(),
+  /** Seconds of silence before the user is considered to have stopped speaking. */
+  stopSecs: z.number().min(0).optional(),
+  /** Minimum normalised volume for a frame to count as speech, 0–1. */
+  minVolume: z.number().min(0).max(1).optional(),
+});
+
+const turnsConfigSchema = z
+  .strictObject({
+    /** Shortest wait after the caller's speech ends before their turn ends, s. Default 0.5. */
+    minEndpointingDelaySecs: z.number().min(0).optional(),
+    /**
+     * Longest wait, s (the wait adapts to the caller's pauses in between); also how long a turn
+     * waits for its transcript. Default 3.
+     */
+    maxEndpointingDelaySecs: z.number().min(0).optional(),
+    /** Whether the caller can interrupt the bot. Default true. */
+    interruptions: z.boolean().optional(),
+    /** Speech without words that pauses the bot (a possible interruption), s. Default 0.5. */
+    minInterruptionSecs: z.number().min(0).optional(),
+    /** Words (not backchannels) needed to interrupt the bot; 0: any word. Default 0. */
+    minInterruptionWords: z.number().int().min(0).optional(),
+    /** Resume the paused bot this long after the caller went silent without words, s; 0: never pause. Default 2. */
+    falseInterruptionTimeoutSecs: z.number().min(0).optional(),
+    /** Phrases that neither interrupt the bot nor get a reply ("mhm", "okay"…). Default: a built-in English list. */
+    backchannels: z.array(z.string().trim().min(1)).optional(),
+    /** The caller cannot interrupt the greeting. Default true. */
+    muteDuringGreeting: z.boolean().optional(),
+    /** The caller cannot interrupt or start a turn while a function call runs. Default true. */
+    muteDuringFunctionCalls: z.boolean().optional(),
+  })
+  .refine((t) => (t.maxEndpointingDelaySecs ?? 3) >= (t.minEndpointingDelaySecs ?? 0.5), {
+    message: 'maxEndpointingDelaySecs must be ≥ minEndpointingDelaySecs (defaults 3 and 0.5)',
+    path: ['maxEndpointingDelaySecs'],
+  });
+
+const userIdleConfigSchema = z.strictObject({
+  /** Prompt, then hang up on, a silent caller. Default true. */
+  enabled: z.boolean().optional(),
+  /** Silence on both sides before each prompt (and before hanging up), s. Default 15. */
+  timeoutSecs: z.number().positive().optional(),
+  /** Prompts before hanging up. Default 2. */
+  maxPrompts: z.number().int().min(0).optional(),
+  /** What the agent says to prompt the caller; may contain `{{var}}` placeholders. Default "Are you still there?". */
+  prompt: z.string().trim().min(1).optional(),
+  /** Said before hanging up; may contain `{{var}}` placeholders. Default: nothing. */
+  goodbye: z.string().trim().min(1).optional(),
+});
+
+/** The zod schema of {@link AgentConfig}; unknown keys are rejected so that typos surface. */
+export const agentConfigSchema = z.strictObject({
+  /** System prompt; may contain `{{var}}` placeholders filled from the call's context. */
+  prompt: z.string().trim().min(1),
+  /** First thing the agent says when the call connects; none means it waits for the caller. */
+  greeting: z.string().min(1).optional(),
+  /** BCP 47 language tag of the conversation. */
+  language: z.string().min(2).default('en-US'),
+  stt: sttConfigSchema,
+  tts: ttsConfigSchema,
+  llm: llmConfigSchema,
+  vad: vadConfigSchema.optional(),
+  /** Turn-taking: endpointing, interruptions, backchannels, mute rules. */
+  turns: turnsConfigSchema.optional(),
+  /** What to do when the caller goes silent (prompts, then hang-up). */
+  userIdle: userIdleConfigSchema.optional(),
+  /** Hang up after this many seconds without speech from either side, without prompting (see `userIdle`). */
+  idleTimeoutSecs: z.number().positive().optional(),
+  /** Hang up after this many seconds in total (end reason `max_duration`). */
+  maxDurationSecs: z.number().positive().optional(),
+});
+
+/** A validated agent configuration, with defaults applied. */
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+
+/** What callers may write: {@link AgentConfig} before defaults (`language`, `llm.model` optional). */
+export type AgentConfigInput = z.input<typeof agentConfigSchema>;
+
+/** An agent as defined by a user: a slug id, a display name and its configuration. */
+export interface AgentDefinition {
+  /** Slug: lower-case letters, digits and `-`, e.g. `demo`. */
+  id: string;
+  name: string;
+  config: AgentConfig;
+}
+
+/**
+ * An agent configuration failed validation.
+ * `issues` holds one readable line per problem, e.g. `llm.temperature: Too big: expected number to be <=2`.
+ */
+export class AgentConfigError extends Error {
+  override readonly name = 'AgentConfigError';
+
+  constructor(
+    readonly issues: readonly string[],
+    /** What was being validated, for the message (e.g. `agent "demo"`). */
+    subject = 'agent configuration',
+  ) {
+    super(`Invalid ${subject}: ${issues.join('; ')}`);
+  }
+}
+
+/** Formats zod issues as `path: message` lines (`(root)` for the top level). */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map(
+    (issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`,
+  );
+}
+
+/**
+ * Validates `input` (parsed JSON) as an agent configuration and applies defaults.
+ * @throws {@link AgentConfigError} listing every problem found.
+ */
+export function parseAgentConfig(input: unknown): AgentConfig {
+  const result = agentConfigSchema.safeParse(input);
+  if (!result.success) throw new AgentConfigError(formatIssues(result.error.issues));
+  return result.data;
+}
+
+/** The agent seeded into a fresh database: works offline except for the LLM. */
+export const DEMO_AGENT: AgentDefinition = {
+  id: 'demo',
+  name: 'Demo agent',
+  config: parseAgentConfig({
+    prompt:
+      'You are the Parley demo agent, a friendly assistant answering a phone call. ' +
+      'Your words are spoken aloud, so reply in one or two short sentences of plain speech: ' +
+      'no lists, markdown, emoji or URLs. If you did not catch something, ask the caller to repeat it.',
+    greeting: 'Hello! This is the Parley demo agent. How can I help you?',
+    language: 'en-US',
+    stt: { provider: 'local' },
+    tts: { provider: 'local' },
+    llm: { provider: 'openai', model: 'gpt-4o-mini' },
+  }),
+};

@@ -1,0 +1,109 @@
+/**
+ * The event log of a call (`call_events` table): what happened, in order, for
+ * the dashboard's timeline and for debugging.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import { CallNotFoundError } from './errors.ts';
+import type { CallEventsTable, DB } from './schema.ts';
+import { isUuid } from './uuid.ts';
+
+/**
+ * Kind of event. The listed ones are known today; any other string is stored
+ * as is (the column is not constrained), so new kinds need no migration.
+ */
+export type CallEventType =
+  | 'call_started'
+  | 'call_ended'
+  | 'user_spoke'
+  | 'agent_spoke'
+  | 'tool_called'
+  | 'tool_result'
+  | 'error'
+  | (string & {});
+
+/** An event to append. */
+export interface NewCallEvent {
+  type: CallEventType;
+  /** When it happened (not when it was stored). */
+  at: Date;
+  /** Event-specific payload; must survive `JSON.stringify`. @defaultValue `{}` */
+  data?: Record<string, unknown>;
+}
+
+/** A stored event. */
+export interface CallEvent {
+  /** Database-wide id, increasing in insertion order. */
+  id: number;
+  callId: string;
+  /** Position within the call: 1, 2, 3… without gaps. */
+  seq: number;
+  type: CallEventType;
+  at: Date;
+  data: Record<string, unknown>;
+}
+
+/** Appends to and reads calls' event logs. */
+export class CallEventRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /**
+   * Appends `events` to the call's log, in array order, numbering them after
+   * the call's last event. Concurrent appends to the same call are serialised
+   * by a row lock on the call (its `last_event_seq` counter), so seqs never
+   * collide and have no gaps; each append's events stay contiguous.
+   * @returns the stored events, in order.
+   * @throws {@link CallNotFoundError} if the call does not exist.
+   */
+  async append(callId: string, events: readonly NewCallEvent[]): Promise<CallEvent[]> {
+    if (!isUuid(callId)) throw new CallNotFoundError(callId);
+    if (events.length === 0) return [];
+    return await this.db.transaction().execute(async (trx) => {
+      const counter = await trx
+        .updateTable('calls')
+        .set((eb) => ({ last_event_seq: eb('last_event_seq', '+', events.length) }))
+        .where('id', '=', callId)
+        .returning('last_event_seq')
+        .executeTakeFirst();
+      if (counter === undefined) throw new CallNotFoundError(callId);
+
+      const firstSeq = counter.last_event_seq - events.length + 1;
+      const rows = await trx
+        .insertInto('call_events')
+        .values(
+          events.map((event, index) => ({
+            call_id: callId,
+            seq: firstSeq + index,
+            type: event.type,
+            at: event.at,
+            data: JSON.stringify(event.data ?? {}),
+          })),
+        )
+        .returningAll()
+        .execute();
+      return rows.map(toCallEvent).sort((a, b) => a.seq - b.seq);
+    });
+  }
+
+  /** The call's events ordered by seq; empty if the call has none or does not exist. */
+  async list(callId: string): Promise<CallEvent[]> {
+    if (!isUuid(callId)) return [];
+    const rows = await this.db
+      .selectFrom('call_events')
+      .selectAll()
+      .where('call_id', '=', callId)
+      .orderBy('seq')
+      .execute();
+    return rows.map(toCallEvent);
+  }
+}
+
+function toCallEvent(row: Selectable<CallEventsTable>): CallEvent {
+  return {
+    id: Number(row.id),
+    callId: row.call_id,
+    seq: row.seq,
+    type: row.type,
+    at: row.at,
+    data: row.data as Record<string, unknown>,
+  };
+}

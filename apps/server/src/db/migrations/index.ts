@@ -1,0 +1,16 @@
+/**
+ * The ordered list of schema migrations, as an in-code Kysely migration provider
+ * (no file-system scanning, so it works the same from source, bundles and tests).
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import { initialMigration } from './0001_initial.ts';
+
+/** Every migration by name; Kysely applies them in name order. */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001_initial': initialMigration,
+};
+
+/** A `MigrationProvider` for Kysely's `Migrator` that serves {@link migrations}. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...migrations }),
+};

@@ -1,0 +1,81 @@
+/**
+ * Kysely table types for Parley's database, mirroring `migrations/`.
+ *
+ * Column names are snake_case as stored; repositories map rows to camelCase
+ * domain objects. JSONB columns are written as JSON text (`JSON.stringify`) and
+ * read back as parsed values by both drivers (pg and PGlite).
+ */
+import type { ColumnType, Generated } from 'kysely';
+
+/** A JSONB column read as `T` and written as JSON text. */
+export type Json<T> = ColumnType<T, string, string>;
+
+/** A JSONB column with a database default: optional on insert. */
+export type JsonWithDefault<T> = ColumnType<T, string | undefined, string>;
+
+/** A `timestamptz` column read as `Date`, with a database default of `now()`. */
+export type TimestampWithDefault = ColumnType<Date, Date | undefined, Date>;
+
+/** A nullable `timestamptz` column. */
+export type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>;
+
+/**
+ * An `int8` column. pg is configured to parse int8 as `number` and PGlite
+ * returns `number`, but repositories still normalise with `Number()`.
+ */
+export type Int8 = ColumnType<number | string, never, never>;
+
+/** `agents`: one row per configured voice agent. */
+export interface AgentsTable {
+  /** Slug, e.g. `demo`. */
+  id: string;
+  name: string;
+  /** The agent configuration; see `config/agent-config.ts`. */
+  config: Json<unknown>;
+  created_at: TimestampWithDefault;
+  updated_at: TimestampWithDefault;
+}
+
+/** `calls`: one row per phone call, inbound or outbound. */
+export interface CallsTable {
+  id: Generated<string>;
+  agent_id: string | null;
+  provider: string;
+  direction: string;
+  status: string;
+  from_number: string | null;
+  to_number: string | null;
+  provider_call_id: string | null;
+  stream_id: string | null;
+  created_at: TimestampWithDefault;
+  started_at: NullableTimestamp;
+  answered_at: NullableTimestamp;
+  ended_at: NullableTimestamp;
+  duration_ms: number | null;
+  end_reason: string | null;
+  transcript: JsonWithDefault<unknown>;
+  recording_path: string | null;
+  provider_metadata: JsonWithDefault<unknown>;
+  context: JsonWithDefault<unknown>;
+  /** Highest `call_events.seq` handed out for this call (0 before the first event). */
+  last_event_seq: Generated<number>;
+}
+
+/** `call_events`: the ordered event log of a call. */
+export interface CallEventsTable {
+  /** `generated always as identity`. */
+  id: Int8;
+  call_id: string;
+  /** 1-based position within the call. */
+  seq: number;
+  type: string;
+  at: ColumnType<Date, Date, Date>;
+  data: JsonWithDefault<unknown>;
+}
+
+/** The whole database, as seen by Kysely. */
+export interface DB {
+  agents: AgentsTable;
+  calls: CallsTable;
+  call_events: CallEventsTable;
+}

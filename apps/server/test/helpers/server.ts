@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildApp, type ParleyApp } from '../../src/app.ts';
+import type { ServiceFactory } from '../../src/calls/services.ts';
+import { loadServerConfig, type ServerConfig } from '../../src/config/server-config.ts';
+import type { Database } from '../../src/db/database.ts';
+import { createSessionStore } from '../../src/sessions/index.ts';
+import { openTestDatabase } from './db.ts';
+
+/** A running Parley server on 127.0.0.1 for a test file. */
+export interface TestServer {
+  readonly parley: ParleyApp;
+  readonly database: Database;
+  readonly config: ServerConfig;
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  /** `ws://127.0.0.1:PORT` */
+  readonly wsUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Start a server on a random loopback port with a throwaway database (PostgreSQL at
+ * `DATABASE_URL` or PGlite), session store (Redis at `REDIS_URL` or memory) and recordings dir.
+ */
+export async function startTestServer(
+  services: (config: ServerConfig) => ServiceFactory,
+  env: Record<string, string> = {},
+): Promise<TestServer> {
+  const recordingsDir = await mkdtemp(path.join(tmpdir(), 'parley-rec-'));
+  const config = loadServerConfig({ RECORDINGS_DIR: recordingsDir, LOG_LEVEL: 'warn', ...env });
+  const database = await openTestDatabase();
+  const sessions = createSessionStore(process.env.REDIS_URL, { keyPrefix: `parley-test-${randomUUID()}:` });
+  const parley = await buildApp({ config, database, sessions, services: services(config) });
+  await parley.agents.seedDemo();
+  await parley.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = parley.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    parley,
+    database,
+    config,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    close: async () => {
+      await parley.shutdown();
+      await sessions.close();
+      await database.close();
+      await rm(recordingsDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -106,16 +106,28 @@ describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a Twilio call end to end, o
     const recordingMs = (recording.pcm.length / 2 / recording.sampleRateHz) * 1000;
     expect(Math.abs(recordingMs - call.durationMs!)).toBeLessThan(1500);
 
-    // Events, in order.
+    // Events, in order; the caller's turn has its voice timing.
     const events = await server.parley.events.list(call.id);
-    expect(events.map((e) => e.type)).toEqual([
+    expect(events.map((e) => e.type).filter((t) => t !== 'turn')).toEqual([
       'call_started',
       'agent_spoke',
       'user_spoke',
       'agent_spoke',
       'call_ended',
     ]);
-    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const turns = events.filter((e) => e.type === 'turn');
+    expect(turns).toHaveLength(1);
+    const timing = turns[0]!.data as Record<string, number | string>;
+    expect(timing).toMatchObject({ turn: 1, outcome: 'played' });
+    const steps = ['sttFinalMs', 'llmFirstTokenMs', 'firstSentenceMs', 'ttsFirstAudioMs', 'firstAudioSentMs'];
+    const offsets = steps.map((k) => timing[k] as number);
+    for (const v of offsets) expect(typeof v).toBe('number');
+    // Each step happens no earlier than the one before it (the transcript may beat the turn's end).
+    for (let i = 1; i < offsets.length; i++) expect(offsets[i]).toBeGreaterThanOrEqual(offsets[i - 1]!);
+    expect(timing.firstSentencePlayedMs as number).toBeGreaterThanOrEqual(timing.firstAudioSentMs as number);
+    const userSpokeAt = events.findIndex((e) => e.type === 'user_spoke');
+    expect(events.findIndex((e) => e.type === 'turn')).toBeGreaterThan(userSpokeAt);
   }, 60_000);
 
   it('on barge-in clears Twilio, aborts the LLM and keeps only what the caller heard', async () => {

@@ -14,8 +14,10 @@ import {
   PipelineTask,
   SentenceAggregator,
   type TaskResult,
+  TracingObserver,
   TranscriptCollector,
   type TranscriptEntry,
+  TurnTimingObserver,
   UserContextAggregator,
   UserIdleProcessor,
   UserTurnProcessor,
@@ -62,6 +64,8 @@ export interface CallStream {
 }
 
 const SESSION_TTL_SECS = 4 * 3600;
+/** Heartbeats let the task raise a stall alarm (logged and stored as an `error` event) when a processor hangs. */
+const HEARTBEAT_MS = 1000;
 
 /**
  * Runs one call: builds the agent's pipeline
@@ -122,7 +126,13 @@ export class CallSession {
         audio: { inputSampleRateHz: stream.sampleRateHz, outputSampleRateHz: stream.sampleRateHz },
         metadata: { callId: call.id, agentId: agent.id },
         idleTimeoutMs: (config.idleTimeoutSecs ?? 0) * 1000,
-        observers: [this.transcript, this.eventRecorder],
+        heartbeatMs: HEARTBEAT_MS,
+        observers: [
+          this.transcript,
+          this.eventRecorder,
+          new TurnTimingObserver({ onTurn: (timing) => this.eventRecorder.recordTurn(timing) }),
+          new TracingObserver(),
+        ],
       },
     );
     this.task.errors$.subscribe((e) => {

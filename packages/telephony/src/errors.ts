@@ -17,6 +17,8 @@ import type { ProviderName } from './types.ts';
  *   on Vobiz, a repeated `start` changes it).
  * - `unsupported_sample_rate`: outbound PCM at a rate other than the wire rate.
  * - `not_started`: an outbound message was requested before `start` (its stream id is unknown).
+ * - `invalid_callback`: an HTTP callback from the provider (a call status callback) is not an
+ *   object of form fields, lacks the call id, or has a field of the wrong shape.
  */
 export type ProviderProtocolErrorCode =
   | 'message_too_large'
@@ -28,14 +30,15 @@ export type ProviderProtocolErrorCode =
   | 'stream_mismatch'
   | 'unsupported_encoding'
   | 'unsupported_sample_rate'
-  | 'not_started';
+  | 'not_started'
+  | 'invalid_callback';
 
 /** Longest excerpt of an offending message kept on an error, characters. */
 export const MAX_EXCERPT_CHARS = 200;
 
 /**
- * A provider spoke its WebSocket protocol in a way we cannot accept, or we were asked to say
- * something the protocol cannot carry. `message` never contains payload text; the offending
+ * A provider spoke its WebSocket protocol (or sent an HTTP callback) in a way we cannot accept,
+ * or we were asked to say something the protocol cannot carry. `message` never contains payload text; the offending
  * message is kept only as a short, log-safe {@link excerpt}.
  */
 export class ProviderProtocolError extends Error {
@@ -88,6 +91,67 @@ export class SignatureError extends Error {
     this.provider = provider;
     this.reason = reason;
     this.url = url;
+  }
+}
+
+/** The provider REST request that failed. */
+export type ProviderApiOperation = 'place_call' | 'hang_up';
+
+/**
+ * A request to a provider's REST API (placing a call, hanging one up) failed: the provider
+ * answered with an error status, answered something we cannot read, or did not answer at all
+ * (connection refused, reset, timed out). Aborts are not reported this way: an aborted request
+ * rejects with the signal's `reason`.
+ */
+export class ProviderApiError extends Error {
+  override readonly name = 'ProviderApiError';
+  /** The provider whose API was called. */
+  readonly provider: ProviderName;
+  /** Which request failed. */
+  readonly operation: ProviderApiOperation;
+  /**
+   * The HTTP status of the provider's answer; `undefined` when no answer came (network error or
+   * timeout). A 2xx status means the answer could not be read (e.g. no call id in it).
+   */
+  readonly status: number | undefined;
+  /**
+   * The provider's own error code when its answer carries one (Twilio `code`, e.g. `21211`;
+   * Exotel `RestException.Code`); Vobiz answers carry none.
+   */
+  readonly providerCode: number | undefined;
+  /**
+   * Whether the same request may succeed if sent again later: `true` when no answer came, on
+   * 5xx and on 429 (rate limited); `false` on other 4xx and on unreadable 2xx answers. Beware:
+   * a `place_call` that timed out may have reached the provider, so retrying it may dial twice.
+   */
+  readonly retryable: boolean;
+
+  /**
+   * @param provider - The provider whose API was called.
+   * @param operation - The request that failed.
+   * @param problem - What went wrong, without credentials (e.g. `HTTP 500`, `connection refused`).
+   * @param options - `status` and `providerCode` as above; `detail`, the provider's error text
+   *   (only a log-safe excerpt of at most {@link MAX_EXCERPT_CHARS} characters is kept in
+   *   `message`); `cause`, the underlying error (never one that holds the request's
+   *   credentials).
+   */
+  constructor(
+    provider: ProviderName,
+    operation: ProviderApiOperation,
+    problem: string,
+    options: { status?: number; providerCode?: number; detail?: string; cause?: unknown } = {},
+  ) {
+    const detail =
+      options.detail === undefined || options.detail === '' ? '' : `: ${safeExcerpt(options.detail)}`;
+    super(
+      `${provider} ${operation.replace('_', ' ')} failed: ${problem}${detail}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.provider = provider;
+    this.operation = operation;
+    this.status = options.status;
+    this.providerCode = options.providerCode;
+    this.retryable = this.status === undefined || this.status >= 500 || this.status === 429;
   }
 }
 

@@ -1,4 +1,15 @@
 export {
+  type CallControl,
+  type CallStatusUpdate,
+  FINAL_CALL_STATUSES,
+  type HangupResult,
+  type OutboundCallRequest,
+  type PlacedCall,
+  type ProviderCallStatus,
+} from './call-control.ts';
+export {
+  ProviderApiError,
+  type ProviderApiOperation,
   ProviderProtocolError,
   type ProviderProtocolErrorCode,
   SignatureError,
@@ -6,13 +17,17 @@ export {
 } from './errors.ts';
 export {
   assertExotelBasicAuth,
+  EXOTEL_API_BASE_URL,
   EXOTEL_DEFAULT_SAMPLE_RATE_HZ,
   EXOTEL_SAMPLE_RATES,
   type ExotelBasicAuthCheck,
+  ExotelCallControl,
+  type ExotelCallControlOptions,
   type ExotelSampleRateHz,
   ExotelSerializer,
   type ExotelSerializerOptions,
   exotelSampleRateFromQuery,
+  parseExotelStatusCallback,
   type VoicebotUrlAnswerOptions,
   validateExotelBasicAuth,
   voicebotUrlAnswer,
@@ -22,7 +37,10 @@ export {
   assertTwilioSignature,
   type ConnectStreamTwimlOptions,
   connectStreamTwiml,
+  parseTwilioStatusCallback,
   sayAndHangupTwiml,
+  TwilioCallControl,
+  type TwilioCallControlOptions,
   TwilioSerializer,
   type TwilioSignatureCheck,
   validateTwilioSignature,
@@ -30,8 +48,12 @@ export {
 export type { MediaFormat, ProviderEvent, ProviderName, TelephonySerializer } from './types.ts';
 export {
   assertVobizSignature,
+  parseVobizStatusCallback,
+  VOBIZ_API_BASE_URL,
   VOBIZ_CONTENT_TYPES,
   VOBIZ_DEFAULT_CONTENT_TYPE,
+  VobizCallControl,
+  type VobizCallControlOptions,
   type VobizContentType,
   VobizSerializer,
   type VobizSerializerOptions,

@@ -1,5 +1,6 @@
 export { type VoicebotUrlAnswerOptions, voicebotUrlAnswer } from './answer.ts';
 export { assertExotelBasicAuth, type ExotelBasicAuthCheck, validateExotelBasicAuth } from './basic-auth.ts';
+export { EXOTEL_API_BASE_URL, ExotelCallControl, type ExotelCallControlOptions } from './call-control.ts';
 export {
   EXOTEL_DEFAULT_SAMPLE_RATE_HZ,
   EXOTEL_SAMPLE_RATES,
@@ -7,3 +8,4 @@ export {
   exotelSampleRateFromQuery,
 } from './sample-rate.ts';
 export { ExotelSerializer, type ExotelSerializerOptions } from './serializer.ts';
+export { parseExotelStatusCallback } from './status-callback.ts';

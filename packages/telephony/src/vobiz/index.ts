@@ -1,3 +1,4 @@
+export { VOBIZ_API_BASE_URL, VobizCallControl, type VobizCallControlOptions } from './call-control.ts';
 export {
   VOBIZ_CONTENT_TYPES,
   VOBIZ_DEFAULT_CONTENT_TYPE,
@@ -9,4 +10,5 @@ export {
   type VobizSignatureCheck,
   validateVobizSignature,
 } from './signature.ts';
+export { parseVobizStatusCallback } from './status-callback.ts';
 export { type VobizStreamXmlOptions, vobizSpeakAndHangupXml, vobizStreamXml } from './xml.ts';

@@ -1,0 +1,349 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import twilio from 'twilio';
+import {
+  basicCredentials,
+  type CallbackResponse,
+  type FakeApiRequest,
+  FakeHttpServer,
+  type FormBody,
+  formField,
+  headerValue,
+  parseForm,
+  postForm,
+  randomHex,
+  readText,
+  rfc2822Date,
+  type ScriptedReply,
+  sendJson,
+} from './fake-http.ts';
+
+/** The `CallStatus` values a fake Twilio call can be sent to, as Twilio spells them. */
+export type FakeTwilioCallStatus =
+  | 'initiated'
+  | 'ringing'
+  | 'in-progress'
+  | 'completed'
+  | 'busy'
+  | 'failed'
+  | 'no-answer'
+  | 'canceled';
+
+/** A call created on a {@link FakeTwilioApi}, with the parameters it was created with. */
+export interface FakeTwilioCall {
+  /** `CA` + 32 hex digits. */
+  readonly sid: string;
+  readonly to: string;
+  readonly from: string;
+  /** The voice webhook URL (`Url`), requested by {@link FakeTwilioApi.answer}. */
+  readonly url: string | undefined;
+  /** `Method` of `url` (Twilio's default POST). */
+  readonly method: string;
+  /** `StatusCallback`, requested by {@link FakeTwilioApi.sendStatus}. */
+  readonly statusCallback: string | undefined;
+  /** `StatusCallbackMethod` (Twilio's default POST). */
+  readonly statusCallbackMethod: string;
+  /** `StatusCallbackEvent` values (`completed` is sent even when not listed). */
+  readonly statusCallbackEvents: readonly string[];
+  /** `TimeLimit`, s, when given. */
+  readonly timeLimitSecs: number | undefined;
+  /** The call's current Twilio status (`queued` when created). */
+  status: string;
+  /** Callbacks sent so far (their `SequenceNumber` counts from 0). */
+  callbacksSent: number;
+}
+
+/** Options of {@link FakeTwilioApi.start}. */
+export interface FakeTwilioApiOptions {
+  /** The account SID the fake accepts; default `AC` + 32 zeros ending in 1. */
+  readonly accountSid?: string;
+  /** The auth token the fake accepts and signs callbacks with; default `test_auth_token`. */
+  readonly authToken?: string;
+}
+
+const FINAL = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+const CALLS = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\.json$/;
+const CALL = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\/([^/]+)\.json$/;
+
+/**
+ * A fake Twilio REST API (the Call resource) on 127.0.0.1, speaking Twilio's wire protocol
+ * closely enough for twilio-node (pass {@link url} as `TwilioCallControl`'s `apiBaseUrl`):
+ *
+ * - `POST /2010-04-01/Accounts/{AccountSid}/Calls.json` (form: `To`, `From`, `Url`, `Method`,
+ *   `StatusCallback`, `StatusCallbackMethod`, `StatusCallbackEvent` repeated, `TimeLimit`, …)
+ *   → 201 Call JSON, `sid` `CA` + 32 hex, `status` `queued`;
+ * - `POST /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json` with `Status=completed` or
+ *   `canceled` → 200 Call JSON; 404 `{code: 20404}` for a call it does not know or that ended;
+ * - `GET` of the same path → the Call JSON.
+ *
+ * Requests need HTTP Basic `AccountSid:AuthToken` (else 401 `{code: 20003}`). Every request is
+ * recorded in {@link requests}. {@link answer} and {@link sendStatus} then play Twilio's side
+ * of the call: the signed voice webhook and status callbacks.
+ *
+ * Source: https://www.twilio.com/docs/voice/api/call-resource.
+ */
+export class FakeTwilioApi {
+  /** Every request received, oldest first. */
+  readonly requests: FakeApiRequest<FormBody>[] = [];
+  /** The account SID the fake accepts. */
+  readonly accountSid: string;
+  /** The auth token the fake accepts and signs with. */
+  readonly authToken: string;
+  private readonly calls = new Map<string, FakeTwilioCall>();
+  private readonly script: ScriptedReply[] = [];
+  private http: FakeHttpServer | undefined;
+
+  private constructor(options: FakeTwilioApiOptions) {
+    this.accountSid = options.accountSid ?? 'AC00000000000000000000000000000001';
+    this.authToken = options.authToken ?? 'test_auth_token';
+  }
+
+  /** Starts the fake on a free port of 127.0.0.1. */
+  static async start(options: FakeTwilioApiOptions = {}): Promise<FakeTwilioApi> {
+    const fake = new FakeTwilioApi(options);
+    fake.http = await FakeHttpServer.start((request, response) => fake.handle(request, response));
+    return fake;
+  }
+
+  /** The API origin, `http://127.0.0.1:<port>`: `TwilioCallControl`'s `apiBaseUrl`. */
+  get url(): string {
+    return this.server().origin;
+  }
+
+  /**
+   * Scripts the answers to the next requests, in order (after the auth check): an error status
+   * with Twilio's error JSON (`{code, message, more_info, status}`; `code` defaults to 20000 +
+   * the status, e.g. 20500), and/or a delay first.
+   */
+  reply(...replies: ScriptedReply[]): this {
+    this.script.push(...replies);
+    return this;
+  }
+
+  /** The call with this SID, or `undefined`. */
+  call(callSid: string): FakeTwilioCall | undefined {
+    return this.calls.get(callSid);
+  }
+
+  /**
+   * Plays the callee answering: POSTs the voice webhook to the call's `Url` as Twilio does
+   * (form `CallSid`, `AccountSid`, `From`, `To`, `Direction=outbound-api`,
+   * `CallStatus=in-progress`, `ApiVersion`, `Called`, `Caller`), signed with
+   * `X-Twilio-Signature`, and marks the call `in-progress`.
+   *
+   * @returns The webhook's answer body (TwiML).
+   * @throws Error when the call is unknown, has no `Url`, or the webhook answers non-2xx.
+   */
+  async answer(callSid: string): Promise<string> {
+    const call = this.known(callSid);
+    if (call.url === undefined) throw new Error(`fake Twilio: call ${callSid} has no Url`);
+    call.status = 'in-progress';
+    const response = await this.post(call.url, {
+      AccountSid: this.accountSid,
+      ApiVersion: '2010-04-01',
+      CallSid: call.sid,
+      CallStatus: 'in-progress',
+      Called: call.to,
+      Caller: call.from,
+      Direction: 'outbound-api',
+      From: call.from,
+      To: call.to,
+    });
+    if (response.status < 200 || response.status >= 300)
+      throw new Error(`fake Twilio: the voice webhook answered ${response.status}: ${response.body}`);
+    return response.body;
+  }
+
+  /**
+   * Plays a status change: POSTs Twilio's status callback to the call's `StatusCallback`
+   * (form `CallSid`, `AccountSid`, `From`, `To`, `Direction=outbound-api`, `ApiVersion`,
+   * `CallStatus`, `CallbackSource=call-progress-events`, `SequenceNumber`, `Timestamp`, and
+   * `CallDuration` (s) on final statuses), signed with `X-Twilio-Signature`. Sets the call's
+   * status; a final status ends it (a later hang-up gets 404).
+   *
+   * @param options.durationSecs - `CallDuration` of a final status; default 0.
+   * @returns What our callback answered.
+   * @throws Error when the call is unknown, has no `StatusCallback`, or did not subscribe to
+   *   the event (`initiated`, `ringing`, `answered` for `in-progress`) that Twilio would need
+   *   to send this status.
+   */
+  async sendStatus(
+    callSid: string,
+    status: FakeTwilioCallStatus,
+    options: { durationSecs?: number } = {},
+  ): Promise<CallbackResponse> {
+    const call = this.known(callSid);
+    if (call.statusCallback === undefined)
+      throw new Error(`fake Twilio: call ${callSid} has no StatusCallback`);
+    const final = FINAL.has(status);
+    const event = final ? 'completed' : status === 'in-progress' ? 'answered' : status;
+    if (!final && !call.statusCallbackEvents.includes(event))
+      throw new Error(`fake Twilio: call ${callSid} did not subscribe to the ${event} event`);
+    call.status = status;
+    const form: Record<string, string> = {
+      AccountSid: this.accountSid,
+      ApiVersion: '2010-04-01',
+      CallSid: call.sid,
+      CallStatus: status,
+      CallbackSource: 'call-progress-events',
+      Called: call.to,
+      Caller: call.from,
+      Direction: 'outbound-api',
+      From: call.from,
+      SequenceNumber: String(call.callbacksSent++),
+      Timestamp: rfc2822Date(new Date()),
+      To: call.to,
+    };
+    if (final) form.CallDuration = String(options.durationSecs ?? 0);
+    return this.post(call.statusCallback, form);
+  }
+
+  /** Stops the fake, closing open connections. */
+  async close(): Promise<void> {
+    await this.http?.close();
+  }
+
+  private server(): FakeHttpServer {
+    if (this.http === undefined) throw new Error('fake Twilio: not started');
+    return this.http;
+  }
+
+  private known(callSid: string): FakeTwilioCall {
+    const call = this.calls.get(callSid);
+    if (call === undefined) throw new Error(`fake Twilio: no call ${callSid}`);
+    return call;
+  }
+
+  private post(url: string, form: Record<string, string>): Promise<CallbackResponse> {
+    const signature = twilio.getExpectedTwilioSignature(this.authToken, url, form);
+    return postForm(url, form, { 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' });
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const text = await readText(request);
+    const body = text === '' ? undefined : parseForm(text);
+    const path = request.url ?? '/';
+    this.requests.push({ method: request.method ?? 'GET', path, headers: request.headers, body });
+    const credentials = basicCredentials(headerValue(request, 'authorization'));
+    if (credentials?.user !== this.accountSid || credentials.password !== this.authToken) {
+      response.setHeader('www-authenticate', 'Basic realm="Twilio API"');
+      sendError(response, 401, 20003, 'Authenticate');
+      return;
+    }
+    const scripted = this.script.shift();
+    if (scripted?.delayMs !== undefined) await this.server().delay(scripted.delayMs);
+    if (scripted?.status !== undefined) {
+      sendError(
+        response,
+        scripted.status,
+        scripted.code ?? 20000 + scripted.status,
+        scripted.message ?? 'Scripted error',
+      );
+      return;
+    }
+    const pathname = new URL(path, 'http://fake').pathname;
+    const list = CALLS.exec(pathname);
+    if (list && list[1] === this.accountSid && request.method === 'POST') {
+      this.create(response, body ?? {});
+      return;
+    }
+    const one = CALL.exec(pathname);
+    const call = one && one[1] === this.accountSid ? this.calls.get(one[2]!) : undefined;
+    if (call !== undefined && request.method === 'GET') {
+      sendJson(response, 200, this.callJson(call));
+      return;
+    }
+    if (call !== undefined && request.method === 'POST' && !FINAL.has(call.status)) {
+      this.update(response, call, body ?? {});
+      return;
+    }
+    sendError(response, 404, 20404, `The requested resource ${pathname} was not found`);
+  }
+
+  private create(response: ServerResponse, form: FormBody): void {
+    const to = formField(form, 'To');
+    const from = formField(form, 'From');
+    const url = formField(form, 'Url');
+    if (!to) {
+      sendError(response, 400, 21201, "No 'To' number is specified");
+      return;
+    }
+    if (!from) {
+      sendError(response, 400, 21213, "No 'From' number is specified");
+      return;
+    }
+    if (!url && !formField(form, 'Twiml') && !formField(form, 'ApplicationSid')) {
+      sendError(response, 400, 21205, 'Url parameter is required');
+      return;
+    }
+    const events = form.StatusCallbackEvent;
+    const timeLimit = formField(form, 'TimeLimit');
+    const call: FakeTwilioCall = {
+      sid: `CA${randomHex(16)}`,
+      to,
+      from,
+      url,
+      method: formField(form, 'Method') ?? 'POST',
+      statusCallback: formField(form, 'StatusCallback'),
+      statusCallbackMethod: formField(form, 'StatusCallbackMethod') ?? 'POST',
+      statusCallbackEvents: events === undefined ? [] : Array.isArray(events) ? events : [events],
+      timeLimitSecs: timeLimit === undefined ? undefined : Number(timeLimit),
+      status: 'queued',
+      callbacksSent: 0,
+    };
+    this.calls.set(call.sid, call);
+    sendJson(response, 201, this.callJson(call));
+  }
+
+  private update(response: ServerResponse, call: FakeTwilioCall, form: FormBody): void {
+    const status = formField(form, 'Status');
+    if (status !== 'completed' && status !== 'canceled') {
+      sendError(response, 400, 21218, 'Invalid Status: use completed or canceled');
+      return;
+    }
+    call.status = status === 'canceled' || call.status !== 'in-progress' ? 'canceled' : 'completed';
+    sendJson(response, 200, this.callJson(call));
+  }
+
+  private callJson(call: FakeTwilioCall): Record<string, unknown> {
+    const now = rfc2822Date(new Date());
+    const uri = `/2010-04-01/Accounts/${this.accountSid}/Calls/${call.sid}.json`;
+    return {
+      sid: call.sid,
+      account_sid: this.accountSid,
+      to: call.to,
+      to_formatted: call.to,
+      from: call.from,
+      from_formatted: call.from,
+      status: call.status,
+      direction: 'outbound-api',
+      api_version: '2010-04-01',
+      date_created: now,
+      date_updated: now,
+      start_time: null,
+      end_time: null,
+      duration: null,
+      price: null,
+      price_unit: 'USD',
+      parent_call_sid: null,
+      phone_number_sid: null,
+      answered_by: null,
+      caller_name: null,
+      forwarded_from: null,
+      group_sid: null,
+      queue_time: '0',
+      trunk_sid: null,
+      annotation: null,
+      uri,
+      subresource_uris: { recordings: uri.replace('.json', '/Recordings.json') },
+    };
+  }
+}
+
+function sendError(response: ServerResponse, status: number, code: number, message: string): void {
+  sendJson(response, status, {
+    code,
+    message,
+    more_info: `https://www.twilio.com/docs/errors/${code}`,
+    status,
+  });
+}

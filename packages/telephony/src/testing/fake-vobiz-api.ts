@@ -1,0 +1,287 @@
+import { createHmac, randomInt, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type CallbackResponse,
+  type FakeApiRequest,
+  FakeHttpServer,
+  headerValue,
+  postForm,
+  readText,
+  type ScriptedReply,
+  sendJson,
+  sendText,
+} from './fake-http.ts';
+
+/**
+ * The call states a fake Vobiz call can be sent to, as Vobiz (Plivo) spells `CallStatus`:
+ * `ringing` goes to the call's `ring_url`, the others (final) to its `hangup_url`.
+ */
+export type FakeVobizCallStatus = 'ringing' | 'completed' | 'busy' | 'failed' | 'no-answer' | 'cancel';
+
+/** A call created on a {@link FakeVobizApi}, with the parameters it was created with. */
+export interface FakeVobizCall {
+  /** The `request_uuid` returned, also the call's `CallUUID` in callbacks. */
+  readonly uuid: string;
+  readonly to: string;
+  readonly from: string;
+  /** `answer_url`, requested by {@link FakeVobizApi.answer}. */
+  readonly answerUrl: string;
+  readonly answerMethod: string;
+  /** `hangup_url`, requested by {@link FakeVobizApi.sendStatus} with final statuses. */
+  readonly hangupUrl: string | undefined;
+  /** `ring_url`, requested by {@link FakeVobizApi.sendStatus} with `ringing`. */
+  readonly ringUrl: string | undefined;
+  /** `time_limit`, s, when given. */
+  readonly timeLimitSecs: number | undefined;
+  /** The call's state: `queued`, `ringing`, `in-progress`, or a final `CallStatus`. */
+  status: string;
+}
+
+/** Options of {@link FakeVobizApi.start}. */
+export interface FakeVobizApiOptions {
+  /** The Auth ID the fake accepts; default `MA_FAKE0001`. */
+  readonly authId?: string;
+  /** The Auth Token the fake accepts and signs callbacks with; default `test_auth_token`. */
+  readonly authToken?: string;
+}
+
+const CALLS = /^\/api\/v1\/Account\/([^/]+)\/Call\/$/;
+const CALL = /^\/api\/v1\/Account\/([^/]+)\/Call\/([^/]+)\/$/;
+const FINAL = new Set(['completed', 'busy', 'failed', 'no-answer', 'cancel']);
+const HANGUP_CAUSES: Readonly<Record<string, string>> = {
+  completed: 'NORMAL_CLEARING',
+  busy: 'USER_BUSY',
+  failed: 'CALL_REJECTED',
+  'no-answer': 'NO_ANSWER',
+  cancel: 'ORIGINATOR_CANCEL',
+};
+
+/**
+ * A fake Vobiz REST API (calls) on 127.0.0.1, speaking Vobiz's wire protocol (pass {@link url}
+ * as `VobizCallControl`'s `apiBaseUrl`):
+ *
+ * - `POST /api/v1/Account/{authId}/Call/` (JSON: `from`, `to`, `answer_url` required;
+ *   `answer_method`, `hangup_url`, `ring_url`, `time_limit`, … ) → 201
+ *   `{api_id, message: 'Call fired', request_uuid}`; 400 `{api_id, error}` when invalid;
+ * - `DELETE /api/v1/Account/{authId}/Call/{uuid}/` → 204; 404 `{api_id, error: 'not found'}`
+ *   for a call it does not know or that ended.
+ *
+ * Paths are matched exactly, trailing slash included (Vobiz's are). Requests need headers
+ * `X-Auth-ID` / `X-Auth-Token` (else 401). Every request is recorded in {@link requests}, the
+ * body parsed as JSON. {@link answer} and {@link sendStatus} then play Vobiz's side of the call,
+ * signed with `X-Vobiz-Signature-V3` and `-V2` (and their nonces).
+ *
+ * Sources: https://docs.vobiz.ai/call/make-call, https://docs.vobiz.ai/xml/request,
+ * https://docs.vobiz.ai/concepts/validating-callbacks.
+ */
+export class FakeVobizApi {
+  /** Every request received, oldest first; `body` is the parsed JSON. */
+  readonly requests: FakeApiRequest<unknown>[] = [];
+  /** The Auth ID the fake accepts. */
+  readonly authId: string;
+  /** The Auth Token the fake accepts and signs with. */
+  readonly authToken: string;
+  private readonly calls = new Map<string, FakeVobizCall>();
+  private readonly script: ScriptedReply[] = [];
+  private http: FakeHttpServer | undefined;
+
+  private constructor(options: FakeVobizApiOptions) {
+    this.authId = options.authId ?? 'MA_FAKE0001';
+    this.authToken = options.authToken ?? 'test_auth_token';
+  }
+
+  /** Starts the fake on a free port of 127.0.0.1. */
+  static async start(options: FakeVobizApiOptions = {}): Promise<FakeVobizApi> {
+    const fake = new FakeVobizApi(options);
+    fake.http = await FakeHttpServer.start((request, response) => fake.handle(request, response));
+    return fake;
+  }
+
+  /** The API base, `http://127.0.0.1:<port>/api/v1`: `VobizCallControl`'s `apiBaseUrl`. */
+  get url(): string {
+    return `${this.server().origin}/api/v1`;
+  }
+
+  /**
+   * Scripts the answers to the next requests, in order (after the auth check): an error status
+   * with Vobiz's error JSON (`{api_id, error}`), and/or a delay first.
+   */
+  reply(...replies: ScriptedReply[]): this {
+    this.script.push(...replies);
+    return this;
+  }
+
+  /** The call with this `request_uuid`, or `undefined`. */
+  call(uuid: string): FakeVobizCall | undefined {
+    return this.calls.get(uuid);
+  }
+
+  /**
+   * Plays the callee answering: POSTs the call's `answer_url` as Vobiz does (form `CallUUID`,
+   * `RequestUUID`, `From`, `To`, `Direction=outbound`, `CallStatus=in-progress`,
+   * `Event=StartApp`), signed, and marks the call `in-progress`.
+   *
+   * @returns The answer body (XML).
+   * @throws Error when the call is unknown or the answer URL answers non-2xx.
+   */
+  async answer(uuid: string): Promise<string> {
+    const call = this.known(uuid);
+    call.status = 'in-progress';
+    const response = await this.post(call.answerUrl, {
+      CallUUID: call.uuid,
+      RequestUUID: call.uuid,
+      From: call.from,
+      To: call.to,
+      Direction: 'outbound',
+      CallStatus: 'in-progress',
+      Event: 'StartApp',
+    });
+    if (response.status < 200 || response.status >= 300)
+      throw new Error(`fake Vobiz: answer_url answered ${response.status}: ${response.body}`);
+    return response.body;
+  }
+
+  /**
+   * Plays a status change, signed: `ringing` POSTs `Event=Ring` to the call's `ring_url`; a
+   * final status POSTs `Event=Hangup` to its `hangup_url` with `CallStatus`, `Duration` and
+   * `BillDuration` (s) and `HangupCause` (`NORMAL_CLEARING`, `USER_BUSY`, `CALL_REJECTED`,
+   * `NO_ANSWER`, `ORIGINATOR_CANCEL` by status), and ends the call (a later hang-up gets 404).
+   * Both carry `CallUUID`, `RequestUUID`, `From`, `To`, `Direction=outbound`.
+   *
+   * @param options.durationSecs - `Duration` of a final status; default 0.
+   * @returns What our callback answered.
+   * @throws Error when the call is unknown or has no URL for this status.
+   */
+  async sendStatus(
+    uuid: string,
+    status: FakeVobizCallStatus,
+    options: { durationSecs?: number } = {},
+  ): Promise<CallbackResponse> {
+    const call = this.known(uuid);
+    const final = FINAL.has(status);
+    const url = final ? call.hangupUrl : call.ringUrl;
+    if (url === undefined)
+      throw new Error(`fake Vobiz: call ${uuid} has no ${final ? 'hangup_url' : 'ring_url'}`);
+    call.status = status;
+    const form: Record<string, string> = {
+      CallUUID: call.uuid,
+      RequestUUID: call.uuid,
+      From: call.from,
+      To: call.to,
+      Direction: 'outbound',
+      CallStatus: status,
+      Event: final ? 'Hangup' : 'Ring',
+    };
+    if (final) {
+      const duration = String(options.durationSecs ?? 0);
+      form.Duration = duration;
+      form.BillDuration = duration;
+      form.HangupCause = HANGUP_CAUSES[status] ?? 'NORMAL_CLEARING';
+    }
+    return this.post(url, form);
+  }
+
+  /** Stops the fake, closing open connections. */
+  async close(): Promise<void> {
+    await this.http?.close();
+  }
+
+  private server(): FakeHttpServer {
+    if (this.http === undefined) throw new Error('fake Vobiz: not started');
+    return this.http;
+  }
+
+  private known(uuid: string): FakeVobizCall {
+    const call = this.calls.get(uuid);
+    if (call === undefined) throw new Error(`fake Vobiz: no call ${uuid}`);
+    return call;
+  }
+
+  private post(url: string, form: Record<string, string>): Promise<CallbackResponse> {
+    const base = url.replace(/[?#].*$/s, '');
+    const nonce = String(randomInt(10 ** 9, 10 ** 10 - 1)) + String(randomInt(10 ** 9, 10 ** 10 - 1));
+    const sign = (message: string) => createHmac('sha256', this.authToken).update(message).digest('base64');
+    return postForm(url, form, {
+      'x-vobiz-signature-v3': sign(`${base}.${nonce}`),
+      'x-vobiz-signature-v3-nonce': nonce,
+      'x-vobiz-signature-v2': sign(`${base}${nonce}`),
+      'x-vobiz-signature-v2-nonce': nonce,
+    });
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const text = await readText(request);
+    let body: unknown;
+    let malformed = false;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      malformed = true;
+    }
+    const path = request.url ?? '/';
+    this.requests.push({ method: request.method ?? 'GET', path, headers: request.headers, body });
+    if (
+      headerValue(request, 'x-auth-id') !== this.authId ||
+      headerValue(request, 'x-auth-token') !== this.authToken
+    ) {
+      sendError(response, 401, 'authentication failed');
+      return;
+    }
+    const scripted = this.script.shift();
+    if (scripted?.delayMs !== undefined) await this.server().delay(scripted.delayMs);
+    if (scripted?.status !== undefined) {
+      sendError(response, scripted.status, scripted.message ?? 'scripted error');
+      return;
+    }
+    const pathname = new URL(path, 'http://fake').pathname;
+    const list = CALLS.exec(pathname);
+    if (list && list[1] === this.authId && request.method === 'POST') {
+      if (malformed || typeof body !== 'object' || body === null || Array.isArray(body)) {
+        sendError(response, 400, 'request body is not a JSON object');
+        return;
+      }
+      this.create(response, body as Record<string, unknown>);
+      return;
+    }
+    const one = CALL.exec(pathname);
+    const call = one && one[1] === this.authId ? this.calls.get(one[2]!) : undefined;
+    if (call !== undefined && request.method === 'DELETE' && !FINAL.has(call.status)) {
+      call.status = call.status === 'in-progress' ? 'completed' : 'cancel';
+      sendText(response, 204);
+      return;
+    }
+    sendError(response, 404, 'not found');
+  }
+
+  private create(response: ServerResponse, body: Record<string, unknown>): void {
+    const text = (key: string): string | undefined => {
+      const value = body[key];
+      return typeof value === 'string' ? value : undefined;
+    };
+    const from = text('from');
+    const to = text('to');
+    const answerUrl = text('answer_url');
+    if (!from || !to || !answerUrl) {
+      sendError(response, 400, 'from, to and answer_url are required');
+      return;
+    }
+    const timeLimit = body.time_limit;
+    const call: FakeVobizCall = {
+      uuid: randomUUID(),
+      to,
+      from,
+      answerUrl,
+      answerMethod: text('answer_method') ?? 'POST',
+      hangupUrl: text('hangup_url'),
+      ringUrl: text('ring_url'),
+      timeLimitSecs: typeof timeLimit === 'number' ? timeLimit : undefined,
+      status: 'queued',
+    };
+    this.calls.set(call.uuid, call);
+    sendJson(response, 201, { api_id: randomUUID(), message: 'Call fired', request_uuid: call.uuid });
+  }
+}
+
+function sendError(response: ServerResponse, status: number, error: string): void {
+  sendJson(response, status, { api_id: randomUUID(), error });
+}

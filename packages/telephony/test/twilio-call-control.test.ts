@@ -1,0 +1,267 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ProviderApiError } from '../src/errors.ts';
+import { FakeTwilioApi } from '../src/testing/index.ts';
+import { TwilioCallControl } from '../src/twilio/call-control.ts';
+import { validateTwilioSignature } from '../src/twilio/signature.ts';
+import { parseTwilioStatusCallback } from '../src/twilio/status-callback.ts';
+import { CallbackReceiver, refusedOrigin } from './helpers/callback-receiver.ts';
+
+const CALL_SID = /^CA[0-9a-f]{32}$/;
+
+let fake: FakeTwilioApi;
+let webhooks: CallbackReceiver;
+let control: TwilioCallControl;
+
+beforeEach(async () => {
+  fake = await FakeTwilioApi.start();
+  webhooks = await CallbackReceiver.start();
+  control = new TwilioCallControl({
+    accountSid: fake.accountSid,
+    authToken: fake.authToken,
+    apiBaseUrl: fake.url,
+  });
+});
+
+afterEach(async () => {
+  await fake.close();
+  await webhooks.close();
+});
+
+function request(timeLimitSecs?: number) {
+  return {
+    to: '+15557654321',
+    from: '+15551230000',
+    answerUrl: webhooks.url('/twilio/voice/support-bot'),
+    statusCallbackUrl: webhooks.url('/twilio/status'),
+    ...(timeLimitSecs === undefined ? {} : { timeLimitSecs }),
+  };
+}
+
+function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+describe('TwilioCallControl.placeCall', () => {
+  it('creates the call through twilio-node with the voice webhook and status callback', async () => {
+    const placed = await control.placeCall(request(600));
+
+    expect(placed.providerCallId).toMatch(CALL_SID);
+    expect(fake.requests).toHaveLength(1);
+    const sent = fake.requests[0]!;
+    expect(sent.method).toBe('POST');
+    expect(sent.path).toBe(`/2010-04-01/Accounts/${fake.accountSid}/Calls.json`);
+    expect(sent.headers.authorization).toBe(basic(fake.accountSid, fake.authToken));
+    expect(sent.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(sent.body).toEqual({
+      To: '+15557654321',
+      From: '+15551230000',
+      Url: webhooks.url('/twilio/voice/support-bot'),
+      Method: 'POST',
+      StatusCallback: webhooks.url('/twilio/status'),
+      StatusCallbackMethod: 'POST',
+      StatusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+      TimeLimit: '600',
+    });
+    expect(fake.call(placed.providerCallId)?.status).toBe('queued');
+  });
+
+  it('sends no TimeLimit when the request has none', async () => {
+    await control.placeCall(request());
+    expect(fake.requests[0]?.body).not.toHaveProperty('TimeLimit');
+  });
+
+  it('reports an invalid number as a ProviderApiError that is not retryable, with Twilio’s code', async () => {
+    fake.reply({ status: 400, code: 21211, message: "The 'To' number is not a valid phone number." });
+    const error = await control.placeCall(request()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderApiError);
+    expect(error).toMatchObject({
+      provider: 'twilio',
+      operation: 'place_call',
+      status: 400,
+      providerCode: 21211,
+      retryable: false,
+    });
+    expect((error as Error).message).toContain('not a valid phone number');
+  });
+
+  it('reports a 500 as a retryable ProviderApiError', async () => {
+    fake.reply({ status: 500 });
+    await expect(control.placeCall(request())).rejects.toMatchObject({
+      name: 'ProviderApiError',
+      status: 500,
+      providerCode: 20500,
+      retryable: true,
+    });
+  });
+
+  it('reports wrong credentials as a 401 that is not retryable', async () => {
+    const wrong = new TwilioCallControl({
+      accountSid: fake.accountSid,
+      authToken: 'wrong_token',
+      apiBaseUrl: fake.url,
+    });
+    await expect(wrong.placeCall(request())).rejects.toMatchObject({
+      status: 401,
+      providerCode: 20003,
+      retryable: false,
+    });
+  });
+
+  it('reports a refused connection as a retryable ProviderApiError without status', async () => {
+    const offline = new TwilioCallControl({
+      accountSid: fake.accountSid,
+      authToken: fake.authToken,
+      apiBaseUrl: await refusedOrigin(),
+    });
+    const error = await offline.placeCall(request()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderApiError);
+    expect(error).toMatchObject({ status: undefined, retryable: true });
+    expect((error as Error).message).toContain('ECONNREFUSED');
+  });
+
+  it('gives up after requestTimeoutMs with a retryable ProviderApiError', async () => {
+    const impatient = new TwilioCallControl({
+      accountSid: fake.accountSid,
+      authToken: fake.authToken,
+      apiBaseUrl: fake.url,
+      requestTimeoutMs: 100,
+    });
+    fake.reply({ delayMs: 5_000 });
+    await expect(impatient.placeCall(request())).rejects.toMatchObject({
+      name: 'ProviderApiError',
+      status: undefined,
+      retryable: true,
+    });
+  });
+
+  it('aborts the request in flight when the signal fires', async () => {
+    fake.reply({ delayMs: 5_000 });
+    const controller = new AbortController();
+    const started = performance.now();
+    const placing = control.placeCall(request(), controller.signal);
+    setTimeout(() => controller.abort(), 50);
+    await expect(placing).rejects.toMatchObject({ name: 'AbortError' });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('sends nothing when the signal has already fired', async () => {
+    const reason = new Error('call canceled');
+    await expect(control.placeCall(request(), AbortSignal.abort(reason))).rejects.toBe(reason);
+    expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('TwilioCallControl.hangUp', () => {
+  it('updates the call with Status=completed', async () => {
+    const { providerCallId } = await control.placeCall(request());
+    await fake.answer(providerCallId);
+
+    await expect(control.hangUp(providerCallId)).resolves.toBe('ended');
+    const sent = fake.requests[1]!;
+    expect(sent.method).toBe('POST');
+    expect(sent.path).toBe(`/2010-04-01/Accounts/${fake.accountSid}/Calls/${providerCallId}.json`);
+    expect(sent.headers.authorization).toBe(basic(fake.accountSid, fake.authToken));
+    expect(sent.body).toEqual({ Status: 'completed' });
+    expect(fake.call(providerCallId)?.status).toBe('completed');
+  });
+
+  it('answers already_ended for a call Twilio does not know (404, code 20404)', async () => {
+    await expect(control.hangUp('CA00000000000000000000000000000009')).resolves.toBe('already_ended');
+  });
+
+  it('answers already_ended for a call that ended (404 after its completed callback)', async () => {
+    const { providerCallId } = await control.placeCall(request());
+    await fake.sendStatus(providerCallId, 'completed', { durationSecs: 12 });
+    await expect(control.hangUp(providerCallId)).resolves.toBe('already_ended');
+  });
+
+  it('answers already_ended when Twilio refuses the update with code 21220', async () => {
+    fake.reply({ status: 400, code: 21220, message: 'Call is not in-progress. Cannot redirect.' });
+    await expect(control.hangUp('CA00000000000000000000000000000009')).resolves.toBe('already_ended');
+  });
+
+  it('reports a 503 as a retryable ProviderApiError', async () => {
+    fake.reply({ status: 503 });
+    await expect(control.hangUp('CA00000000000000000000000000000009')).rejects.toMatchObject({
+      operation: 'hang_up',
+      status: 503,
+      retryable: true,
+    });
+  });
+
+  it('aborts when the signal fires', async () => {
+    fake.reply({ delayMs: 5_000 });
+    await expect(
+      control.hangUp('CA00000000000000000000000000000009', AbortSignal.timeout(50)),
+    ).rejects.toMatchObject({ name: 'TimeoutError' });
+  });
+});
+
+describe('FakeTwilioApi callbacks', () => {
+  it('POSTs the signed voice webhook to the call’s Url and returns the TwiML', async () => {
+    const twiml = '<?xml version="1.0" encoding="UTF-8"?><Response><Connect/></Response>';
+    webhooks.reply = { status: 200, contentType: 'text/xml', body: twiml };
+    const { providerCallId } = await control.placeCall(request());
+
+    await expect(fake.answer(providerCallId)).resolves.toBe(twiml);
+    const hook = webhooks.received[0]!;
+    expect(hook.url).toBe(webhooks.url('/twilio/voice/support-bot'));
+    expect(hook.form).toMatchObject({
+      CallSid: providerCallId,
+      AccountSid: fake.accountSid,
+      From: '+15551230000',
+      To: '+15557654321',
+      Direction: 'outbound-api',
+      CallStatus: 'in-progress',
+    });
+    const check = { authToken: fake.authToken, url: hook.url, params: hook.form };
+    expect(validateTwilioSignature({ ...check, signature: hook.headers['x-twilio-signature'] })).toBe(true);
+    expect(
+      validateTwilioSignature({
+        ...check,
+        authToken: 'other_token',
+        signature: hook.headers['x-twilio-signature'],
+      }),
+    ).toBe(false);
+  });
+
+  it('POSTs signed status callbacks that parse to the call’s status, in order', async () => {
+    const { providerCallId } = await control.placeCall(request());
+    await fake.sendStatus(providerCallId, 'initiated');
+    await fake.sendStatus(providerCallId, 'ringing');
+    await fake.sendStatus(providerCallId, 'in-progress');
+    await fake.sendStatus(providerCallId, 'completed', { durationSecs: 42 });
+
+    const updates = webhooks.received.map((hook) => {
+      expect(hook.url).toBe(webhooks.url('/twilio/status'));
+      const signature = hook.headers['x-twilio-signature'];
+      expect(
+        validateTwilioSignature({ authToken: fake.authToken, url: hook.url, params: hook.form, signature }),
+      ).toBe(true);
+      return parseTwilioStatusCallback(hook.form);
+    });
+    expect(updates.map((u) => u?.status)).toEqual(['ringing', 'ringing', 'in_progress', 'completed']);
+    expect(updates[3]).toMatchObject({ providerCallId, durationSecs: 42 });
+    expect(webhooks.received.map((hook) => hook.form.SequenceNumber)).toEqual(['0', '1', '2', '3']);
+  });
+
+  it('refuses to send an event the call did not subscribe to, as Twilio would not', async () => {
+    // A call created on the wire without StatusCallbackEvent: Twilio then reports only `completed`.
+    const created = await fetch(`${fake.url}/2010-04-01/Accounts/${fake.accountSid}/Calls.json`, {
+      method: 'POST',
+      headers: { authorization: basic(fake.accountSid, fake.authToken) },
+      body: new URLSearchParams({
+        To: '+15557654321',
+        From: '+15551230000',
+        Url: webhooks.url('/twilio/voice/support-bot'),
+        StatusCallback: webhooks.url('/twilio/status'),
+      }),
+    });
+    expect(created.status).toBe(201);
+    const { sid } = (await created.json()) as { sid: string };
+    await expect(fake.sendStatus(sid, 'ringing')).rejects.toThrow(/did not subscribe/);
+    await expect(fake.sendStatus(sid, 'no-answer')).resolves.toMatchObject({ status: 200 });
+    expect(parseTwilioStatusCallback(webhooks.received[0]?.form)?.status).toBe('no_answer');
+  });
+});

@@ -9,14 +9,21 @@ import { AgentRepository } from './db/agents.ts';
 import { CallEventRepository } from './db/call-events.ts';
 import { CallRepository } from './db/calls.ts';
 import type { Database } from './db/database.ts';
+import { TelephonySettingsRepository } from './db/telephony-settings.ts';
 import { RecordingStore } from './recordings/store.ts';
 import { apiAgentsRoutes } from './routes/api-agents.ts';
 import { apiCallsRoutes } from './routes/api-calls.ts';
+import { apiOutboundRoutes } from './routes/api-outbound.ts';
+import { apiTelephonySettingsRoutes } from './routes/api-telephony-settings.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { installErrorHandling } from './routes/errors.ts';
+import { exotelRoutes } from './routes/exotel.ts';
 import { healthRoutes } from './routes/health.ts';
 import { twilioRoutes } from './routes/twilio.ts';
+import { vobizRoutes } from './routes/vobiz.ts';
 import type { SessionStore } from './sessions/session-store.ts';
+import { CallAdmission } from './telephony/admission.ts';
+import { providerHangUp } from './telephony/call-controls.ts';
 
 /** What {@link buildApp} assembles the server from. */
 export interface AppOptions {
@@ -36,6 +43,7 @@ export interface ParleyApp {
   readonly agents: AgentRepository;
   readonly calls: CallRepository;
   readonly events: CallEventRepository;
+  readonly settings: TelephonySettingsRepository;
   /**
    * Stop accepting calls, end the live ones (their records, events and recordings are
    * stored) and close the server. Does not close the database or the session store.
@@ -43,7 +51,7 @@ export interface ParleyApp {
   shutdown(): Promise<void>;
 }
 
-/** Build the Fastify server: REST API, Twilio webhooks and media streams, health, dashboard. */
+/** Build the Fastify server: REST API, Twilio, Exotel and Vobiz webhooks and media streams, health, dashboard. */
 export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   const { config, database, sessions, services } = options;
   const app = Fastify({
@@ -55,11 +63,15 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   const calls = new CallRepository(database.db);
   const events = new CallEventRepository(database.db);
   const recordings = new RecordingStore(config.recordingsDir);
+  const settings = new TelephonySettingsRepository(database.db);
   const active = new Map<string, CallSession>();
+  const admission = new CallAdmission(() => active.size);
   const streamDeps = {
     agents,
     calls,
     events,
+    settings,
+    admission,
     sessions,
     services,
     recordings,
@@ -67,6 +79,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     serverId: randomUUID(),
     active,
     config,
+    hangUpCall: providerHangUp(settings, app.log),
   };
 
   installErrorHandling(app);
@@ -74,15 +87,20 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   await app.register(websocket, { options: { maxPayload: 256 * 1024 } });
   await app.register(healthRoutes({ database, activeCalls: () => active.size }));
   await app.register(apiCallsRoutes({ calls, events, recordings }));
+  await app.register(apiOutboundRoutes({ agents, calls, settings, admission, config }));
   await app.register(apiAgentsRoutes({ agents }));
+  await app.register(apiTelephonySettingsRoutes({ settings }));
   await app.register(twilioRoutes(streamDeps));
+  await app.register(vobizRoutes(streamDeps));
+  await app.register(exotelRoutes(streamDeps));
   await app.register(dashboardRoutes());
 
   const shutdown = async () => {
     const running = [...active.values()];
     for (const session of running) session.cancel('server_shutdown');
     await Promise.allSettled(running.map((s) => s.run()));
+    admission.clear();
     await app.close();
   };
-  return { app, active, agents, calls, events, shutdown };
+  return { app, active, agents, calls, events, settings, shutdown };
 }

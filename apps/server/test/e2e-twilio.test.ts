@@ -5,7 +5,8 @@ import { checkLocalEngines } from '@parley/services';
 import { FakeOpenAIServer } from '@parley/services/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultServiceFactory } from '../src/calls/services.ts';
-import { TwilioCallSimulator } from '../src/tools/twilio-call-simulator.ts';
+import type { TwilioCallSimulator } from '../src/tools/twilio-call-simulator.ts';
+import { dialTwilio } from './helpers/answer.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../../test-fixtures/speech/8k');
@@ -50,7 +51,7 @@ describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a Twilio call end to end, o
   it('hears the caller, answers through the LLM, and stores the call, events and recording', async () => {
     llm.reply({ text: 'Sure. Nobody is available right now, but I can take a message.' });
     const clip = readWav(path.join(FIXTURES, 'ast-vm-nobodyavail.wav')).pcm;
-    const sim = new TwilioCallSimulator({ url: `${server.wsUrl}/ws/twilio/demo` });
+    const sim = await dialTwilio(server);
     await sim.connect();
     const t0 = Date.now();
     sim.start();
@@ -139,7 +140,7 @@ describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a Twilio call end to end, o
     // wordless speech only pauses the bot; the local STT's words come when the caller stops.
     llm.reply({ text: long, chunkDelayMs: 200 });
     llm.reply({ text: 'Okay, I will stop there.' });
-    const sim = new TwilioCallSimulator({ url: `${server.wsUrl}/ws/twilio/demo` });
+    const sim = await dialTwilio(server);
     await sim.connect();
     sim.start();
     await sim.withSilence(() => untilQuiet(sim, 0));

@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import type { ServiceFactory } from '../src/calls/services.ts';
 import type { Call } from '../src/db/call-types.ts';
 import { TwilioCallSimulator } from '../src/tools/twilio-call-simulator.ts';
+import { answerTwilio, dialTwilio } from './helpers/answer.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 const AUTH_TOKEN = 'test_token';
@@ -51,7 +52,7 @@ describe('Twilio: bad input ends or continues the call cleanly', () => {
   }
 
   async function startedCall(): Promise<TwilioCallSimulator> {
-    const sim = new TwilioCallSimulator({ url: `${server.wsUrl}/ws/twilio/demo` });
+    const sim = await dialTwilio(server);
     await sim.connect();
     sim.start();
     await sim.streamSilence(100);
@@ -83,7 +84,7 @@ describe('Twilio: bad input ends or continues the call cleanly', () => {
   });
 
   it('keeps media sent before start as an error event and starts the call normally', async () => {
-    const sim = new TwilioCallSimulator({ url: `${server.wsUrl}/ws/twilio/demo` });
+    const sim = await dialTwilio(server);
     await sim.connect();
     sim.sendRaw(
       JSON.stringify({
@@ -129,15 +130,40 @@ describe('Twilio: bad input ends or continues the call cleanly', () => {
     expect(events.at(-1)?.data.code).toBe('stream_rejected');
   });
 
-  it('refuses a stream for an unknown agent', async () => {
-    const sim = new TwilioCallSimulator({ url: `${server.wsUrl}/ws/twilio/nobody-here` });
+  /** Opens a stream with these custom parameters, sends `start`, and returns the close code. */
+  async function streamWith(customParameters: Record<string, string>, agent = 'demo'): Promise<number> {
+    const sim = new TwilioCallSimulator({ url: `${server.wsUrl}/ws/twilio/${agent}`, customParameters });
     await sim.connect();
     sim.start();
-    expect((await sim.closed()).code).toBe(1008);
-    const call = await finishedCall(
-      (c) => c.status === 'failed' && c.endReason === 'unknown agent "nobody-here"',
-    );
-    expect(call.providerMetadata.requestedAgent).toBe('nobody-here');
+    return (await sim.closed()).code;
+  }
+  const rejectedWith = (reason: string) =>
+    finishedCall((c) => c.status === 'failed' && c.endReason === reason && c.providerCallId === null);
+
+  it('refuses a stream that carries no call token, and records it', async () => {
+    expect(await streamWith({})).toBe(1008);
+    const call = await rejectedWith('a stream without a call the server created or accepted');
+    expect((await eventsOf(call)).at(-1)?.data.code).toBe('stream_rejected');
+  });
+
+  it('refuses a wrong token, a used token and a token for another agent', async () => {
+    const answered = await answerTwilio(server);
+    const { callId, token } = answered.customParameters;
+    expect(await streamWith({ callId: callId!, token: 'f'.repeat(32) })).toBe(1008);
+    expect(await streamWith({ callId: callId!, token: token! }, 'other-agent')).toBe(1008);
+    // The right token still works once (the refusals above did not use it up)…
+    const sim = new TwilioCallSimulator({ url: answered.url, customParameters: answered.customParameters });
+    await sim.connect();
+    sim.start();
+    await sim.streamSilence(100);
+    expect(sim.isOpen).toBe(true);
+    // …and only once.
+    expect(await streamWith({ callId: callId!, token: token! })).toBe(1008);
+    sim.stop();
+    const call = await finishedCall((c) => c.id === callId);
+    expect(call.status).toBe('completed');
+    const refused = await rejectedWith('the stream token is unknown, used, or for another call');
+    expect(refused.providerMetadata.requestedAgent).toBeDefined();
   });
 
   it('answers an unknown agent with a spoken apology and a hang-up', async () => {
@@ -170,6 +196,7 @@ describe('Twilio: bad input ends or continues the call cleanly', () => {
     });
     expect(res.body).toContain('<Connect><Stream url="wss://voice.example.com/ws/twilio/demo">');
     expect(res.body).toContain(`<Parameter name="callId" value="${call!.id}"/>`);
+    expect(res.body).toMatch(/<Parameter name="token" value="[0-9a-f]{32}"\/>/);
   });
 
   it('rejects a webhook without a body as a bad request', async () => {
@@ -188,7 +215,7 @@ describe('shutdown', () => {
     });
     const server = await startTestServer(() => services);
     try {
-      const sim = new TwilioCallSimulator({ url: `${server.wsUrl}/ws/twilio/demo` });
+      const sim = await dialTwilio(server);
       await sim.connect();
       sim.start();
       await sim.streamSilence(300);
@@ -251,19 +278,30 @@ describe('Twilio signatures, when TWILIO_AUTH_TOKEN is set', () => {
   });
 
   it('refuses a media stream upgrade without a valid signature, and accepts a signed one', async () => {
-    const unsigned = new TwilioCallSimulator({ url: `${server.wsUrl}/ws/twilio/demo` });
+    const answered = await answerTwilio(server, 'demo', {
+      signWith: { authToken: AUTH_TOKEN, publicUrl: PUBLIC_URL },
+    });
+    const options = { url: answered.url, customParameters: answered.customParameters };
+    const unsigned = new TwilioCallSimulator(options);
     await expect(unsigned.connect()).rejects.toThrow(/403/);
+    const forged = new TwilioCallSimulator({
+      ...options,
+      headers: { 'X-Twilio-Signature': 'bm90IGEgc2lnbmF0dXJl' },
+    });
+    await expect(forged.connect()).rejects.toThrow(/403/);
     const signature = twilio.getExpectedTwilioSignature(
       AUTH_TOKEN,
       'wss://voice.example.com/ws/twilio/demo',
       {},
     );
-    const signed = new TwilioCallSimulator({
-      url: `${server.wsUrl}/ws/twilio/demo`,
-      headers: { 'X-Twilio-Signature': signature },
-    });
+    const signed = new TwilioCallSimulator({ ...options, headers: { 'X-Twilio-Signature': signature } });
     await signed.connect();
+    signed.start();
+    await signed.streamSilence(100);
     expect(signed.isOpen).toBe(true);
-    signed.close();
+    signed.stop();
+    await expect
+      .poll(async () => (await server.parley.calls.get(answered.customParameters.callId!))?.status)
+      .toBe('completed');
   });
 });

@@ -59,11 +59,17 @@ export interface CallStream {
   readonly outputChunkMs: number;
   /** Sends audio, marks and clears to the provider. */
   readonly sink: AudioSink;
-  /** Closes the media stream (which hangs up when nothing follows it). */
-  readonly hangUp: () => void;
+  /**
+   * Ends the media stream once the call is over and stored. `byAgent`: the agent ended the
+   * call (end action, idle caller, maximum duration, an error, server shutdown), so the
+   * provider is told to hang up too; otherwise the caller or the provider ended it.
+   */
+  readonly hangUp: (byAgent: boolean) => void;
 }
 
 const SESSION_TTL_SECS = 4 * 3600;
+/** End reasons that mean the call is already over at the provider: nothing to hang up. */
+const ENDED_BY_CALLER = new Set(['caller_hung_up', 'connection_lost']);
 /** Heartbeats let the task raise a stall alarm (logged and stored as an `error` event) when a processor hangs. */
 const HEARTBEAT_MS = 1000;
 
@@ -232,7 +238,7 @@ export class CallSession {
     await this.eventRecorder.flush();
     await this.deps.sessions.delete(call.id).catch((err: unknown) => this.log.warn({ err }, 'session store'));
     this.log.info({ reason, durationMs, turns: transcript.length }, 'call ended');
-    this.stream.hangUp();
+    this.stream.hangUp(!ENDED_BY_CALLER.has(reason));
   }
 
   private putSession(callId: string, agentId: string, streamId: string): void {

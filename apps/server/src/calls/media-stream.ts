@@ -1,15 +1,32 @@
 import type { ProviderEvent, ProviderName, TelephonySerializer } from '@parley/telephony';
 import { ProviderProtocolError } from '@parley/telephony';
 import type { WebSocket } from 'ws';
-import type { AgentRepository } from '../db/agents.ts';
+import type { Agent, AgentRepository } from '../db/agents.ts';
 import type { Call } from '../db/call-types.ts';
+import type { TelephonySettingsRepository } from '../db/telephony-settings.ts';
+import type { CallAdmission } from '../telephony/admission.ts';
+import { OVER_LIMIT_REASON } from '../telephony/inbound.ts';
+import { hashStreamToken } from '../telephony/stream-token.ts';
 import { CallSession, type CallSessionDeps } from './call-session.ts';
 
 /** What the media stream handler needs. */
 export interface MediaStreamDeps extends CallSessionDeps {
   readonly agents: AgentRepository;
+  readonly settings: TelephonySettingsRepository;
+  readonly admission: CallAdmission;
   /** Live sessions by call id (the server ends them on shutdown). */
   readonly active: Map<string, CallSession>;
+  /**
+   * Ends the call through the provider's REST API (when its credentials are set); resolves
+   * when done, never rejects. Called when the agent ends the call.
+   */
+  readonly hangUpCall: (call: Call) => Promise<void>;
+}
+
+/** A call id and its one-time stream token, as the stream presents them. */
+export interface StreamCredentials {
+  readonly callId: string;
+  readonly token: string;
 }
 
 /** One media-stream connection's request facts. */
@@ -18,6 +35,17 @@ export interface MediaStreamRequest {
   readonly agentId: string;
   readonly serializer: TelephonySerializer;
   readonly remoteAddress: string;
+  /**
+   * Credentials from the stream URL (Vobiz: its path). Otherwise they are read from the
+   * `start` message's custom parameters `callId` and `token`.
+   */
+  readonly credentials?: StreamCredentials | undefined;
+  /**
+   * The upgrade request was authenticated as the provider by other means (Exotel Basic auth or
+   * IP allow-list): a stream without credentials may then start a new inbound call (Exotel's
+   * static Voicebot URL has no webhook before the stream).
+   */
+  readonly authenticated?: boolean;
 }
 
 /** Close codes (RFC 6455 §7.4.1). */
@@ -109,17 +137,10 @@ export class MediaStreamConnection {
     clearTimeout(this.startTimer);
     const { deps, request } = this;
     try {
-      const agent = await deps.agents.get(request.agentId);
-      if (!agent) {
-        deps.logger.warn(
-          { agentId: request.agentId, callSid: start.callId },
-          'media stream for an unknown agent',
-        );
-        await this.recordFailure(`unknown agent "${request.agentId}"`, start);
-        this.close(POLICY_VIOLATION, 'unknown agent');
-        return;
-      }
-      const call = await this.findOrCreateCall(start, agent.id);
+      const admitted = await this.admit(start);
+      if (!admitted) return;
+      const { call, agent } = admitted;
+      deps.admission.release(call.id);
       if (this.isClosed()) {
         // The socket closed while we were loading: the call never really started.
         await deps.calls.finish(call.id, { status: 'failed', endReason: 'connection_lost' });
@@ -136,7 +157,7 @@ export class MediaStreamConnection {
           sendMark: (name) => this.send(request.serializer.encodeMark(name)),
           clearAudio: () => this.send(request.serializer.encodeClear()),
         },
-        hangUp: () => this.close(NORMAL, 'call ended'),
+        hangUp: (byAgent) => this.hangUp(call, byAgent),
       });
       this.session = session;
       deps.active.set(call.id, session);
@@ -161,27 +182,94 @@ export class MediaStreamConnection {
     }
   }
 
-  private async findOrCreateCall(
+  /**
+   * The call this stream belongs to: the one whose one-time token it presents, or, for an
+   * authenticated provider connection without one, a new inbound call. Anything else is
+   * refused (closed with 1008, logged and stored as a failed call).
+   */
+  private async admit(
     start: Extract<ProviderEvent, { type: 'start' }>,
-    agentId: string,
-  ): Promise<Call> {
-    const { calls } = this.deps;
-    const provider = this.request.provider;
-    const byId = start.customParameters.callId ? await calls.get(start.customParameters.callId) : undefined;
-    const existing =
-      byId ?? (start.callId ? await calls.findByProviderCallId(provider, start.callId) : undefined);
-    if (existing) return existing;
-    // A stream without a webhook first (e.g. the demo caller): the call starts here.
-    return calls.create({
-      agentId,
-      provider,
+  ): Promise<{ call: Call; agent: Agent } | undefined> {
+    const { deps, request } = this;
+    const credentials = request.credentials ?? credentialsOf(start.customParameters);
+    if (credentials) {
+      let call = await deps.calls.claimStreamToken(credentials.callId, hashStreamToken(credentials.token), {
+        provider: request.provider,
+        agentId: request.agentId,
+      });
+      if (!call) {
+        await this.refuse('the stream token is unknown, used, or for another call', start);
+        return undefined;
+      }
+      if (call.providerCallId === null && start.callId) {
+        await deps.calls.setProviderCallId(call.id, start.callId);
+        call = { ...call, providerCallId: start.callId };
+      }
+      const agent = await deps.agents.get(request.agentId);
+      if (!agent) {
+        await deps.calls.finish(call.id, { status: 'failed', endReason: 'unknown_agent' });
+        await this.refuse(`unknown agent "${request.agentId}"`, start);
+        return undefined;
+      }
+      return { call, agent };
+    }
+    if (!request.authenticated) {
+      await this.refuse('a stream without a call the server created or accepted', start);
+      return undefined;
+    }
+    const agent = await deps.agents.get(request.agentId);
+    if (!agent) {
+      await this.refuse(`unknown agent "${request.agentId}"`, start);
+      return undefined;
+    }
+    const existing = start.callId
+      ? await deps.calls.findByProviderCallId(request.provider, start.callId)
+      : undefined;
+    if (existing) {
+      await this.refuse('a second stream for a call that already has one', start);
+      return undefined;
+    }
+    const call = await deps.calls.create({
+      agentId: agent.id,
+      provider: request.provider,
       direction: 'inbound',
       status: 'ringing',
-      from: start.customParameters.from ?? null,
-      to: start.customParameters.to ?? null,
+      from: start.from ?? null,
+      to: start.to ?? null,
       providerCallId: start.callId || null,
       providerMetadata: { accountId: start.accountId ?? null, customParameters: start.customParameters },
     });
+    const { maxConcurrentCalls } = await deps.settings.get();
+    if (!deps.admission.tryAdmit(call.id, maxConcurrentCalls)) {
+      deps.logger.warn({ callId: call.id, limit: maxConcurrentCalls }, 'call refused: concurrency limit');
+      await deps.calls.finish(call.id, { status: 'busy', endReason: OVER_LIMIT_REASON });
+      this.close(NORMAL, 'busy');
+      return undefined;
+    }
+    return { call, agent };
+  }
+
+  /**
+   * Ends the stream (which ends the call where nothing follows it); when the agent ended the
+   * call, first sends the provider's stop message, if it has one, and then also hangs up
+   * through its REST API, in the background.
+   */
+  private hangUp(call: Call, byAgent: boolean): void {
+    if (byAgent) {
+      const stop = this.request.serializer.encodeHangup?.();
+      if (stop !== undefined) this.send(stop);
+    }
+    this.close(NORMAL, 'call ended');
+    if (byAgent) void this.deps.hangUpCall(call);
+  }
+
+  private async refuse(reason: string, start: Extract<ProviderEvent, { type: 'start' }>): Promise<void> {
+    this.deps.logger.warn(
+      { agentId: this.request.agentId, remote: this.request.remoteAddress, providerCallId: start.callId },
+      `media stream refused: ${reason}`,
+    );
+    await this.recordFailure(reason, start);
+    this.close(POLICY_VIOLATION, 'not a valid media stream');
   }
 
   /** Stores a call that could not start, with its errors, so admins see it. */
@@ -251,4 +339,10 @@ export class MediaStreamConnection {
       this.socket.close(code, reason);
     }
   }
+}
+
+/** `callId` and `token` custom parameters (Twilio `<Parameter>`s, Exotel query pairs, Vobiz extra headers). */
+function credentialsOf(parameters: Readonly<Record<string, string>>): StreamCredentials | undefined {
+  const { callId, token } = parameters;
+  return callId && token ? { callId, token } : undefined;
 }

@@ -30,6 +30,8 @@ export interface NewCall {
   providerCallId?: string | null;
   providerMetadata?: Record<string, unknown>;
   context?: Record<string, unknown>;
+  /** SHA-256 of the one-time token its media stream must present (see `telephony/stream-token.ts`). */
+  streamTokenHash?: string;
 }
 
 /** Filters and page of {@link CallRepository.list}. */
@@ -109,6 +111,7 @@ export class CallRepository {
           provider_call_id: call.providerCallId ?? null,
           provider_metadata: JSON.stringify(call.providerMetadata ?? {}),
           context: JSON.stringify(call.context ?? {}),
+          stream_token_hash: call.streamTokenHash ?? null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -137,6 +140,67 @@ export class CallRepository {
       .where('provider_call_id', '=', providerCallId)
       .executeTakeFirst();
     return row && toCall(row);
+  }
+
+  /**
+   * Gives a live call a new one-time stream token (a provider retrying its webhook gets a
+   * fresh one) and, when it has none yet, its provider call id.
+   * @returns the call, or `undefined` (nothing changed) if it does not exist or has ended.
+   */
+  async prepareStream(
+    id: string,
+    update: { streamTokenHash: string; providerCallId?: string },
+  ): Promise<Call | undefined> {
+    if (!isUuid(id)) return undefined;
+    const row = await this.db
+      .updateTable('calls')
+      .set((eb) => ({
+        stream_token_hash: update.streamTokenHash,
+        ...(update.providerCallId === undefined
+          ? {}
+          : { provider_call_id: eb.fn.coalesce('provider_call_id', eb.val(update.providerCallId)) }),
+      }))
+      .where('id', '=', id)
+      .where('status', 'in', LIVE_CALL_STATUSES)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toCall(row);
+  }
+
+  /**
+   * Uses up a call's one-time stream token: when `tokenHash` matches the live call's, and the
+   * call is `owner`'s (provider and agent), clears it and returns the call; otherwise (unknown
+   * call, wrong or used token, another provider or agent, call over) returns `undefined` and
+   * changes nothing. Atomic: of two streams presenting the same token, one wins.
+   */
+  async claimStreamToken(
+    id: string,
+    tokenHash: string,
+    owner: { provider: TelephonyProvider; agentId: string },
+  ): Promise<Call | undefined> {
+    if (!isUuid(id)) return undefined;
+    const row = await this.db
+      .updateTable('calls')
+      .set({ stream_token_hash: null })
+      .where('id', '=', id)
+      .where('stream_token_hash', '=', tokenHash)
+      .where('provider', '=', owner.provider)
+      .where('agent_id', '=', owner.agentId)
+      .where('status', 'in', LIVE_CALL_STATUSES)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toCall(row);
+  }
+
+  /** Records the provider's id for a call placed through its REST API. @returns `false` if the call does not exist. */
+  async setProviderCallId(id: string, providerCallId: string): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    const result = await this.db
+      .updateTable('calls')
+      .set({ provider_call_id: providerCallId })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   /**

@@ -59,6 +59,8 @@ export interface CallsTable {
   context: JsonWithDefault<unknown>;
   /** Highest `call_events.seq` handed out for this call (0 before the first event). */
   last_event_seq: Generated<number>;
+  /** SHA-256 (hex) of the one-time token the call's media stream must present; null once used. */
+  stream_token_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** `call_events`: the ordered event log of a call. */
@@ -73,9 +75,20 @@ export interface CallEventsTable {
   data: JsonWithDefault<unknown>;
 }
 
+/** `telephony_settings`: one row (id 1) of provider credentials and call limits. */
+export interface TelephonySettingsTable {
+  id: ColumnType<number, number | undefined, never>;
+  default_provider: string | null;
+  max_concurrent_calls: number | null;
+  /** Per-provider settings and credentials; see `telephony/settings.ts`. */
+  providers: JsonWithDefault<unknown>;
+  updated_at: TimestampWithDefault;
+}
+
 /** The whole database, as seen by Kysely. */
 export interface DB {
   agents: AgentsTable;
   calls: CallsTable;
   call_events: CallEventsTable;
+  telephony_settings: TelephonySettingsTable;
 }

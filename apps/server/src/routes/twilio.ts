@@ -1,14 +1,26 @@
 import {
   connectStreamTwiml,
+  ProviderProtocolError,
+  parseTwilioStatusCallback,
+  publicRequestUrl,
   sayAndHangupTwiml,
   TwilioSerializer,
-  validateTwilioSignature,
 } from '@parley/telephony';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { MediaStreamConnection, type MediaStreamDeps } from '../calls/media-stream.ts';
-import type { ServerConfig } from '../config/server-config.ts';
+import { MediaStreamConnection } from '../calls/media-stream.ts';
+import { acceptCall } from '../telephony/inbound.ts';
+import { applyCallStatus } from '../telephony/status.ts';
+import { allowOrRefuse, checkTwilioRequest } from '../telephony/webhook-auth.ts';
 import { publicOrigin } from './public-url.ts';
+import {
+  agentParams,
+  BUSY_APOLOGY,
+  callIdQuery,
+  type TelephonyRouteDeps,
+  UNKNOWN_AGENT_APOLOGY,
+  UNKNOWN_CALL_APOLOGY,
+} from './telephony-deps.ts';
 
 /** Form fields of Twilio's voice webhook we use (https://www.twilio.com/docs/usage/webhooks/voice-webhooks). */
 const voiceWebhookSchema = z.looseObject({
@@ -19,53 +31,85 @@ const voiceWebhookSchema = z.looseObject({
   Direction: z.string().optional(),
 });
 
-const agentParams = z.object({ agent: z.string().min(1).max(100) });
-
-const UNKNOWN_AGENT_APOLOGY = 'Sorry, this number is not connected to an agent. Goodbye.';
-
 /**
  * Twilio routes:
- * - `POST /telephony/twilio/inbound/:agent`: the voice webhook; answers TwiML that opens a
- *   bidirectional `<Connect><Stream>` to `/ws/twilio/:agent` carrying the call id, or, for an
- *   unknown agent, a spoken apology and a hang-up.
+ * - `POST /telephony/twilio/inbound/:agent[?callId=]`: the voice webhook (of a number, or of a
+ *   call we placed, whose id `callId` carries); answers TwiML that opens a bidirectional
+ *   `<Connect><Stream>` to `/ws/twilio/:agent` with `<Parameter>`s `callId` and a one-time
+ *   `token`; an unknown agent or call, or a call over the concurrency limit, gets a spoken
+ *   apology and a hang-up.
+ * - `POST /telephony/twilio/status[?callId=]`: call status callbacks.
  * - `GET /ws/twilio/:agent`: the Media Streams WebSocket (one pipeline per call).
- * With `TWILIO_AUTH_TOKEN` set, both require a valid `X-Twilio-Signature`
+ * With a Twilio auth token set, all require a valid `X-Twilio-Signature`
  * (https://www.twilio.com/docs/usage/security#validating-requests).
  */
-export function twilioRoutes(deps: MediaStreamDeps & { readonly config: ServerConfig }): FastifyPluginAsync {
+export function twilioRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
   return async (app) => {
     app.post('/telephony/twilio/inbound/:agent', async (request, reply) => {
       const { agent: agentId } = agentParams.parse(request.params);
-      if (!checkSignature(request, reply, deps.config)) return reply;
+      const { callId } = callIdQuery.parse(request.query);
+      const settings = await deps.settings.get();
+      if (!allowOrRefuse(reply, checkTwilioRequest(request, settings, deps.config, 'webhook'), 'twilio'))
+        return reply;
       const form = voiceWebhookSchema.safeParse(request.body ?? {});
       if (!form.success) {
         return reply.code(400).send({ error: { code: 'invalid_webhook', message: 'CallSid is required' } });
       }
       const { CallSid, AccountSid, From, To, Direction } = form.data;
       reply.type('text/xml');
-      const agent = await deps.agents.get(agentId);
-      if (!agent) {
-        request.log.warn({ agentId, callSid: CallSid }, 'inbound call for an unknown agent');
-        return sayAndHangupTwiml(UNKNOWN_AGENT_APOLOGY);
+      const result = await acceptCall(deps, {
+        provider: 'twilio',
+        agentId,
+        providerCallId: CallSid,
+        callId,
+        direction: Direction?.startsWith('outbound') ? 'outbound' : 'inbound',
+        from: From,
+        to: To,
+        metadata: { accountSid: AccountSid ?? null },
+      });
+      const log = { agentId, callSid: CallSid, callId };
+      switch (result.outcome) {
+        case 'unknown_agent':
+          request.log.warn(log, 'inbound call for an unknown agent');
+          return sayAndHangupTwiml(UNKNOWN_AGENT_APOLOGY);
+        case 'unknown_call':
+          request.log.warn(log, 'webhook for an unknown or ended call');
+          return sayAndHangupTwiml(UNKNOWN_CALL_APOLOGY);
+        case 'busy':
+          request.log.warn({ ...log, callId: result.call.id }, 'call refused: concurrency limit');
+          return sayAndHangupTwiml(BUSY_APOLOGY);
+        case 'accepted': {
+          // Twilio only streams to wss:// (TLS is usually terminated by a proxy in front of us).
+          const url = publicRequestUrl(
+            publicOrigin(request, deps.config),
+            `/ws/twilio/${encodeURIComponent(agentId)}`,
+            {
+              websocket: true,
+            },
+          ).replace(/^ws:/, 'wss:');
+          request.log.info({ ...log, callId: result.call.id }, 'answering call');
+          return connectStreamTwiml({
+            url,
+            parameters: { callId: result.call.id, token: result.token, agentId: result.agent.id },
+          });
+        }
       }
-      const existing = await deps.calls.findByProviderCallId('twilio', CallSid);
-      const call =
-        existing ??
-        (await deps.calls.create({
-          agentId: agent.id,
-          provider: 'twilio',
-          direction: Direction?.startsWith('outbound') ? 'outbound' : 'inbound',
-          status: 'ringing',
-          from: From ?? null,
-          to: To ?? null,
-          providerCallId: CallSid,
-          providerMetadata: { accountSid: AccountSid ?? null },
-        }));
-      // Twilio only streams to wss:// (TLS is usually terminated by a proxy in front of us).
-      const { host } = new URL(publicOrigin(request, deps.config));
-      const wsUrl = `wss://${host}/ws/twilio/${encodeURIComponent(agent.id)}`;
-      request.log.info({ callId: call.id, callSid: CallSid, agentId }, 'answering inbound call');
-      return connectStreamTwiml({ url: wsUrl, parameters: { callId: call.id, agentId: agent.id } });
+    });
+
+    app.post('/telephony/twilio/status', async (request, reply) => {
+      const settings = await deps.settings.get();
+      if (!allowOrRefuse(reply, checkTwilioRequest(request, settings, deps.config, 'webhook'), 'twilio'))
+        return reply;
+      const { callId } = callIdQuery.parse(request.query);
+      let update: ReturnType<typeof parseTwilioStatusCallback>;
+      try {
+        update = parseTwilioStatusCallback(formOf(request.body));
+      } catch (error) {
+        if (!(error instanceof ProviderProtocolError)) throw error;
+        return reply.code(400).send({ error: { code: 'invalid_webhook', message: error.message } });
+      }
+      if (update) await applyCallStatus(deps, 'twilio', update, callId);
+      return reply.code(204).send();
     });
 
     app.get(
@@ -73,7 +117,9 @@ export function twilioRoutes(deps: MediaStreamDeps & { readonly config: ServerCo
       {
         websocket: true,
         preValidation: async (request, reply) => {
-          if (!checkSignature(request, reply, deps.config, 'ws')) return reply;
+          const settings = await deps.settings.get();
+          if (!allowOrRefuse(reply, checkTwilioRequest(request, settings, deps.config, 'stream'), 'twilio'))
+            return reply;
         },
       },
       (socket, request) => {
@@ -93,33 +139,13 @@ export function twilioRoutes(deps: MediaStreamDeps & { readonly config: ServerCo
   };
 }
 
-/** Sends 403 and returns false when a Twilio signature is required and wrong. */
-function checkSignature(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  config: ServerConfig,
-  scheme: 'http' | 'ws' = 'http',
-): boolean {
-  const authToken = config.twilioAuthToken;
-  if (!authToken) return true;
-  const signature = request.headers['x-twilio-signature'];
-  let url = `${publicOrigin(request, config)}${request.url}`;
-  if (scheme === 'ws') url = url.replace(/^http/, 'ws');
-  const params = scheme === 'http' && isFormRecord(request.body) ? request.body : {};
-  if (typeof signature === 'string' && validateTwilioSignature({ authToken, signature, url, params }))
-    return true;
-  request.log.warn({ url }, 'rejected a request with a missing or invalid X-Twilio-Signature');
-  void reply.code(403).send({ error: { code: 'invalid_signature', message: 'invalid X-Twilio-Signature' } });
-  return false;
-}
-
-/** A parsed form body: each field a string, or several strings for a repeated key. */
-function isFormRecord(v: unknown): v is Record<string, string | string[]> {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    Object.values(v).every(
-      (x) => typeof x === 'string' || (Array.isArray(x) && x.every((y) => typeof y === 'string')),
-    )
-  );
+/** A form body as string fields (the first of repeated ones); anything else as empty. */
+export function formOf(body: unknown): Record<string, string> {
+  if (typeof body !== 'object' || body === null) return {};
+  const form: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value === 'string') form[key] = value;
+    else if (Array.isArray(value) && typeof value[0] === 'string') form[key] = value[0];
+  }
+  return form;
 }

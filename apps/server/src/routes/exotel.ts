@@ -1,0 +1,140 @@
+import {
+  ExotelSerializer,
+  exotelSampleRateFromQuery,
+  ProviderProtocolError,
+  parseExotelStatusCallback,
+  publicRequestUrl,
+  voicebotUrlAnswer,
+} from '@parley/telephony';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { MediaStreamConnection } from '../calls/media-stream.ts';
+import { acceptCall } from '../telephony/inbound.ts';
+import { applyCallStatus } from '../telephony/status.ts';
+import { allowOrRefuse, checkExotelRequest } from '../telephony/webhook-auth.ts';
+import { sendApiError } from './errors.ts';
+import { publicOrigin } from './public-url.ts';
+import { agentParams, callIdQuery, type TelephonyRouteDeps } from './telephony-deps.ts';
+import { formOf } from './twilio.ts';
+
+/** Call fields Exotel passes to dynamic URLs (query or form; which, and whether all, is not documented). */
+const dynamicUrlSchema = z.looseObject({
+  CallSid: z.string().min(1).optional(),
+  CallFrom: z.string().optional(),
+  CallTo: z.string().optional(),
+  From: z.string().optional(),
+  To: z.string().optional(),
+});
+
+/** Stream credentials in the upgrade's query (Exotel passes custom parameters there and in `start`). */
+const streamQuery = z.looseObject({
+  callId: z.string().max(100).optional(),
+  token: z.string().max(100).optional(),
+});
+
+/**
+ * Exotel routes (https://developer.exotel.com/docs/agentstream/stream-voicebot-applet):
+ * - `GET|POST /telephony/exotel/inbound/:agent`: the Voicebot applet's dynamic URL; answers
+ *   `{"url":"wss://…/ws/exotel/:agent?callId=…&token=…"}` (with the Basic credentials embedded
+ *   when an API key and token are set). An unknown agent gets 404, a call over the concurrency
+ *   limit 503 (Exotel's flow then goes on to its next applet).
+ * - `POST /telephony/exotel/status[?callId=]`: call status callbacks.
+ * - `GET /ws/exotel/:agent`: the AgentStream WebSocket; `?sample-rate=` picks the rate.
+ * Exotel signs nothing: with an IP allow-list and/or API key and token set, requests and
+ * upgrades must come from an allowed address and/or carry the Basic credentials. A stream
+ * that so authenticates may start a call without a token (a static applet URL); any other
+ * stream must carry a call's one-time token.
+ */
+export function exotelRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
+  return async (app) => {
+    const answer = async (request: FastifyRequest, reply: FastifyReply) => {
+      const { agent: agentId } = agentParams.parse(request.params);
+      const settings = await deps.settings.get();
+      if (!allowOrRefuse(reply, checkExotelRequest(request, settings), 'exotel')) return reply;
+      const fields = dynamicUrlSchema.parse({ ...formOf(request.query), ...formOf(request.body) });
+      const result = await acceptCall(deps, {
+        provider: 'exotel',
+        agentId,
+        providerCallId: fields.CallSid,
+        direction: 'inbound',
+        from: fields.CallFrom ?? fields.From,
+        to: fields.CallTo ?? fields.To,
+      });
+      const log = { agentId, callSid: fields.CallSid };
+      switch (result.outcome) {
+        case 'unknown_agent':
+          request.log.warn(log, 'inbound call for an unknown agent');
+          return sendApiError(reply, 404, 'agent_not_found', `No agent ${agentId}`);
+        case 'unknown_call':
+          return sendApiError(reply, 404, 'call_not_found', 'The call has ended');
+        case 'busy':
+          request.log.warn({ ...log, callId: result.call.id }, 'call refused: concurrency limit');
+          return sendApiError(reply, 503, 'concurrency_limit', 'All agents are busy');
+        case 'accepted': {
+          const { apiKey, apiToken } = settings.exotel;
+          const origin = publicOrigin(request, deps.config);
+          request.log.info({ ...log, callId: result.call.id }, 'answering call');
+          return reply.type('application/json').send(
+            voicebotUrlAnswer({
+              url: publicRequestUrl(origin, `/ws/exotel/${encodeURIComponent(agentId)}`, { websocket: true }),
+              customParameters: { callId: result.call.id, token: result.token },
+              ...(apiKey && apiToken ? { credentials: { apiKey, apiToken } } : {}),
+            }),
+          );
+        }
+      }
+    };
+    app.get('/telephony/exotel/inbound/:agent', answer);
+    app.post('/telephony/exotel/inbound/:agent', answer);
+
+    app.post('/telephony/exotel/status', async (request, reply) => {
+      const settings = await deps.settings.get();
+      if (!allowOrRefuse(reply, checkExotelRequest(request, settings), 'exotel')) return reply;
+      const { callId } = callIdQuery.parse(request.query);
+      let update: ReturnType<typeof parseExotelStatusCallback>;
+      try {
+        update = parseExotelStatusCallback(formOf(request.body));
+      } catch (error) {
+        if (!(error instanceof ProviderProtocolError)) throw error;
+        return reply.code(400).send({ error: { code: 'invalid_webhook', message: error.message } });
+      }
+      if (update) await applyCallStatus(deps, 'exotel', update, callId);
+      return reply.code(204).send();
+    });
+
+    app.get(
+      '/ws/exotel/:agent',
+      {
+        websocket: true,
+        preValidation: async (request, reply) => {
+          const settings = await deps.settings.get();
+          const outcome = checkExotelRequest(request, settings);
+          if (!allowOrRefuse(reply, outcome, 'exotel')) return reply;
+          // Remembered for the handler: an authenticated upgrade may start a call without a token.
+          if (outcome === 'verified') authenticatedUpgrades.add(request.raw);
+        },
+      },
+      (socket, request) => {
+        const { agent } = agentParams.parse(request.params);
+        const query = streamQuery.parse(request.query);
+        const search = new URLSearchParams(request.url.split('?')[1] ?? '');
+        new MediaStreamConnection(
+          socket,
+          {
+            provider: 'exotel',
+            agentId: agent,
+            serializer: new ExotelSerializer({ sampleRateHz: exotelSampleRateFromQuery(search) ?? 8000 }),
+            remoteAddress: request.ip,
+            credentials:
+              query.callId && query.token ? { callId: query.callId, token: query.token } : undefined,
+            authenticated: authenticatedUpgrades.delete(request.raw),
+          },
+          deps,
+        );
+      },
+    );
+  };
+}
+
+/** Upgrade requests that passed the allow-list and/or Basic auth (not merely unchecked). */
+const authenticatedUpgrades = new WeakSet<object>();

@@ -1,0 +1,137 @@
+import {
+  ProviderProtocolError,
+  parseVobizStatusCallback,
+  publicRequestUrl,
+  VobizSerializer,
+  vobizSpeakAndHangupXml,
+  vobizStreamXml,
+} from '@parley/telephony';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import { MediaStreamConnection } from '../calls/media-stream.ts';
+import { acceptCall } from '../telephony/inbound.ts';
+import { applyCallStatus } from '../telephony/status.ts';
+import { allowOrRefuse, checkVobizRequest } from '../telephony/webhook-auth.ts';
+import { publicOrigin } from './public-url.ts';
+import {
+  agentParams,
+  BUSY_APOLOGY,
+  callIdQuery,
+  type TelephonyRouteDeps,
+  UNKNOWN_AGENT_APOLOGY,
+  UNKNOWN_CALL_APOLOGY,
+} from './telephony-deps.ts';
+import { formOf } from './twilio.ts';
+
+/** Fields of Vobiz's `answer_url` request we use (https://docs.vobiz.ai/xml/request). */
+const answerSchema = z.looseObject({
+  CallUUID: z.string().min(1),
+  From: z.string().optional(),
+  To: z.string().optional(),
+  Direction: z.string().optional(),
+});
+
+const streamParams = agentParams.extend({
+  callId: z.string().min(1).max(100),
+  token: z.string().min(1).max(100),
+});
+
+/**
+ * Vobiz routes:
+ * - `POST /telephony/vobiz/inbound/:agent[?callId=]`: the `answer_url` (of a number's
+ *   application, or of a call we placed); answers VobizXML `<Stream bidirectional="true"
+ *   keepCallAlive="true" contentType="audio/x-mulaw;rate=8000">` whose URL path carries the call
+ *   id and a one-time token (`/ws/vobiz/:agent/:callId/:token`: path segments are what Vobiz is
+ *   documented to keep); an unknown agent or call, or a call over the limit, hears an apology
+ *   and is hung up.
+ * - `POST /telephony/vobiz/status[?callId=]`: `hangup_url` and other call callbacks.
+ * - `GET /ws/vobiz/:agent/:callId/:token` (and `/ws/vobiz/:agent` with `callId`/`token` in the
+ *   `extraHeaders`): the audio stream.
+ * With a Vobiz auth token set, webhooks need a valid `X-Vobiz-Signature-V3`
+ * (https://docs.vobiz.ai/concepts/validating-callbacks); Vobiz does not sign the stream, which
+ * the one-time token protects.
+ */
+export function vobizRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
+  return async (app) => {
+    app.post('/telephony/vobiz/inbound/:agent', async (request, reply) => {
+      const { agent: agentId } = agentParams.parse(request.params);
+      const { callId } = callIdQuery.parse(request.query);
+      if (!(await authenticated(request, reply))) return reply;
+      const form = answerSchema.safeParse(formOf(request.body));
+      if (!form.success) {
+        return reply.code(400).send({ error: { code: 'invalid_webhook', message: 'CallUUID is required' } });
+      }
+      const { CallUUID, From, To, Direction } = form.data;
+      reply.type('application/xml');
+      const result = await acceptCall(deps, {
+        provider: 'vobiz',
+        agentId,
+        providerCallId: CallUUID,
+        callId,
+        direction: Direction === 'outbound' ? 'outbound' : 'inbound',
+        from: From,
+        to: To,
+      });
+      const log = { agentId, callUuid: CallUUID, callId };
+      switch (result.outcome) {
+        case 'unknown_agent':
+          request.log.warn(log, 'inbound call for an unknown agent');
+          return vobizSpeakAndHangupXml(UNKNOWN_AGENT_APOLOGY);
+        case 'unknown_call':
+          request.log.warn(log, 'answer_url for an unknown or ended call');
+          return vobizSpeakAndHangupXml(UNKNOWN_CALL_APOLOGY);
+        case 'busy':
+          request.log.warn({ ...log, callId: result.call.id }, 'call refused: concurrency limit');
+          return vobizSpeakAndHangupXml(BUSY_APOLOGY);
+        case 'accepted': {
+          const path = ['ws', 'vobiz', result.agent.id, result.call.id, result.token]
+            .map(encodeURIComponent)
+            .join('/');
+          const origin = publicOrigin(request, deps.config);
+          request.log.info({ ...log, callId: result.call.id }, 'answering call');
+          return vobizStreamXml({
+            url: publicRequestUrl(origin, `/${path}`, { websocket: true }),
+            contentType: 'audio/x-mulaw;rate=8000',
+          });
+        }
+      }
+    });
+
+    app.post('/telephony/vobiz/status', async (request, reply) => {
+      if (!(await authenticated(request, reply))) return reply;
+      const { callId } = callIdQuery.parse(request.query);
+      let update: ReturnType<typeof parseVobizStatusCallback>;
+      try {
+        update = parseVobizStatusCallback(formOf(request.body));
+      } catch (error) {
+        if (!(error instanceof ProviderProtocolError)) throw error;
+        return reply.code(400).send({ error: { code: 'invalid_webhook', message: error.message } });
+      }
+      if (update) await applyCallStatus(deps, 'vobiz', update, callId);
+      return reply.code(204).send();
+    });
+
+    const stream = (socket: WebSocket, request: FastifyRequest) => {
+      const path = streamParams.partial({ callId: true, token: true }).parse(request.params);
+      new MediaStreamConnection(
+        socket,
+        {
+          provider: 'vobiz',
+          agentId: path.agent,
+          serializer: new VobizSerializer({ contentType: 'audio/x-mulaw;rate=8000' }),
+          remoteAddress: request.ip,
+          credentials: path.callId && path.token ? { callId: path.callId, token: path.token } : undefined,
+        },
+        deps,
+      );
+    };
+    app.get('/ws/vobiz/:agent', { websocket: true }, stream);
+    app.get('/ws/vobiz/:agent/:callId/:token', { websocket: true }, stream);
+  };
+
+  async function authenticated(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const settings = await deps.settings.get();
+    return allowOrRefuse(reply, checkVobizRequest(request, settings, deps.config), 'vobiz');
+  }
+}

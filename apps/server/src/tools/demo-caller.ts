@@ -1,22 +1,29 @@
 /**
- * The demo caller: plays a WAV file into a Parley agent the way Twilio would, and reports
- * what happened.
+ * The demo caller: plays a WAV file into a Parley agent the way a telephony provider would
+ * (Twilio by default, or Exotel or Vobiz), and reports what happened.
  *
- *   npm run call -- <file.wav> [--agent demo] [--server http://127.0.0.1:8080] [--out bot.wav] [--turn-timeout 20]
+ *   npm run call -- <file.wav> [--provider twilio|exotel|vobiz] [--agent demo] [--server http://127.0.0.1:8080] [--out bot.wav] [--turn-timeout 20]
  *
- * It waits for the greeting to finish, streams the file as 20 ms µ-law frames in real time,
+ * It plays the provider's webhook first (the server answers with the stream and its one-time
+ * token), waits for the greeting to finish, streams the file in real time (Twilio and Vobiz:
+ * 20 ms µ-law frames; Exotel: 100 ms PCM chunks),
  * keeps streaming silence until the bot's reply has been played, prints the turn's latency
  * (end of the caller's speech → first bot audio), saves what the caller heard to `--out`,
  * hangs up and prints the stored transcript.
  */
 import { parseArgs } from 'node:util';
 import { createResampler, readWav, WavFileWriter } from '@parley/pipeline';
-import { TwilioCallSimulator } from './twilio-call-simulator.ts';
+import type { ProviderName } from '@parley/telephony';
+import { dial } from './answer-call.ts';
+import type { CallSimulator } from './call-simulator.ts';
+
+const PROVIDERS: readonly ProviderName[] = ['twilio', 'exotel', 'vobiz'];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     agent: { type: 'string', default: 'demo' },
+    provider: { type: 'string', default: 'twilio' },
     server: { type: 'string', default: `http://127.0.0.1:${process.env.PORT ?? 8080}` },
     out: { type: 'string', default: 'bot-audio.wav' },
     'turn-timeout': { type: 'string', default: '20' },
@@ -25,9 +32,18 @@ const { values, positionals } = parseArgs({
 
 const file = positionals[0];
 if (!file) {
-  console.error('usage: npm run call -- <file.wav> [--agent demo] [--server URL] [--out bot.wav]');
+  console.error(
+    'usage: npm run call -- <file.wav> [--provider twilio|exotel|vobiz] [--agent demo] [--server URL] [--out bot.wav]',
+  );
   process.exit(2);
 }
+const provider = values.provider as ProviderName;
+if (!PROVIDERS.includes(provider)) {
+  console.error(`--provider must be one of ${PROVIDERS.join(', ')}`);
+  process.exit(2);
+}
+/** The message that carries the bot's audio. */
+const botAudioEvent = provider === 'vobiz' ? 'playAudio' : 'media';
 
 /** Where the speech in `pcm` ends, ms: the end of the last 20 ms frame louder than about -40 dBFS. */
 function speechEndMs(pcm: Int16Array): number {
@@ -41,10 +57,10 @@ function speechEndMs(pcm: Int16Array): number {
 }
 
 /** Resolves once the bot was quiet for `quietMs` after speaking (or `timeoutMs` passed). */
-async function untilBotDone(sim: TwilioCallSimulator, sinceMs: number, quietMs: number, timeoutMs: number) {
+async function untilBotDone(sim: CallSimulator, sinceMs: number, quietMs: number, timeoutMs: number) {
   const deadline = sim.now() + timeoutMs;
   for (;;) {
-    const media = sim.messages('media').filter((m) => m.atMs >= sinceMs);
+    const media = sim.messages(botAudioEvent).filter((m) => m.atMs >= sinceMs);
     const last = media.at(-1);
     if (last && sim.now() - last.atMs > quietMs) return media[0]!.atMs;
     if (sim.now() > deadline) return media[0]?.atMs;
@@ -66,7 +82,7 @@ async function main(): Promise<void> {
     resampler.dispose();
   }
   const server = values.server!.replace(/\/+$/, '');
-  const sim = new TwilioCallSimulator({ url: `${server.replace(/^http/, 'ws')}/ws/twilio/${values.agent}` });
+  const sim = await dial(provider, { url: server, wsUrl: server.replace(/^http/, 'ws') }, values.agent);
   await sim.connect();
   sim.start();
   const timeoutMs = Number(values['turn-timeout']) * 1000;
@@ -97,7 +113,7 @@ async function main(): Promise<void> {
       `Turn 1 latency: ${Math.round(replyAt - speechEndedAt)} ms (end of the caller's speech → first bot audio)`,
     );
 
-  sim.stop();
+  sim.hangUp();
   await sim.closed();
   const heard = sim.heardAudio();
   const writer = await WavFileWriter.open(values.out!, { sampleRateHz: 8000, channels: 1 });

@@ -22,7 +22,8 @@ export interface TestServer {
 }
 
 /**
- * Start a server on a random loopback port with a throwaway database (PostgreSQL at
+ * Start a server on a random loopback port (or on `env.PORT` when given, so that a test can set
+ * `PUBLIC_URL` to the server's own origin) with a throwaway database (PostgreSQL at
  * `DATABASE_URL` or PGlite), session store (Redis at `REDIS_URL` or memory) and recordings dir.
  */
 export async function startTestServer(
@@ -35,7 +36,7 @@ export async function startTestServer(
   const sessions = createSessionStore(process.env.REDIS_URL, { keyPrefix: `parley-test-${randomUUID()}:` });
   const parley = await buildApp({ config, database, sessions, services: services(config) });
   await parley.agents.seedDemo();
-  await parley.app.listen({ port: 0, host: '127.0.0.1' });
+  await parley.app.listen({ port: env.PORT === undefined ? 0 : config.port, host: '127.0.0.1' });
   const address = parley.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {

@@ -14,8 +14,12 @@ const id = z.string().trim().min(1).max(200);
 const baseUrl = z.url().max(500);
 
 const twilioSchema = z.strictObject({
-  /** `AC…`; needed for outbound calls and hang-ups. */
-  accountSid: id.optional(),
+  /** `AC` and 32 hex digits (twilio-node refuses anything else); needed for outbound calls and hang-ups. */
+  accountSid: z
+    .string()
+    .trim()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio account SID: AC and 32 hex digits')
+    .optional(),
   /** Signs webhooks and media streams (checked when set) and authenticates REST calls. */
   authToken: secret.optional(),
   /** REST API origin; default `https://api.twilio.com` (tests point it at a fake). */

@@ -38,7 +38,9 @@ export async function freePort(): Promise<number> {
  * Starts a server on a free port with `PUBLIC_URL=http://127.0.0.1:<port>`: fake STT (no
  * transcripts), an OpenAI-compatible fake LLM and a fast fake TTS (5 ms per character).
  */
-export async function startTelephonyTestServer(env: Record<string, string> = {}): Promise<TelephonyTestServer> {
+export async function startTelephonyTestServer(
+  env: Record<string, string> = {},
+): Promise<TelephonyTestServer> {
   const llm = await FakeOpenAIServer.start({ defaultReply: { text: 'Okay.' } });
   const tts: FakeTTSService[] = [];
   const services: ServiceFactory = () => {
@@ -83,7 +85,9 @@ export async function api(
 ): Promise<JsonResponse> {
   const res = await fetch(`${server.url}${path}`, {
     method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
   });
   const text = await res.text();
   return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
@@ -113,7 +117,9 @@ export async function putAgent(server: TestServer, id: string, config: AgentConf
 
 /** The call once its row has `status` (polled). */
 export async function callWithStatus(server: TestServer, id: string, status: CallStatus): Promise<Call> {
-  await expect.poll(async () => (await server.parley.calls.get(id))?.status, { timeout: 10_000 }).toBe(status);
+  await expect
+    .poll(async () => (await server.parley.calls.get(id))?.status, { timeout: 10_000 })
+    .toBe(status);
   return (await server.parley.calls.get(id))!;
 }
 

@@ -2,6 +2,7 @@ import {
   AssistantContextAggregator,
   type AudioSink,
   CallRecorder,
+  DtmfAggregator,
   FirstSpeechMuteStrategy,
   type FrameProcessor,
   FunctionCallMuteStrategy,
@@ -75,7 +76,7 @@ const HEARTBEAT_MS = 1000;
 
 /**
  * Runs one call: builds the agent's pipeline
- * (`input → VAD → STT → turns → idle → [max duration] → user aggregator → LLM → sentences → TTS →
+ * (`input → VAD → STT → DTMF → turns → idle → [max duration] → user aggregator → LLM → sentences → TTS →
  * output → assistant aggregator → recorder`),
  * feeds it the provider's events, stores events as they happen, and on the end stores the
  * call's status, duration, transcript and recording.
@@ -119,6 +120,7 @@ export class CallSession {
         this.input,
         new VADProcessor({ params: config.vad ?? {} }),
         services.stt,
+        new DtmfAggregator(), // key presses become the caller's words ("DTMF: 12#")
         ...turnTaking(config, vars, this.greeting !== undefined),
         new UserContextAggregator(context),
         services.llm,

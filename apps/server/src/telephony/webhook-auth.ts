@@ -34,7 +34,9 @@ export function checkTwilioRequest(
 ): AuthOutcome {
   const authToken = twilioAuthToken(settings, config);
   if (!authToken) return 'unchecked';
-  const url = publicRequestUrl(publicOrigin(request, config), request.url, { websocket: kind === 'stream' });
+  let url = publicRequestUrl(publicOrigin(request, config), request.url, { websocket: kind === 'stream' });
+  // Twilio signs the upgrade with the URL of our TwiML, which is always wss:// (see routes/twilio.ts).
+  if (kind === 'stream') url = url.replace(/^ws:/, 'wss:');
   const params = kind === 'webhook' && isFormRecord(request.body) ? request.body : {};
   const signature = request.headers['x-twilio-signature'];
   return validateTwilioSignature({ authToken, signature, url, params }) ? 'verified' : 'refused';

@@ -15,6 +15,7 @@ import { callControlFor } from '../telephony/call-controls.ts';
 import { OVER_LIMIT_REASON } from '../telephony/inbound.ts';
 import { canPlaceCalls, PROVIDERS, type TelephonySettings } from '../telephony/settings.ts';
 import { newStreamToken } from '../telephony/stream-token.ts';
+import { exotelStatusToken } from '../telephony/webhook-auth.ts';
 import { sendApiError } from './errors.ts';
 import { publicOrigin } from './public-url.ts';
 
@@ -53,7 +54,8 @@ const PLACE_CALL_TIMEOUT_MS = 10_000;
  * `POST /api/calls/outbound` with `{ agent, to, from, provider?, context? }`: stores the call as
  * `ringing` (direction `outbound`, `context` for the templates), asks the provider to dial it
  * with our answer URL (Twilio, Vobiz: `/telephony/<provider>/inbound/<agent>?callId=…`; Exotel:
- * the stream URL itself) and status callback (`/telephony/<provider>/status?callId=…`), and
+ * the stream URL itself) and status callback (`/telephony/<provider>/status?callId=…`, for
+ * Exotel also `&sig=`, see `exotelStatusToken`), and
  * answers 201 with the call. Errors: 400 `invalid_body` (with `issues`); 404 `agent_not_found`;
  * 400 `no_provider` (none given, no default and not exactly one configured) or
  * `provider_not_configured` (its credentials are not set); 429 `concurrency_limit` (the call is
@@ -104,6 +106,11 @@ export function apiOutboundRoutes(deps: ApiOutboundDeps): FastifyPluginAsync {
 
       const origin = publicOrigin(request, deps.config);
       const query = `?callId=${call.id}`;
+      // Exotel signs nothing: its callbacks prove themselves with a token of the call id.
+      const statusQuery =
+        provider === 'exotel' && settings.exotel.apiToken
+          ? `${query}&sig=${exotelStatusToken(settings.exotel.apiToken, call.id)}`
+          : query;
       const agentPath = encodeURIComponent(agent.id);
       const answerUrl =
         provider === 'exotel'
@@ -115,7 +122,7 @@ export function apiOutboundRoutes(deps: ApiOutboundDeps): FastifyPluginAsync {
             to,
             from,
             answerUrl,
-            statusCallbackUrl: publicRequestUrl(origin, `/telephony/${provider}/status${query}`),
+            statusCallbackUrl: publicRequestUrl(origin, `/telephony/${provider}/status${statusQuery}`),
           },
           AbortSignal.timeout(PLACE_CALL_TIMEOUT_MS),
         );

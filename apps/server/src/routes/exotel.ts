@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { MediaStreamConnection } from '../calls/media-stream.ts';
 import { acceptCall } from '../telephony/inbound.ts';
 import { applyCallStatus } from '../telephony/status.ts';
-import { allowOrRefuse, checkExotelRequest } from '../telephony/webhook-auth.ts';
+import { allowOrRefuse, checkExotelRequest, checkExotelStatusRequest } from '../telephony/webhook-auth.ts';
 import { sendApiError } from './errors.ts';
 import { publicOrigin } from './public-url.ts';
 import { agentParams, callIdQuery, type TelephonyRouteDeps } from './telephony-deps.ts';
@@ -38,7 +38,8 @@ const streamQuery = z.looseObject({
  *   `{"url":"wss://…/ws/exotel/:agent?callId=…&token=…"}` (with the Basic credentials embedded
  *   when an API key and token are set). An unknown agent gets 404, a call over the concurrency
  *   limit 503 (Exotel's flow then goes on to its next applet).
- * - `POST /telephony/exotel/status[?callId=]`: call status callbacks.
+ * - `POST /telephony/exotel/status[?callId=&sig=]`: call status callbacks (those of calls we
+ *   placed authenticate with their `sig`, see `checkExotelStatusRequest`).
  * - `GET /ws/exotel/:agent`: the AgentStream WebSocket; `?sample-rate=` picks the rate.
  * Exotel signs nothing: with an IP allow-list and/or API key and token set, requests and
  * upgrades must come from an allowed address and/or carry the Basic credentials. A stream
@@ -89,7 +90,7 @@ export function exotelRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
 
     app.post('/telephony/exotel/status', async (request, reply) => {
       const settings = await deps.settings.get();
-      if (!allowOrRefuse(reply, checkExotelRequest(request, settings), 'exotel')) return reply;
+      if (!allowOrRefuse(reply, checkExotelStatusRequest(request, settings), 'exotel')) return reply;
       const { callId } = callIdQuery.parse(request.query);
       let update: ReturnType<typeof parseExotelStatusCallback>;
       try {

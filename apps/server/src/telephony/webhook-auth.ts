@@ -3,6 +3,7 @@
  * the telephony settings (the Twilio token falls back to `TWILIO_AUTH_TOKEN`). A check passes
  * when the provider's credentials are not configured: set them in production.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
   publicRequestUrl,
   validateExotelBasicAuth,
@@ -70,6 +71,35 @@ export function checkExotelRequest(request: FastifyRequest, settings: TelephonyS
     if (!validateExotelBasicAuth({ apiKey: apiKey!, apiToken: apiToken!, authorization })) return 'refused';
   }
   return 'verified';
+}
+
+/**
+ * The `sig` of the status callback URL of an Exotel call we placed: HMAC-SHA256 of the call id
+ * keyed by the API token, 32 hex digits. Exotel's StatusCallback carries no credentials of its
+ * own, so this lets {@link checkExotelStatusRequest} tell its callbacks from forgeries.
+ */
+export function exotelStatusToken(apiToken: string, callId: string): string {
+  return createHmac('sha256', apiToken).update(`exotel-status:${callId}`).digest('hex').slice(0, 32);
+}
+
+/**
+ * An Exotel status callback: as {@link checkExotelRequest}, except that the callback of a call
+ * we placed may carry `callId` and its {@link exotelStatusToken} (`sig`) in the query instead of the
+ * Basic credentials (the IP allow-list still applies).
+ */
+export function checkExotelStatusRequest(request: FastifyRequest, settings: TelephonySettings): AuthOutcome {
+  const outcome = checkExotelRequest(request, settings);
+  if (outcome !== 'refused') return outcome;
+  const { apiToken, allowedIps } = settings.exotel;
+  if (!apiToken) return outcome;
+  if (allowedIps !== undefined && allowedIps.length > 0 && !allowedIps.includes(unmapIpv4(request.ip)))
+    return outcome;
+  const query: Record<string, unknown> = isFormRecord(request.query) ? request.query : {};
+  const { callId, sig } = query;
+  if (typeof callId !== 'string' || typeof sig !== 'string') return outcome;
+  const expected = Buffer.from(exotelStatusToken(apiToken, callId));
+  const given = Buffer.from(sig);
+  return given.length === expected.length && timingSafeEqual(given, expected) ? 'verified' : 'refused';
 }
 
 /** Answers 403 `invalid_signature` for a refused request and logs it; returns whether it may go on. */

@@ -5,7 +5,6 @@ import {
   type Frame,
   FrameProcessor,
   frame,
-  frameCategory,
   type HandlerResult,
   PipelineTask,
   VirtualClock,
@@ -119,23 +118,20 @@ describe('PipelineTask heartbeats', () => {
     await done;
   });
 
-  it.skipIf(frameCategory('heartbeat') === 'system')(
-    'warns when a data handler blocks and heartbeats queue behind it',
-    async () => {
-      const clock = new VirtualClock();
-      const stuck = new StuckHandler('llm');
-      const { task, errors } = heartbeatTask([stuck], clock);
-      const done = task.run();
-      task.queueFrame(frame('llm_text', { text: 'never done' }));
-      await clock.advance(5000);
-      expect(errors).toEqual([]); // the first heartbeat stuck behind it left at 1000 ms
-      await clock.advance(1000);
-      expect(errors[0]?.message).toMatch(/one waits in llm \(a handler in flight/);
-      stuck.release();
-      task.cancel('test');
-      await done;
-    },
-  );
+  it('warns when a data handler blocks and heartbeats queue behind it', async () => {
+    const clock = new VirtualClock();
+    const stuck = new StuckHandler('llm');
+    const { task, errors } = heartbeatTask([stuck], clock);
+    const done = task.run();
+    task.queueFrame(frame('llm_text', { text: 'never done' }));
+    await clock.advance(5000);
+    expect(errors).toEqual([]); // the first heartbeat stuck behind it left at 1000 ms
+    await clock.advance(1000);
+    expect(errors[0]?.message).toMatch(/one waits in llm \(a handler in flight/);
+    stuck.release();
+    task.cancel('test');
+    await done;
+  });
 
   it('sends no heartbeat when heartbeatMs is 0 or absent', async () => {
     const clock = new VirtualClock();

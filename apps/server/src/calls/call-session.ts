@@ -73,6 +73,8 @@ const SESSION_TTL_SECS = 4 * 3600;
 const ENDED_BY_CALLER = new Set(['caller_hung_up', 'connection_lost']);
 /** Heartbeats let the task raise a stall alarm (logged and stored as an `error` event) when a processor hangs. */
 const HEARTBEAT_MS = 1000;
+/** Longer than a slow LLM reply (heartbeats queue behind it), shorter than a caller's patience. */
+const STALL_ALARM_MS = 15_000;
 
 /**
  * Runs one call: builds the agent's pipeline
@@ -135,6 +137,7 @@ export class CallSession {
         metadata: { callId: call.id, agentId: agent.id },
         idleTimeoutMs: (config.idleTimeoutSecs ?? 0) * 1000,
         heartbeatMs: HEARTBEAT_MS,
+        stallAlarmMs: STALL_ALARM_MS,
         observers: [
           this.transcript,
           this.eventRecorder,

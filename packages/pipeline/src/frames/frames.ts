@@ -138,7 +138,11 @@ export interface FunctionCallCancelFrame extends Base<'function_call_cancel'> {
   readonly name: string;
   readonly reason: 'interruption' | 'timeout' | 'cancel';
 }
-/** Sent periodically by the task from the top; its arrival at the bottom proves the pipeline flows. */
+/**
+ * Sent periodically by the task from the top; its arrival at the bottom proves the pipeline
+ * flows. A control frame, queued behind data (so a handler that blocks holds it up) and never
+ * dropped by an interruption.
+ */
 export interface HeartbeatFrame extends Base<'heartbeat'> {
   /** `clock.now()` when sent, ms. */
   readonly sentAtMs: number;
@@ -327,7 +331,6 @@ const CATEGORY: Record<FrameType, FrameCategory> = {
   transport_message_urgent: 'system',
   function_calls_started: 'system',
   function_call_cancel: 'system',
-  heartbeat: 'system',
   output_audio: 'data',
   transcription: 'data',
   interim_transcription: 'data',
@@ -348,11 +351,13 @@ const CATEGORY: Record<FrameType, FrameCategory> = {
   llm_response_end: 'control',
   tts_started: 'control',
   tts_stopped: 'control',
+  heartbeat: 'control',
 };
 
 const UNINTERRUPTIBLE = new Set<FrameType>([
   'end',
   'stop',
+  'heartbeat',
   'function_call_in_progress',
   'function_call_result',
   'llm_messages_append',
@@ -371,8 +376,8 @@ export function isSystemFrame(f: Frame): boolean {
 }
 
 /**
- * True when an interruption must not drop this frame: `end`, `stop`, function calls in
- * progress and their results, and context updates survive by default; any frame may opt in
+ * True when an interruption must not drop this frame: `end`, `stop`, `heartbeat`, function
+ * calls in progress and their results, and context updates survive by default; any frame may opt in
  * or out with `uninterruptible`.
  */
 export function isUninterruptible(f: Frame): boolean {

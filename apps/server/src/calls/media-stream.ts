@@ -57,6 +57,12 @@ const MAX_BAD_BEFORE_START = 20;
 const START_TIMEOUT_MS = 10_000;
 /** At most this many protocol errors become call events; the rest are counted. */
 const MAX_ERROR_EVENTS = 20;
+/**
+ * Providers that send no `stop`: the socket closing is how their calls normally end (Vobiz,
+ * https://docs.vobiz.ai/xml/stream/stream-events), so a close is the caller hanging up, not a
+ * lost connection.
+ */
+const ENDS_BY_CLOSE: ReadonlySet<ProviderName> = new Set(['vobiz']);
 
 type Phase = 'waiting' | 'starting' | 'running' | 'closed';
 
@@ -322,10 +328,13 @@ export class MediaStreamConnection {
     clearTimeout(this.startTimer);
     const wasRunning = this.phase === 'running' || this.phase === 'starting';
     this.phase = 'closed';
-    if (wasRunning && this.session && !this.stopReceived) {
-      this.session.recordError('media stream closed without a stop message', { code: 'connection_lost' });
-      this.session.cancel('connection_lost');
+    if (!wasRunning || !this.session || this.stopReceived) return;
+    if (ENDS_BY_CLOSE.has(this.request.provider)) {
+      this.session.cancel('caller_hung_up');
+      return;
     }
+    this.session.recordError('media stream closed without a stop message', { code: 'connection_lost' });
+    this.session.cancel('connection_lost');
   }
 
   private send(message: string): void {

@@ -1,0 +1,109 @@
+/**
+ * Fake services, agents and call look-ups shared by the stream tests.
+ */
+import path from 'node:path';
+import { type Direction, type Frame, type HandlerResult, readWav } from '@parley/pipeline';
+import { OpenAILLMService } from '@parley/services';
+import { FakeSTTService, FakeTTSService } from '@parley/services/testing';
+import { expect } from 'vitest';
+import type { ServiceFactory } from '../../src/calls/services.ts';
+import type { AgentConfig, AgentConfigInput } from '../../src/config/agent-config.ts';
+import type { Call, CallSummary } from '../../src/db/call-types.ts';
+import type { TestServer } from './server.ts';
+
+/** Real speech clips at 8 kHz (see test-fixtures/speech/README.md). */
+export const SPEECH_8K = path.resolve(import.meta.dirname, '../../../../test-fixtures/speech/8k');
+
+/** A speech clip from {@link SPEECH_8K}: 16-bit PCM at 8 kHz. */
+export function speech8k(name: string): Int16Array {
+  return readWav(path.join(SPEECH_8K, `${name}.wav`)).pcm;
+}
+
+/**
+ * Services for stream tests: the agent's `stt.options.transcripts` is what its fake STT hears,
+ * one transcript each time the caller stops speaking (Silero VAD still decides when, so
+ * callers must send real speech); the LLM is the OpenAI client against `llmUrl` (a
+ * `FakeOpenAIServer`); the TTS plays a 440 Hz tone, `msPerChar` ms a character.
+ */
+export function fakeServices(llmUrl: string, msPerChar = 20): ServiceFactory {
+  return (config) => ({
+    stt: new VadScriptedSTT({ transcripts: scriptedTranscripts(config) }),
+    llm: new OpenAILLMService({ apiKey: 'test', baseUrl: llmUrl }),
+    tts: new FakeTTSService({ msPerChar }),
+    problems: [],
+  });
+}
+
+/**
+ * A fake STT that also hears each transcript of its script when the VAD's raw
+ * `vad_user_stopped_speaking` passes. In the server's pipeline the STT sits before the turn
+ * processor, so it never sees `user_stopped_speaking`, the only frame `STTService` calls
+ * `onUserStoppedSpeaking` for, and a plain `FakeSTTService` would never speak there.
+ */
+class VadScriptedSTT extends FakeSTTService {
+  protected override processFrame(f: Frame, direction: Direction): HandlerResult {
+    if (f.type === 'vad_user_stopped_speaking') this.onUserStoppedSpeaking();
+    return super.processFrame(f, direction);
+  }
+}
+
+function scriptedTranscripts(config: AgentConfig): string[] {
+  const script = config.stt.options?.transcripts;
+  return Array.isArray(script) ? script.filter((t): t is string => typeof t === 'string') : [];
+}
+
+/**
+ * Stores agent `id`: the demo agent's prompt with fake STT and TTS, changed by `config`.
+ * @param transcripts - What the fake STT hears, in order.
+ */
+export async function putAgent(
+  server: TestServer,
+  id: string,
+  config: Partial<AgentConfigInput> = {},
+  transcripts: string[] = [],
+): Promise<void> {
+  await server.parley.agents.upsert({
+    id,
+    name: id,
+    config: {
+      prompt: 'You are a test agent.',
+      stt: { provider: 'fake', options: { transcripts } },
+      tts: { provider: 'fake' },
+      llm: { provider: 'openai' },
+      ...config,
+    },
+  });
+}
+
+/** The call, once it reached a terminal status (polls the database). */
+export async function finishedCall(
+  server: TestServer,
+  predicate: (c: CallSummary) => boolean,
+): Promise<Call> {
+  let found: Call | undefined;
+  await expect
+    .poll(
+      async () => {
+        const { calls } = await server.parley.calls.list({ limit: 20 });
+        const hit = calls.find((c) => c.status !== 'ringing' && c.status !== 'in_progress' && predicate(c));
+        found = hit ? await server.parley.calls.get(hit.id) : undefined;
+        return found !== undefined;
+      },
+      { timeout: 15_000 },
+    )
+    .toBe(true);
+  return found!;
+}
+
+/** A finished call's `error` events' codes, in order. */
+export async function errorCodes(server: TestServer, callId: string): Promise<unknown[]> {
+  const events = await server.parley.events.list(callId);
+  return events.filter((e) => e.type === 'error').map((e) => e.data.code);
+}
+
+/** Peak absolute sample of 16-bit PCM. */
+export function peak(pcm: Int16Array): number {
+  let max = 0;
+  for (const s of pcm) max = Math.max(max, Math.abs(s));
+  return max;
+}

@@ -17,13 +17,8 @@ import { VobizCallSimulator } from '../src/tools/vobiz-call-simulator.ts';
 import { errorCodes, fakeServices, finishedCall, peak, putAgent, speech8k } from './helpers/fakes.ts';
 import { type Message, SequenceReplay, type ServerMessage } from './helpers/replay.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-import {
-  answerVobizCall,
-  VOBIZ_FRAME_MS,
-  VOBIZ_FRAME_SAMPLES,
-  vobizMediaFrames,
-  vobizSignatureV3,
-} from './helpers/vobiz.ts';
+import { vobizSignatureHeaders } from './helpers/telephony.ts';
+import { answerVobizCall, VOBIZ_FRAME_MS, VOBIZ_FRAME_SAMPLES, vobizMediaFrames } from './helpers/vobiz.ts';
 
 const AUTH_ID = 'MA_AUTH_ID';
 const AUTH_TOKEN = 'vobiz_test_token';
@@ -170,7 +165,6 @@ describe('Vobiz streams (protocol notes 5.7–5.9)', () => {
     const expected = step.expectResponse as { status: number; bodyContains: string[] };
     // Our answer_url path; the notes' host, behind a TLS proxy.
     const url = 'https://example.com/telephony/vobiz/inbound/support-bot';
-    const nonce = '12345678901234567890';
     const res = await server.parley.app.inject({
       method: 'POST',
       url: '/telephony/vobiz/inbound/support-bot',
@@ -179,8 +173,7 @@ describe('Vobiz streams (protocol notes 5.7–5.9)', () => {
         'content-type': 'application/x-www-form-urlencoded',
         host: 'example.com',
         'x-forwarded-proto': 'https',
-        'x-vobiz-signature-v3': vobizSignatureV3(AUTH_TOKEN, url, nonce),
-        'x-vobiz-signature-v3-nonce': nonce,
+        ...vobizSignatureHeaders(AUTH_TOKEN, url),
       },
     });
     expect(res.statusCode).toBe(expected.status);

@@ -2,10 +2,11 @@
  * Vobiz's side of a call for the stream tests: a signed `answer_url` request and the caller's
  * audio as `media` messages.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { pcmToMulaw } from '@parley/pipeline';
 import type { Message } from './replay.ts';
 import type { TestServer } from './server.ts';
+import { vobizSignatureHeaders } from './telephony.ts';
 
 /** What the server's `<Stream>` answer gave the call. */
 export interface VobizAnswer {
@@ -17,16 +18,6 @@ export interface VobizAnswer {
   /** Parley's call id, from the stream URL's path. */
   readonly callId: string;
   readonly callUuid: string;
-}
-
-/**
- * `X-Vobiz-Signature-V3` = base64(HMAC-SHA256(authToken, url + "." + nonce)), the URL without
- * its query (https://docs.vobiz.ai/concepts/validating-callbacks).
- */
-export function vobizSignatureV3(authToken: string, url: string, nonce: string): string {
-  return createHmac('sha256', authToken)
-    .update(`${url.replace(/\?.*$/s, '')}.${nonce}`)
-    .digest('base64');
 }
 
 /**
@@ -42,11 +33,7 @@ export async function answerVobizCall(
   const callUuid = options.callUuid ?? randomUUID();
   const url = `${server.url}/telephony/vobiz/inbound/${agent}`;
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-  if (options.authToken) {
-    const nonce = String(Date.now()).padStart(20, '1');
-    headers['x-vobiz-signature-v3'] = vobizSignatureV3(options.authToken, url, nonce);
-    headers['x-vobiz-signature-v3-nonce'] = nonce;
-  }
+  if (options.authToken) Object.assign(headers, vobizSignatureHeaders(options.authToken, url));
   const res = await fetch(url, {
     method: 'POST',
     headers: { ...headers, ...options.headers },

@@ -30,6 +30,7 @@ export {
   parseExotelStatusCallback,
   type VoicebotUrlAnswerOptions,
   validateExotelBasicAuth,
+  voicebotStreamUrl,
   voicebotUrlAnswer,
 } from './exotel/index.ts';
 export { type PublicRequestUrlOptions, publicRequestUrl } from './public-url.ts';

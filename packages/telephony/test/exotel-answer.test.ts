@@ -1,9 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { SignatureError } from '../src/errors.ts';
-import { voicebotUrlAnswer } from '../src/exotel/answer.ts';
+import { voicebotStreamUrl, voicebotUrlAnswer } from '../src/exotel/answer.ts';
 import { assertExotelBasicAuth, validateExotelBasicAuth } from '../src/exotel/basic-auth.ts';
 
 const basic = (credentials: string) => `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+
+describe('voicebotStreamUrl', () => {
+  it("is the URL the dynamic answer carries, for an outbound call's StreamUrl", () => {
+    const options = {
+      url: 'wss://example.com/ws/exotel/support-bot',
+      customParameters: { callId: 'c1', token: 't1' },
+      credentials: { apiKey: 'key', apiToken: 'tok' },
+    };
+    expect(voicebotStreamUrl(options)).toBe(
+      'wss://key:tok@example.com/ws/exotel/support-bot?callId=c1&token=t1',
+    );
+    expect(JSON.parse(voicebotUrlAnswer(options))).toEqual({ url: voicebotStreamUrl(options) });
+  });
+});
 
 describe('voicebotUrlAnswer', () => {
   it('answers the dynamic applet URL with JSON {"url"} carrying the rate and custom parameters', () => {

@@ -2,7 +2,7 @@
  * `POST /api/calls/outbound`: places a call through a provider's REST API; when answered, the
  * provider streams it to the agent like an inbound call.
  */
-import { ProviderApiError, type ProviderName, publicRequestUrl, voicebotUrlAnswer } from '@parley/telephony';
+import { ProviderApiError, type ProviderName, publicRequestUrl, voicebotStreamUrl } from '@parley/telephony';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { formatIssues } from '../config/agent-config.ts';
@@ -157,12 +157,11 @@ function exotelStreamUrl(
   settings: TelephonySettings,
 ): string {
   const { apiKey, apiToken } = settings.exotel;
-  const answer = voicebotUrlAnswer({
+  return voicebotStreamUrl({
     url: publicRequestUrl(origin, `/ws/exotel/${agentPath}`, { websocket: true }),
     customParameters: { callId, token },
     ...(apiKey && apiToken ? { credentials: { apiKey, apiToken } } : {}),
   });
-  return (JSON.parse(answer) as { url: string }).url;
 }
 
 function isAbort(error: unknown): boolean {

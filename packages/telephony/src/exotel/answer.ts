@@ -30,26 +30,17 @@ export interface VoicebotUrlAnswerOptions {
 }
 
 /**
- * The answer of the HTTP(S) endpoint configured as a Voicebot applet's URL (its "dynamic"
- * form): JSON `{"url":"wss://…"}`, the WebSocket Exotel then streams the call to. Lets one call
- * flow pick the agent and pass per-call parameters.
+ * The WebSocket URL for Exotel to stream a call to, with the stream's sample rate, custom
+ * parameters and Basic credentials: what a Voicebot applet's URL, its dynamic URL's answer
+ * ({@link voicebotUrlAnswer}) or an outbound call's `StreamUrl` (Connect Voice AI) holds, e.g.
+ * `wss://key:token@voice.example.com/ws/exotel/support-bot?sample-rate=16000&agentId=support-bot`.
  *
- * Exotel's documentation says only that such an endpoint must return the wss URL; what Exotel
- * sends it (method, call parameters) and whether it takes custom parameters from a returned
- * URL as it does from a configured one are not documented.
+ * Source: https://developer.exotel.com/docs/agentstream/stream-voicebot-applet (URL; Basic auth
+ * in the URL; `?sample-rate=`; up to 3 custom parameters, 256 characters).
  *
- * Sources: https://developer.exotel.com/docs/agentstream/stream-voicebot-applet (URL, static or
- * dynamic; Basic auth in the URL; `?sample-rate=`; up to 3 custom parameters, 256 characters),
- * https://docs.exotel.com/exotel-agentstream/voicebot-applet.
- *
- * @returns The JSON text, to answer with `Content-Type: application/json`, e.g.
- *   `{"url":"wss://voice.example.com/ws/exotel/support-bot?sample-rate=16000&agentId=support-bot"}`.
- * @throws TypeError when `url` is not an absolute ws(s) URL without fragment, or holds
- *   whitespace; when there are more than 3 custom parameters, one has an empty name or is named
- *   `sample-rate`, or together they are over 256 characters; when `sampleRateHz` is not 8000,
- *   16000 or 24000; when a credential is empty or the API key holds `:`.
+ * @throws TypeError as {@link voicebotUrlAnswer} does.
  */
-export function voicebotUrlAnswer(options: VoicebotUrlAnswerOptions): string {
+export function voicebotStreamUrl(options: VoicebotUrlAnswerOptions): string {
   const { sampleRateHz, customParameters = {}, credentials } = options;
   const url = parseAbsoluteUrl(options.url, 'url', ['wss:', 'ws:']);
   if (url.username !== '' || url.password !== '') {
@@ -83,5 +74,29 @@ export function voicebotUrlAnswer(options: VoicebotUrlAnswerOptions): string {
     url.username = apiKey; // the setters percent-encode
     url.password = apiToken;
   }
-  return JSON.stringify({ url: url.toString() });
+  return url.toString();
+}
+
+/**
+ * The answer of the HTTP(S) endpoint configured as a Voicebot applet's URL (its "dynamic"
+ * form): JSON `{"url":"wss://…"}`, the WebSocket Exotel then streams the call to. Lets one call
+ * flow pick the agent and pass per-call parameters.
+ *
+ * Exotel's documentation says only that such an endpoint must return the wss URL; what Exotel
+ * sends it (method, call parameters) and whether it takes custom parameters from a returned
+ * URL as it does from a configured one are not documented.
+ *
+ * Sources: https://developer.exotel.com/docs/agentstream/stream-voicebot-applet (URL, static or
+ * dynamic; Basic auth in the URL; `?sample-rate=`; up to 3 custom parameters, 256 characters),
+ * https://docs.exotel.com/exotel-agentstream/voicebot-applet.
+ *
+ * @returns The JSON text, to answer with `Content-Type: application/json`, e.g.
+ *   `{"url":"wss://voice.example.com/ws/exotel/support-bot?sample-rate=16000&agentId=support-bot"}`.
+ * @throws TypeError when `url` is not an absolute ws(s) URL without fragment, or holds
+ *   whitespace; when there are more than 3 custom parameters, one has an empty name or is named
+ *   `sample-rate`, or together they are over 256 characters; when `sampleRateHz` is not 8000,
+ *   16000 or 24000; when a credential is empty or the API key holds `:`.
+ */
+export function voicebotUrlAnswer(options: VoicebotUrlAnswerOptions): string {
+  return JSON.stringify({ url: voicebotStreamUrl(options) });
 }

@@ -1,4 +1,4 @@
-export { type VoicebotUrlAnswerOptions, voicebotUrlAnswer } from './answer.ts';
+export { type VoicebotUrlAnswerOptions, voicebotStreamUrl, voicebotUrlAnswer } from './answer.ts';
 export { assertExotelBasicAuth, type ExotelBasicAuthCheck, validateExotelBasicAuth } from './basic-auth.ts';
 export { EXOTEL_API_BASE_URL, ExotelCallControl, type ExotelCallControlOptions } from './call-control.ts';
 export {

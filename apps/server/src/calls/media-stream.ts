@@ -81,6 +81,7 @@ export class MediaStreamConnection {
   private errorEvents = 0;
   private droppedErrors = 0;
   private stopReceived = false;
+  private socketFailed = false;
   private readonly startTimer: NodeJS.Timeout;
 
   constructor(
@@ -88,9 +89,7 @@ export class MediaStreamConnection {
     private readonly request: MediaStreamRequest,
     private readonly deps: MediaStreamDeps,
   ) {
-    socket.on('error', (err) =>
-      deps.logger.warn({ err, agentId: request.agentId }, 'media stream socket error'),
-    );
+    socket.on('error', (err) => this.onSocketError(err));
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     socket.on('close', () => this.onClose());
     this.startTimer = setTimeout(() => this.reject('no start message within 10 s'), START_TIMEOUT_MS);
@@ -124,6 +123,13 @@ export class MediaStreamConnection {
     else this.session?.handle(event);
   }
 
+  /** E.g. a frame over `maxPayload` (ws then closes with 1009): the call's events say why it ended. */
+  private onSocketError(err: Error): void {
+    this.deps.logger.warn({ err, agentId: this.request.agentId }, 'media stream socket error');
+    this.socketFailed = true;
+    this.protocolError(`media stream socket error: ${err.message}`, 'socket_error');
+  }
+
   private protocolError(message: string, code: string): void {
     if (this.session) {
       if (this.errorEvents < MAX_ERROR_EVENTS) {
@@ -133,6 +139,11 @@ export class MediaStreamConnection {
       return;
     }
     if (this.early.length < MAX_ERROR_EVENTS) this.early.push({ message, code });
+    // Only a start declares the format, and the provider sends one: no call can follow.
+    if (code === 'unsupported_encoding' && this.phase === 'waiting') {
+      this.reject('the start declares audio we cannot decode');
+      return;
+    }
     if (++this.badBeforeStart >= MAX_BAD_BEFORE_START && this.phase === 'waiting') {
       this.reject(`${this.badBeforeStart} invalid messages before start`);
     }
@@ -329,7 +340,7 @@ export class MediaStreamConnection {
     const wasRunning = this.phase === 'running' || this.phase === 'starting';
     this.phase = 'closed';
     if (!wasRunning || !this.session || this.stopReceived) return;
-    if (ENDS_BY_CLOSE.has(this.request.provider)) {
+    if (ENDS_BY_CLOSE.has(this.request.provider) && !this.socketFailed) {
       this.session.cancel('caller_hung_up');
       return;
     }

@@ -1,0 +1,206 @@
+/**
+ * Vobiz webhooks and streams that break the protocol or are not Vobiz's: each is refused or
+ * absorbed with an `error` call event, never a crash, and the call goes on where it can.
+ */
+import { randomUUID } from 'node:crypto';
+import { FakeOpenAIServer } from '@parley/services/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VobizCallSimulator } from '../src/tools/vobiz-call-simulator.ts';
+import { errorCodes, fakeServices, finishedCall } from './helpers/fakes.ts';
+import { type Message, SequenceReplay } from './helpers/replay.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { vobizSignatureHeaders } from './helpers/telephony.ts';
+import { answerVobizCall } from './helpers/vobiz.ts';
+
+const AUTH_TOKEN = 'vobiz_test_token';
+
+/** Vobiz's `start`, with this media format. */
+function startMessage(mediaFormat: Record<string, unknown>): Message {
+  return {
+    event: 'start',
+    sequenceNumber: 1,
+    start: {
+      callId: randomUUID(),
+      streamId: randomUUID(),
+      accountId: '100234',
+      tracks: ['inbound'],
+      mediaFormat,
+    },
+  };
+}
+
+/** `media` carrying `payload` as is (base64 or not). */
+const mediaWith = (streamId: string, payload: string): string =>
+  JSON.stringify({
+    event: 'media',
+    sequenceNumber: 9,
+    streamId,
+    media: { track: 'inbound', timestamp: String(Date.now()), chunk: 9, payload },
+  });
+
+describe('Vobiz: bad input', () => {
+  let server: TestServer;
+  let llm: FakeOpenAIServer;
+
+  beforeAll(async () => {
+    llm = await FakeOpenAIServer.start({ defaultReply: { text: 'Okay.' } });
+    server = await startTestServer(() => fakeServices(llm.url));
+    const res = await server.parley.app.inject({
+      method: 'PUT',
+      url: '/api/telephony-settings',
+      payload: { vobiz: { authToken: AUTH_TOKEN } },
+    });
+    expect(res.statusCode).toBe(200);
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await llm?.close();
+  });
+
+  /** A call answered by a signed `answer_url`, its stream started and carrying silence. */
+  async function startedCall() {
+    const answered = await answerVobizCall(server, 'demo', { authToken: AUTH_TOKEN });
+    const sim = new VobizCallSimulator({ url: answered.url, callId: answered.callUuid });
+    await sim.connect();
+    sim.start();
+    await sim.streamSilence(200);
+    return { sim, answered };
+  }
+
+  /** Opens `path`, sends `start`; returns the close code and when it came. */
+  async function streamWith(path: string, start: Message): Promise<{ code: number; afterMs: number }> {
+    const replay = await SequenceReplay.open(`${server.wsUrl}${path}`);
+    replay.send(start);
+    const { code } = await replay.closed();
+    return { code, afterMs: replay.now() };
+  }
+
+  /** The newest failed call recorded for a refused stream with this end reason, not in `seen`. */
+  async function refusal(reason: string, seen: Set<string> = new Set()) {
+    const call = await finishedCall(server, (c) => c.endReason === reason && !seen.has(c.id));
+    seen.add(call.id);
+    expect(call).toMatchObject({ status: 'failed', provider: 'vobiz', providerCallId: null });
+    return call;
+  }
+
+  it('refuses an answer_url without a valid X-Vobiz-Signature-V3, and accepts a signed one', async () => {
+    const url = `${server.url}/telephony/vobiz/inbound/demo`;
+    const post = (headers: Record<string, string>) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ CallUUID: randomUUID(), From: '919876543210', To: '918047491899' }),
+      });
+    expect((await post({})).status).toBe(403);
+    expect(
+      (await post({ 'x-vobiz-signature-v3': 'bm90IGEgc2lnbmF0dXJl', 'x-vobiz-signature-v3-nonce': '1234' }))
+        .status,
+    ).toBe(403);
+    // Signed for another URL (another agent's): refused too.
+    expect((await post(vobizSignatureHeaders(AUTH_TOKEN, `${url}-other`))).status).toBe(403);
+    const signed = await post(vobizSignatureHeaders(AUTH_TOKEN, url));
+    expect(signed.status).toBe(200);
+    expect(await signed.text()).toContain('<Stream');
+    // The hangup_url is signed the same way.
+    const status = await fetch(`${server.url}/telephony/vobiz/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ CallUUID: randomUUID(), Event: 'Hangup', CallStatus: 'completed' }),
+    });
+    expect(status.status).toBe(403);
+  });
+
+  it('refuses at once a start that declares audio/x-foo or L16 at 11025 Hz, and records why', async () => {
+    const reason = 'the start declares audio we cannot decode';
+    const seen = new Set<string>();
+    for (const format of [
+      { encoding: 'audio/x-foo', sampleRate: 8000 },
+      { encoding: 'audio/x-l16', sampleRate: 11025 },
+    ]) {
+      const answered = await answerVobizCall(server, 'demo', { authToken: AUTH_TOKEN });
+      const closed = await streamWith(new URL(answered.url).pathname, startMessage(format));
+      expect(closed.code).toBe(1008);
+      expect(closed.afterMs).toBeLessThan(2000); // not after the 10 s start timeout
+      const call = await refusal(reason, seen);
+      expect(await errorCodes(server, call.id)).toEqual(['unsupported_encoding', 'stream_rejected']);
+    }
+  });
+
+  it('records non-base64, over-long and oversized media, bad JSON and unknown events, and goes on', async () => {
+    const { sim, answered } = await startedCall();
+    sim.sendRaw(mediaWith(sim.streamId, '@@@@ not base64 @@@@'));
+    sim.sendRaw(mediaWith(sim.streamId, Buffer.alloc(16_000, 0xff).toString('base64'))); // 2 s in one message
+    sim.sendRaw(mediaWith(sim.streamId, Buffer.alloc(150_000, 0xff).toString('base64'))); // under maxPayload
+    sim.sendRaw('{"event":"media",');
+    sim.sendRaw(JSON.stringify({ event: 'teleport', streamId: sim.streamId }));
+    // A checkpoint echo we never asked for is stale, not an error.
+    sim.sendRaw(JSON.stringify({ event: 'playedStream', streamId: sim.streamId, name: 'never-sent' }));
+    await sim.streamSilence(300);
+    expect(sim.isOpen).toBe(true);
+    sim.hangUp();
+    const call = await finishedCall(server, (c) => c.id === answered.callId);
+    expect(call).toMatchObject({ status: 'completed', endReason: 'caller_hung_up' });
+    expect(await errorCodes(server, answered.callId)).toEqual([
+      'invalid_audio',
+      'invalid_audio',
+      'message_too_large',
+      'malformed_json',
+      'unknown_event',
+    ]);
+  });
+
+  it('closes a stream whose frame is over the WebSocket limit: a lost connection, not a hang-up', async () => {
+    const { sim, answered } = await startedCall();
+    sim.sendRaw(mediaWith(sim.streamId, Buffer.alloc(300 * 1024).toString('base64')));
+    expect((await sim.closed()).code).toBe(1009);
+    const call = await finishedCall(server, (c) => c.id === answered.callId);
+    expect(call).toMatchObject({ status: 'completed', endReason: 'connection_lost' });
+    expect(await errorCodes(server, answered.callId)).toEqual(['socket_error', 'connection_lost']);
+  });
+
+  it('refuses a stream without a call the server accepted: no token, a wrong one, a used one, another agent', async () => {
+    const mulaw = { encoding: 'audio/x-mulaw', sampleRate: 8000 };
+    expect((await streamWith('/ws/vobiz/demo', startMessage(mulaw))).code).toBe(1008);
+    await refusal('a stream without a call the server created or accepted');
+
+    const bad = 'the stream token is unknown, used, or for another call';
+    const seen = new Set<string>();
+    const { sim, answered } = await startedCall();
+    const [, , , agent, callId, token] = new URL(answered.url).pathname.split('/');
+    expect(
+      (await streamWith(`/ws/vobiz/${agent}/${callId}/${'f'.repeat(32)}`, startMessage(mulaw))).code,
+    ).toBe(1008);
+    await refusal(bad, seen);
+    expect((await streamWith(`/ws/vobiz/${agent}/${callId}/${token}`, startMessage(mulaw))).code).toBe(1008);
+    await refusal(bad, seen);
+    const fresh = await answerVobizCall(server, 'demo', { authToken: AUTH_TOKEN });
+    const [, , , , freshId, freshToken] = new URL(fresh.url).pathname.split('/');
+    expect(
+      (await streamWith(`/ws/vobiz/other-agent/${freshId}/${freshToken}`, startMessage(mulaw))).code,
+    ).toBe(1008);
+    await refusal(bad, seen);
+
+    expect(sim.isOpen).toBe(true);
+    sim.hangUp();
+    const call = await finishedCall(server, (c) => c.id === answered.callId);
+    expect(call).toMatchObject({ status: 'completed', endReason: 'caller_hung_up' });
+    expect(await errorCodes(server, answered.callId)).toEqual([]);
+  });
+
+  it('answers an unknown agent with a spoken apology and a hang-up', async () => {
+    const url = `${server.url}/telephony/vobiz/inbound/nobody-here`;
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...vobizSignatureHeaders(AUTH_TOKEN, url),
+      },
+      body: new URLSearchParams({ CallUUID: randomUUID() }),
+    });
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toContain('<Speak>');
+    expect(body).toContain('<Hangup/>');
+  });
+});

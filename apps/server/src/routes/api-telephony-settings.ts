@@ -4,8 +4,9 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { formatIssues } from '../config/agent-config.ts';
-import type { TelephonySettingsRepository } from '../db/telephony-settings.ts';
+import { TelephonySettingsError, type TelephonySettingsRepository } from '../db/telephony-settings.ts';
 import {
+  EMPTY_TELEPHONY_SETTINGS,
   type ProviderSettings,
   type TelephonySettings,
   telephonySettingsInputSchema,
@@ -33,14 +34,23 @@ const SECRETS = {
  *   is {@link MASKED_SECRET} when set and absent otherwise.
  * - `PUT /api/telephony-settings` with the same shape: replaces the settings (an absent field
  *   is cleared) and returns them as GET does. A secret of {@link MASKED_SECRET} keeps the stored
- *   one. 400 `invalid_settings` with `issues` when the body does not validate.
+ *   one. 400 `invalid_settings` with `issues` when the body does not validate. Stored settings
+ *   that no longer validate (GET answers 500) can be replaced, secrets included.
  */
 export function apiTelephonySettingsRoutes(deps: ApiTelephonySettingsDeps): FastifyPluginAsync {
   return async (app) => {
     app.get('/api/telephony-settings', async () => maskSecrets(await deps.settings.get()));
 
     app.put('/api/telephony-settings', async (request, reply) => {
-      const stored = await deps.settings.get();
+      let stored: TelephonySettings;
+      try {
+        stored = await deps.settings.get();
+      } catch (error) {
+        // Stored settings that no longer validate can still be replaced, but their secrets are lost.
+        if (!(error instanceof TelephonySettingsError)) throw error;
+        request.log.warn({ err: error }, 'replacing telephony settings whose stored form is invalid');
+        stored = EMPTY_TELEPHONY_SETTINGS;
+      }
       const parsed = telephonySettingsInputSchema.safeParse(restoreSecrets(request.body, stored));
       if (!parsed.success) {
         return sendApiError(

@@ -149,6 +149,21 @@ describe('the telephony settings API', () => {
     expect((await server.parley.settings.get()).maxConcurrentCalls).toBe(FULL.maxConcurrentCalls);
   });
 
+  it('replaces stored settings that no longer validate', async () => {
+    await putSettings(server, {});
+    await server.database.db
+      .updateTable('telephony_settings')
+      .set({ providers: JSON.stringify({ twilio: { accountSid: 'not-a-sid', authToken: 'old' } }) })
+      .execute();
+    expect((await api(server, 'GET', '/api/telephony-settings')).status).toBe(500);
+    const res = await api(server, 'PUT', '/api/telephony-settings', {
+      twilio: { accountSid: TWILIO_SID, authToken: MASKED_SECRET },
+    });
+    expect(res.status).toBe(200);
+    // The unreadable secret is not kept, nor the mask stored in its place.
+    expect((await server.parley.settings.get()).twilio).toEqual({ accountSid: TWILIO_SID });
+  });
+
   it('checks Twilio webhooks with an auth token set through the API', async () => {
     await putSettings(server, {});
     expect((await twilioWebhook(server)).status).toBe(200);

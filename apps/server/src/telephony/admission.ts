@@ -5,8 +5,11 @@
  * {@link PENDING_STREAM_MS}.
  */
 
-/** How long an accepted call holds its place while its media stream has not started, ms. */
-export const PENDING_STREAM_MS = 60_000;
+/**
+ * How long an accepted call holds its place while its media stream has not started, ms: longer
+ * than an outbound call rings (Twilio's default timeout is 60 s) before it is answered.
+ */
+export const PENDING_STREAM_MS = 120_000;
 
 export class CallAdmission {
   private readonly pending = new Map<string, NodeJS.Timeout>();

@@ -1,0 +1,43 @@
+import { checkLocalEngines } from '@parley/services';
+import type { FakeOpenAIServer } from '@parley/services/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VobizCallSimulator } from '../src/tools/vobiz-call-simulator.ts';
+import { dialVobiz } from './helpers/answer.ts';
+import { expectSpeechCall, type SpeechCallProvider, startSpeechServer } from './helpers/e2e.ts';
+import type { TestServer } from './helpers/server.ts';
+
+const engines = await checkLocalEngines();
+
+/** Vobiz: `playAudio` of 20 ms µ-law at 8000 Hz and `checkpoint`s; the simulator plays nothing else. */
+const vobiz: SpeechCallProvider<VobizCallSimulator> = {
+  dial: (server) => dialVobiz(server),
+  providerCallId: (sim) => sim.callId,
+  audioEvent: 'playAudio',
+  markEvent: 'checkpoint',
+  chunkMs: 20,
+  checkAudio: (m, sim) => {
+    expect(Object.keys(m.raw).sort()).toEqual(['event', 'media']);
+    const media = m.raw.media as Record<string, unknown>;
+    expect(media).toMatchObject({ contentType: 'audio/x-mulaw', sampleRate: 8000 });
+    expect(Buffer.from(String(media.payload), 'base64').length).toBe(160);
+    expect(sim.protocolErrors).toEqual([]);
+  },
+};
+
+describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a Vobiz call end to end, on real speech', () => {
+  let server: TestServer;
+  let llm: FakeOpenAIServer;
+
+  beforeAll(async () => {
+    ({ server, llm } = await startSpeechServer(engines));
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await llm?.close();
+  });
+
+  it('hears the caller, answers through the LLM, and stores the call, events and recording', async () => {
+    await expectSpeechCall(server, llm, vobiz);
+  }, 60_000);
+});

@@ -4,17 +4,24 @@ import { FakeSTTService, FakeTTSService } from '../src/testing/index.ts';
 
 describe('FakeSTTService', () => {
   it('emits the next scripted transcript a set delay after the caller stops speaking', async () => {
-    const h = new ProcessorHarness(new FakeSTTService({ transcripts: ['hello', 'goodbye'], delayMs: 50 }));
+    const h = new ProcessorHarness(
+      new FakeSTTService({ transcripts: ['hello', 'goodbye', 'again'], delayMs: 50 }),
+    );
     await h.start();
     h.send(frame('user_stopped_speaking'));
     const first = await h.waitFor('transcription');
     expect(first.text).toBe('hello');
     expect(h.ofType('metrics').find((m) => m.name === 'ttfb')?.value).toBeGreaterThanOrEqual(45);
+    // The VAD's raw edges count too; an utterance is finalized once, whichever stop comes first.
+    h.send(frame('vad_user_started_speaking'));
+    h.send(frame('vad_user_stopped_speaking'));
     h.send(frame('user_stopped_speaking'));
     expect((await h.waitFor('transcription', { count: 2 })).text).toBe('goodbye');
-    h.send(frame('user_stopped_speaking'));
     await new Promise((r) => setTimeout(r, 100));
-    expect(h.ofType('transcription')).toHaveLength(2);
+    expect(h.ofType('transcription')).toHaveLength(2); // the second stop of that utterance was ignored
+    h.send(frame('user_started_speaking'));
+    h.send(frame('user_stopped_speaking'));
+    expect((await h.waitFor('transcription', { count: 3 })).text).toBe('again');
     h.dispose();
   });
 });

@@ -2,7 +2,7 @@
  * Fake services, agents and call look-ups shared by the stream tests.
  */
 import path from 'node:path';
-import { type Direction, type Frame, type HandlerResult, readWav } from '@parley/pipeline';
+import { readWav } from '@parley/pipeline';
 import { OpenAILLMService } from '@parley/services';
 import { FakeSTTService, FakeTTSService } from '@parley/services/testing';
 import { expect } from 'vitest';
@@ -27,24 +27,11 @@ export function speech8k(name: string): Int16Array {
  */
 export function fakeServices(llmUrl: string, msPerChar = 20): ServiceFactory {
   return (config) => ({
-    stt: new VadScriptedSTT({ transcripts: scriptedTranscripts(config) }),
+    stt: new FakeSTTService({ transcripts: scriptedTranscripts(config) }),
     llm: new OpenAILLMService({ apiKey: 'test', baseUrl: llmUrl }),
     tts: new FakeTTSService({ msPerChar }),
     problems: [],
   });
-}
-
-/**
- * A fake STT that also hears each transcript of its script when the VAD's raw
- * `vad_user_stopped_speaking` passes. In the server's pipeline the STT sits before the turn
- * processor, so it never sees `user_stopped_speaking`, the only frame `STTService` calls
- * `onUserStoppedSpeaking` for, and a plain `FakeSTTService` would never speak there.
- */
-class VadScriptedSTT extends FakeSTTService {
-  protected override processFrame(f: Frame, direction: Direction): HandlerResult {
-    if (f.type === 'vad_user_stopped_speaking') this.onUserStoppedSpeaking();
-    return super.processFrame(f, direction);
-  }
 }
 
 function scriptedTranscripts(config: AgentConfig): string[] {

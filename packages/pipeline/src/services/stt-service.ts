@@ -6,12 +6,16 @@ import { metric } from './metrics.ts';
  * Base class of streaming STT services. Caller audio (`input_audio`) is handed to
  * {@link sendAudio} and forwarded unchanged; the engine reports text through
  * {@link emitTranscript}, which pushes `transcription` (final) or `interim_transcription`
- * downstream. Metrics: `ttfb` = ms from `user_stopped_speaking` to the next final
+ * downstream. When the caller stops speaking (the VAD's `vad_user_stopped_speaking`, or a
+ * `user_stopped_speaking` from a pipeline without a VAD; the first of them per utterance) it
+ * calls {@link onUserStoppedSpeaking}. Metrics: `ttfb` = ms from that moment to the next final
  * transcript; `audio_seconds` per final transcript.
  * Subclasses implement {@link connect}, {@link sendAudio} and {@link disconnect}.
  */
 export abstract class STTService extends FrameProcessor {
   private stoppedSpeakingAt: number | undefined;
+  /** `onUserStoppedSpeaking` ran since the caller last started speaking. */
+  private stopReported = false;
   private audioSamples = 0;
   private audioRateHz = 8000;
 
@@ -24,7 +28,7 @@ export abstract class STTService extends FrameProcessor {
   /** Release the engine. */
   protected abstract disconnect(): Promise<void> | void;
 
-  /** Called when VAD says the caller stopped; engines that support it may finalize early. */
+  /** Called once when the caller stops speaking (see the class doc); engines that support it may finalize early. */
   protected onUserStoppedSpeaking(): void {}
 
   protected override onStart(f: StartFrame): HandlerResult {
@@ -40,11 +44,17 @@ export abstract class STTService extends FrameProcessor {
     if (f.type === 'input_audio') {
       this.audioSamples += f.audio.length;
       this.sendAudio(f.audio, f.sampleRateHz);
-    } else if (f.type === 'user_started_speaking') {
+    } else if (f.type === 'vad_user_started_speaking' || f.type === 'user_started_speaking') {
       this.stoppedSpeakingAt = undefined; // a transcript that beat the VAD must not time the next turn
-    } else if (f.type === 'user_stopped_speaking') {
-      this.stoppedSpeakingAt = performance.now();
-      this.onUserStoppedSpeaking();
+      this.stopReported = false;
+    } else if (f.type === 'vad_user_stopped_speaking' || f.type === 'user_stopped_speaking') {
+      // The VAD's raw edge (the STT sits before the turn processor) or a turn edge from a
+      // VAD-less source: whichever comes first, once per utterance.
+      if (!this.stopReported) {
+        this.stopReported = true;
+        this.stoppedSpeakingAt = performance.now();
+        this.onUserStoppedSpeaking();
+      }
     }
     this.push(f, direction);
   }

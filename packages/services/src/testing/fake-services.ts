@@ -2,17 +2,17 @@ import { STTService, TTSService } from '@parley/pipeline';
 
 /** Options of {@link FakeSTTService}. */
 export interface FakeSTTServiceOptions {
-  /** Texts to emit, one per `user_stopped_speaking`, in order; when used up, nothing more is emitted. */
+  /** Texts to emit, one each time the caller stops speaking, in order; when used up, nothing more is emitted. */
   readonly transcripts?: readonly string[];
-  /** Delay between `user_stopped_speaking` and the transcript, ms (the STT latency). Default 100. */
+  /** Delay between the caller stopping and the transcript, ms (the STT latency). Default 100. */
   readonly delayMs?: number;
   /** Processor name. Default `'FakeSTTService'`. */
   readonly name?: string;
 }
 
 /**
- * An STT service for tests and benchmarks that "recognizes" scripted text: on each
- * `user_stopped_speaking` it emits the next scripted transcript as a final `transcription`
+ * An STT service for tests and benchmarks that "recognizes" scripted text: each time the caller
+ * stops speaking (`vad_user_stopped_speaking` or `user_stopped_speaking`, once per utterance) it emits the next scripted transcript as a final `transcription`
  * frame after `delayMs` (so the base class's `ttfb` metric equals that delay). Audio is counted
  * ({@link receivedSamples}) and otherwise ignored. {@link say} emits a text at once.
  */

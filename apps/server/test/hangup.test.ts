@@ -141,6 +141,8 @@ describe('hanging up through the provider', () => {
     expect(code).toBe(1000);
     expect(call.endReason).toBe('max_duration');
     expect(sim.messages('stop').map((m) => m.raw)).toEqual([{ event: 'stop', streamId: sim.streamId }]);
+    // The goodbye was not cut: every 20 ms chunk sent was played before the stop.
+    expect(sim.heardAudio().length).toBe(sim.messages('playAudio').length * 160);
     await expect.poll(() => vobizApi.requests.length).toBe(requests + 1);
     const hangUp = vobizApi.requests.at(-1)!;
     expect(hangUp.method).toBe('DELETE');

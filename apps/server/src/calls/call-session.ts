@@ -63,9 +63,10 @@ export interface CallStream {
   /**
    * Ends the media stream once the call is over and stored. `byAgent`: the agent ended the
    * call (end action, idle caller, maximum duration, an error, server shutdown), so the
-   * provider is told to hang up too; otherwise the caller or the provider ended it.
+   * provider is told to hang up too; otherwise the caller or the provider ended it. Resolves
+   * once the stream is closed.
    */
-  readonly hangUp: (byAgent: boolean) => void;
+  readonly hangUp: (byAgent: boolean) => Promise<void>;
 }
 
 const SESSION_TTL_SECS = 4 * 3600;
@@ -243,7 +244,7 @@ export class CallSession {
     await this.eventRecorder.flush();
     await this.deps.sessions.delete(call.id).catch((err: unknown) => this.log.warn({ err }, 'session store'));
     this.log.info({ reason, durationMs, turns: transcript.length }, 'call ended');
-    this.stream.hangUp(!ENDED_BY_CALLER.has(reason));
+    await this.stream.hangUp(!ENDED_BY_CALLER.has(reason));
   }
 
   private putSession(callId: string, agentId: string, streamId: string): void {

@@ -8,6 +8,7 @@ import type { CallAdmission } from '../telephony/admission.ts';
 import { OVER_LIMIT_REASON } from '../telephony/inbound.ts';
 import { hashStreamToken } from '../telephony/stream-token.ts';
 import { CallSession, type CallSessionDeps } from './call-session.ts';
+import { PlaybackTracker } from './playback-tracker.ts';
 
 /** What the media stream handler needs. */
 export interface MediaStreamDeps extends CallSessionDeps {
@@ -55,6 +56,8 @@ const NORMAL = 1000;
 const MAX_BAD_BEFORE_START = 20;
 /** Time allowed between the upgrade and the `start` message, ms. */
 const START_TIMEOUT_MS = 10_000;
+/** Longest wait for the provider to play our last audio before an agent's hang-up, ms. */
+const PLAYOUT_TIMEOUT_MS = 3000;
 /** At most this many protocol errors become call events; the rest are counted. */
 const MAX_ERROR_EVENTS = 20;
 /**
@@ -77,6 +80,7 @@ export class MediaStreamConnection {
   private session: CallSession | undefined;
   private readonly early: Array<{ message: string; code: string }> = [];
   private readonly backlog: ProviderEvent[] = [];
+  private readonly playback = new PlaybackTracker();
   private badBeforeStart = 0;
   private errorEvents = 0;
   private droppedErrors = 0;
@@ -115,6 +119,8 @@ export class MediaStreamConnection {
       return;
     }
     if (event.type === 'stop') this.stopReceived = true;
+    else if (event.type === 'mark') this.playback.acknowledged(event.name);
+    else if (event.type === 'cleared') this.playback.cleared();
     if (this.phase === 'waiting') {
       if (event.type === 'start') void this.begin(event);
       return;
@@ -171,8 +177,14 @@ export class MediaStreamConnection {
         outputChunkMs: request.serializer.outputChunkMs,
         sink: {
           sendAudio: (pcm, rate) => this.send(request.serializer.encodeAudio(pcm, rate)),
-          sendMark: (name) => this.send(request.serializer.encodeMark(name)),
-          clearAudio: () => this.send(request.serializer.encodeClear()),
+          sendMark: (name) => {
+            this.playback.sent(name);
+            this.send(request.serializer.encodeMark(name));
+          },
+          clearAudio: () => {
+            this.playback.cleared();
+            this.send(request.serializer.encodeClear());
+          },
         },
         hangUp: (byAgent) => this.hangUp(call, byAgent),
       });
@@ -267,12 +279,14 @@ export class MediaStreamConnection {
   }
 
   /**
-   * Ends the stream (which ends the call where nothing follows it); when the agent ended the
-   * call, first sends the provider's stop message, if it has one, and then also hangs up
-   * through its REST API, in the background.
+   * Ends the stream (which ends the call where nothing follows it). When the agent ended the
+   * call, first lets the provider play what it has queued (the goodbye: until our last mark is
+   * echoed, at most {@link PLAYOUT_TIMEOUT_MS}), sends the provider's stop message if it has
+   * one, and after closing also hangs up through its REST API, in the background.
    */
-  private hangUp(call: Call, byAgent: boolean): void {
+  private async hangUp(call: Call, byAgent: boolean): Promise<void> {
     if (byAgent) {
+      await this.playback.whenPlayed(PLAYOUT_TIMEOUT_MS);
       const stop = this.request.serializer.encodeHangup?.();
       if (stop !== undefined) this.send(stop);
     }

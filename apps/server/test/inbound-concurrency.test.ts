@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Call, TelephonyProvider } from '../src/db/call-types.ts';
-import { BUSY_APOLOGY } from '../src/routes/telephony-deps.ts';
+import { APOLOGIES } from '../src/routes/call-webhooks.ts';
 import { ExotelCallSimulator } from '../src/tools/exotel-call-simulator.ts';
 import { TwilioCallSimulator } from '../src/tools/twilio-call-simulator.ts';
 import { answerTwilio, dialTwilio } from './helpers/answer.ts';
@@ -61,7 +61,7 @@ describe('the concurrency limit on inbound calls', () => {
     });
     expect(res.status).toBe(200);
     expect(res.contentType).toContain('text/xml');
-    expect(res.body).toContain(`<Say>${BUSY_APOLOGY}</Say><Hangup/>`);
+    expect(res.body).toContain(`<Say>${APOLOGIES.busy}</Say><Hangup/>`);
     expect(res.body).not.toContain('<Stream');
     expect(await refusedRow('twilio', callSid)).toMatchObject({
       status: 'busy',
@@ -82,7 +82,7 @@ describe('the concurrency limit on inbound calls', () => {
     });
     expect(res.status).toBe(200);
     expect(res.contentType).toContain('application/xml');
-    expect(res.body).toContain(`<Speak>${BUSY_APOLOGY}</Speak><Hangup/>`);
+    expect(res.body).toContain(`<Speak>${APOLOGIES.busy}</Speak><Hangup/>`);
     expect(res.body).not.toContain('<Stream');
     expect(await refusedRow('vobiz', callUuid)).toMatchObject({
       status: 'busy',

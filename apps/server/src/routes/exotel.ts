@@ -1,7 +1,6 @@
 import {
   ExotelSerializer,
   exotelSampleRateFromQuery,
-  ProviderProtocolError,
   parseExotelStatusCallback,
   publicRequestUrl,
   voicebotUrlAnswer,
@@ -9,13 +8,11 @@ import {
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { MediaStreamConnection } from '../calls/media-stream.ts';
-import { acceptCall } from '../telephony/inbound.ts';
-import { applyCallStatus } from '../telephony/status.ts';
 import { allowOrRefuse, checkExotelRequest, checkExotelStatusRequest } from '../telephony/webhook-auth.ts';
+import { acceptAndAnswer, formOf, type RefusedOutcome, statusCallbackRoute } from './call-webhooks.ts';
 import { sendApiError } from './errors.ts';
 import { publicOrigin } from './public-url.ts';
-import { agentParams, callIdQuery, type TelephonyRouteDeps } from './telephony-deps.ts';
-import { formOf } from './twilio.ts';
+import { agentParams, type TelephonyRouteDeps } from './telephony-deps.ts';
 
 /** Call fields Exotel passes to dynamic URLs (query or form; which, and whether all, is not documented). */
 const dynamicUrlSchema = z.looseObject({
@@ -53,54 +50,41 @@ export function exotelRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
       const settings = await deps.settings.get();
       if (!allowOrRefuse(reply, checkExotelRequest(request, settings), 'exotel')) return reply;
       const fields = dynamicUrlSchema.parse({ ...formOf(request.query), ...formOf(request.body) });
-      const result = await acceptCall(deps, {
-        provider: 'exotel',
-        agentId,
-        providerCallId: fields.CallSid,
-        direction: 'inbound',
-        from: fields.CallFrom ?? fields.From,
-        to: fields.CallTo ?? fields.To,
-      });
-      const log = { agentId, callSid: fields.CallSid };
-      switch (result.outcome) {
-        case 'unknown_agent':
-          request.log.warn(log, 'inbound call for an unknown agent');
-          return sendApiError(reply, 404, 'agent_not_found', `No agent ${agentId}`);
-        case 'unknown_call':
-          return sendApiError(reply, 404, 'call_not_found', 'The call has ended');
-        case 'busy':
-          request.log.warn({ ...log, callId: result.call.id }, 'call refused: concurrency limit');
-          return sendApiError(reply, 503, 'concurrency_limit', 'All agents are busy');
-        case 'accepted': {
-          const { apiKey, apiToken } = settings.exotel;
-          const origin = publicOrigin(request, deps.config);
-          request.log.info({ ...log, callId: result.call.id }, 'answering call');
-          return reply.type('application/json').send(
-            voicebotUrlAnswer({
-              url: publicRequestUrl(origin, `/ws/exotel/${encodeURIComponent(agentId)}`, { websocket: true }),
-              customParameters: { callId: result.call.id, token: result.token },
-              ...(apiKey && apiToken ? { credentials: { apiKey, apiToken } } : {}),
-            }),
-          );
-        }
-      }
+      return acceptAndAnswer(
+        request,
+        deps,
+        {
+          provider: 'exotel',
+          agentId,
+          providerCallId: fields.CallSid,
+          direction: 'inbound',
+          from: fields.CallFrom ?? fields.From,
+          to: fields.CallTo ?? fields.To,
+        },
+        {
+          refused: (outcome) => sendApiError(reply, ...EXOTEL_REFUSALS[outcome]),
+          accepted: ({ call, agent, token }) => {
+            const { apiKey, apiToken } = settings.exotel;
+            const origin = publicOrigin(request, deps.config);
+            return reply.type('application/json').send(
+              voicebotUrlAnswer({
+                url: publicRequestUrl(origin, `/ws/exotel/${encodeURIComponent(agent.id)}`, {
+                  websocket: true,
+                }),
+                customParameters: { callId: call.id, token },
+                ...(apiKey && apiToken ? { credentials: { apiKey, apiToken } } : {}),
+              }),
+            );
+          },
+        },
+      );
     };
     app.get('/telephony/exotel/inbound/:agent', answer);
     app.post('/telephony/exotel/inbound/:agent', answer);
 
-    app.post('/telephony/exotel/status', async (request, reply) => {
-      const settings = await deps.settings.get();
-      if (!allowOrRefuse(reply, checkExotelStatusRequest(request, settings), 'exotel')) return reply;
-      const { callId } = callIdQuery.parse(request.query);
-      let update: ReturnType<typeof parseExotelStatusCallback>;
-      try {
-        update = parseExotelStatusCallback(formOf(request.body));
-      } catch (error) {
-        if (!(error instanceof ProviderProtocolError)) throw error;
-        return reply.code(400).send({ error: { code: 'invalid_webhook', message: error.message } });
-      }
-      if (update) await applyCallStatus(deps, 'exotel', update, callId);
-      return reply.code(204).send();
+    statusCallbackRoute(app, deps, 'exotel', {
+      authenticate: checkExotelStatusRequest,
+      parse: parseExotelStatusCallback,
     });
 
     app.get(
@@ -136,6 +120,13 @@ export function exotelRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
     );
   };
 }
+
+/** Exotel's flow goes on to its next applet when the dynamic URL answers an error. */
+const EXOTEL_REFUSALS: Readonly<Record<RefusedOutcome, [number, string, string]>> = {
+  unknown_agent: [404, 'agent_not_found', 'No such agent'],
+  unknown_call: [404, 'call_not_found', 'The call has ended'],
+  busy: [503, 'concurrency_limit', 'All agents are busy'],
+};
 
 /** Upgrade requests that passed the allow-list and/or Basic auth (not merely unchecked). */
 const authenticatedUpgrades = new WeakSet<object>();

@@ -1,6 +1,5 @@
 import {
   connectStreamTwiml,
-  ProviderProtocolError,
   parseTwilioStatusCallback,
   publicRequestUrl,
   sayAndHangupTwiml,
@@ -9,18 +8,10 @@ import {
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { MediaStreamConnection } from '../calls/media-stream.ts';
-import { acceptCall } from '../telephony/inbound.ts';
-import { applyCallStatus } from '../telephony/status.ts';
 import { allowOrRefuse, checkTwilioRequest } from '../telephony/webhook-auth.ts';
+import { APOLOGIES, acceptAndAnswer, statusCallbackRoute } from './call-webhooks.ts';
 import { publicOrigin } from './public-url.ts';
-import {
-  agentParams,
-  BUSY_APOLOGY,
-  callIdQuery,
-  type TelephonyRouteDeps,
-  UNKNOWN_AGENT_APOLOGY,
-  UNKNOWN_CALL_APOLOGY,
-} from './telephony-deps.ts';
+import { agentParams, callIdQuery, type TelephonyRouteDeps } from './telephony-deps.ts';
 
 /** Form fields of Twilio's voice webhook we use (https://www.twilio.com/docs/usage/webhooks/voice-webhooks). */
 const voiceWebhookSchema = z.looseObject({
@@ -57,59 +48,35 @@ export function twilioRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
       }
       const { CallSid, AccountSid, From, To, Direction } = form.data;
       reply.type('text/xml');
-      const result = await acceptCall(deps, {
-        provider: 'twilio',
-        agentId,
-        providerCallId: CallSid,
-        callId,
-        direction: Direction?.startsWith('outbound') ? 'outbound' : 'inbound',
-        from: From,
-        to: To,
-        metadata: { accountSid: AccountSid ?? null },
-      });
-      const log = { agentId, callSid: CallSid, callId };
-      switch (result.outcome) {
-        case 'unknown_agent':
-          request.log.warn(log, 'inbound call for an unknown agent');
-          return sayAndHangupTwiml(UNKNOWN_AGENT_APOLOGY);
-        case 'unknown_call':
-          request.log.warn(log, 'webhook for an unknown or ended call');
-          return sayAndHangupTwiml(UNKNOWN_CALL_APOLOGY);
-        case 'busy':
-          request.log.warn({ ...log, callId: result.call.id }, 'call refused: concurrency limit');
-          return sayAndHangupTwiml(BUSY_APOLOGY);
-        case 'accepted': {
-          // Twilio only streams to wss:// (TLS is usually terminated by a proxy in front of us).
-          const url = publicRequestUrl(
-            publicOrigin(request, deps.config),
-            `/ws/twilio/${encodeURIComponent(agentId)}`,
-            {
-              websocket: true,
-            },
-          ).replace(/^ws:/, 'wss:');
-          request.log.info({ ...log, callId: result.call.id }, 'answering call');
-          return connectStreamTwiml({
-            url,
-            parameters: { callId: result.call.id, token: result.token, agentId: result.agent.id },
-          });
-        }
-      }
+      return acceptAndAnswer(
+        request,
+        deps,
+        {
+          provider: 'twilio',
+          agentId,
+          providerCallId: CallSid,
+          callId,
+          direction: Direction?.startsWith('outbound') ? 'outbound' : 'inbound',
+          from: From,
+          to: To,
+          metadata: { accountSid: AccountSid ?? null },
+        },
+        {
+          refused: (outcome) => sayAndHangupTwiml(APOLOGIES[outcome]),
+          accepted: ({ call, agent, token }) => {
+            // Twilio only streams to wss:// (TLS is usually terminated by a proxy in front of us).
+            const path = `/ws/twilio/${encodeURIComponent(agent.id)}`;
+            const origin = publicOrigin(request, deps.config);
+            const url = publicRequestUrl(origin, path, { websocket: true }).replace(/^ws:/, 'wss:');
+            return connectStreamTwiml({ url, parameters: { callId: call.id, token, agentId: agent.id } });
+          },
+        },
+      );
     });
 
-    app.post('/telephony/twilio/status', async (request, reply) => {
-      const settings = await deps.settings.get();
-      if (!allowOrRefuse(reply, checkTwilioRequest(request, settings, deps.config, 'webhook'), 'twilio'))
-        return reply;
-      const { callId } = callIdQuery.parse(request.query);
-      let update: ReturnType<typeof parseTwilioStatusCallback>;
-      try {
-        update = parseTwilioStatusCallback(formOf(request.body));
-      } catch (error) {
-        if (!(error instanceof ProviderProtocolError)) throw error;
-        return reply.code(400).send({ error: { code: 'invalid_webhook', message: error.message } });
-      }
-      if (update) await applyCallStatus(deps, 'twilio', update, callId);
-      return reply.code(204).send();
+    statusCallbackRoute(app, deps, 'twilio', {
+      authenticate: (request, settings) => checkTwilioRequest(request, settings, deps.config, 'webhook'),
+      parse: parseTwilioStatusCallback,
     });
 
     app.get(
@@ -137,15 +104,4 @@ export function twilioRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
       },
     );
   };
-}
-
-/** A form body as string fields (the first of repeated ones); anything else as empty. */
-export function formOf(body: unknown): Record<string, string> {
-  if (typeof body !== 'object' || body === null) return {};
-  const form: Record<string, string> = {};
-  for (const [key, value] of Object.entries(body)) {
-    if (typeof value === 'string') form[key] = value;
-    else if (Array.isArray(value) && typeof value[0] === 'string') form[key] = value[0];
-  }
-  return form;
 }

@@ -1,5 +1,4 @@
 import {
-  ProviderProtocolError,
   parseVobizStatusCallback,
   publicRequestUrl,
   VobizSerializer,
@@ -10,19 +9,10 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { MediaStreamConnection } from '../calls/media-stream.ts';
-import { acceptCall } from '../telephony/inbound.ts';
-import { applyCallStatus } from '../telephony/status.ts';
 import { allowOrRefuse, checkVobizRequest } from '../telephony/webhook-auth.ts';
+import { APOLOGIES, acceptAndAnswer, formOf, statusCallbackRoute } from './call-webhooks.ts';
 import { publicOrigin } from './public-url.ts';
-import {
-  agentParams,
-  BUSY_APOLOGY,
-  callIdQuery,
-  type TelephonyRouteDeps,
-  UNKNOWN_AGENT_APOLOGY,
-  UNKNOWN_CALL_APOLOGY,
-} from './telephony-deps.ts';
-import { formOf } from './twilio.ts';
+import { agentParams, callIdQuery, type TelephonyRouteDeps } from './telephony-deps.ts';
 
 /** Fields of Vobiz's `answer_url` request we use (https://docs.vobiz.ai/xml/request). */
 const answerSchema = z.looseObject({
@@ -64,52 +54,35 @@ export function vobizRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
       }
       const { CallUUID, From, To, Direction } = form.data;
       reply.type('application/xml');
-      const result = await acceptCall(deps, {
-        provider: 'vobiz',
-        agentId,
-        providerCallId: CallUUID,
-        callId,
-        direction: Direction === 'outbound' ? 'outbound' : 'inbound',
-        from: From,
-        to: To,
-      });
-      const log = { agentId, callUuid: CallUUID, callId };
-      switch (result.outcome) {
-        case 'unknown_agent':
-          request.log.warn(log, 'inbound call for an unknown agent');
-          return vobizSpeakAndHangupXml(UNKNOWN_AGENT_APOLOGY);
-        case 'unknown_call':
-          request.log.warn(log, 'answer_url for an unknown or ended call');
-          return vobizSpeakAndHangupXml(UNKNOWN_CALL_APOLOGY);
-        case 'busy':
-          request.log.warn({ ...log, callId: result.call.id }, 'call refused: concurrency limit');
-          return vobizSpeakAndHangupXml(BUSY_APOLOGY);
-        case 'accepted': {
-          const path = ['ws', 'vobiz', result.agent.id, result.call.id, result.token]
-            .map(encodeURIComponent)
-            .join('/');
-          const origin = publicOrigin(request, deps.config);
-          request.log.info({ ...log, callId: result.call.id }, 'answering call');
-          return vobizStreamXml({
-            url: publicRequestUrl(origin, `/${path}`, { websocket: true }),
-            contentType: 'audio/x-mulaw;rate=8000',
-          });
-        }
-      }
+      return acceptAndAnswer(
+        request,
+        deps,
+        {
+          provider: 'vobiz',
+          agentId,
+          providerCallId: CallUUID,
+          callId,
+          direction: Direction === 'outbound' ? 'outbound' : 'inbound',
+          from: From,
+          to: To,
+        },
+        {
+          refused: (outcome) => vobizSpeakAndHangupXml(APOLOGIES[outcome]),
+          accepted: ({ call, agent, token }) => {
+            const path = ['ws', 'vobiz', agent.id, call.id, token].map(encodeURIComponent).join('/');
+            const origin = publicOrigin(request, deps.config);
+            return vobizStreamXml({
+              url: publicRequestUrl(origin, `/${path}`, { websocket: true }),
+              contentType: 'audio/x-mulaw;rate=8000',
+            });
+          },
+        },
+      );
     });
 
-    app.post('/telephony/vobiz/status', async (request, reply) => {
-      if (!(await authenticated(request, reply))) return reply;
-      const { callId } = callIdQuery.parse(request.query);
-      let update: ReturnType<typeof parseVobizStatusCallback>;
-      try {
-        update = parseVobizStatusCallback(formOf(request.body));
-      } catch (error) {
-        if (!(error instanceof ProviderProtocolError)) throw error;
-        return reply.code(400).send({ error: { code: 'invalid_webhook', message: error.message } });
-      }
-      if (update) await applyCallStatus(deps, 'vobiz', update, callId);
-      return reply.code(204).send();
+    statusCallbackRoute(app, deps, 'vobiz', {
+      authenticate: (request, settings) => checkVobizRequest(request, settings, deps.config),
+      parse: parseVobizStatusCallback,
     });
 
     const stream = (socket: WebSocket, request: FastifyRequest) => {

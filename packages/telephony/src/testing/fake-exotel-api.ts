@@ -2,19 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   basicCredentials,
   type CallbackResponse,
-  type FakeApiRequest,
-  FakeHttpServer,
   type FormBody,
   formField,
   headerValue,
   parseForm,
   postForm,
   randomHex,
-  readText,
   type ScriptedReply,
   sendJson,
   sqlDate,
 } from './fake-http.ts';
+import { FakeRestServer } from './fake-rest-server.ts';
 
 /**
  * The call states a fake Exotel call can be sent to, as Exotel spells `Status`: `ringing` and
@@ -77,20 +75,16 @@ const MAX_STREAM_URL_CHARS = 600;
  * Sources: https://developer.exotel.com/docs/agentstream/developer-guide (Connect Voice AI),
  * https://developer.exotel.com/api/statuscallback.
  */
-export class FakeExotelApi {
-  /** Every request received, oldest first; `body` is the parsed form. */
-  readonly requests: FakeApiRequest<FormBody>[] = [];
+export class FakeExotelApi extends FakeRestServer<FormBody, FakeExotelCall> {
   /** The account SID the fake accepts. */
   readonly accountSid: string;
   /** The API key the fake accepts. */
   readonly apiKey: string;
   /** The API token the fake accepts. */
   readonly apiToken: string;
-  private readonly calls = new Map<string, FakeExotelCall>();
-  private readonly script: ScriptedReply[] = [];
-  private http: FakeHttpServer | undefined;
 
   private constructor(options: FakeExotelApiOptions) {
+    super('fake Exotel');
     this.accountSid = options.accountSid ?? 'fakeaccount1';
     this.apiKey = options.apiKey ?? 'test_api_key';
     this.apiToken = options.apiToken ?? 'test_api_token';
@@ -99,27 +93,13 @@ export class FakeExotelApi {
   /** Starts the fake on a free port of 127.0.0.1. */
   static async start(options: FakeExotelApiOptions = {}): Promise<FakeExotelApi> {
     const fake = new FakeExotelApi(options);
-    fake.http = await FakeHttpServer.start((request, response) => fake.handle(request, response));
+    await fake.listen();
     return fake;
   }
 
   /** The API origin, `http://127.0.0.1:<port>`: `ExotelCallControl`'s `apiBaseUrl`. */
   get url(): string {
-    return this.server().origin;
-  }
-
-  /**
-   * Scripts the answers to the next requests, in order (after the auth check): an error status
-   * with Exotel's error JSON (`{RestException: {Status, Message, Code}}`), and/or a delay first.
-   */
-  reply(...replies: ScriptedReply[]): this {
-    this.script.push(...replies);
-    return this;
-  }
-
-  /** The call with this SID, or `undefined`. */
-  call(callSid: string): FakeExotelCall | undefined {
-    return this.calls.get(callSid);
+    return this.origin;
   }
 
   /**
@@ -182,39 +162,31 @@ export class FakeExotelApi {
     return postForm(call.statusCallback, form);
   }
 
-  /** Stops the fake, closing open connections. */
-  async close(): Promise<void> {
-    await this.http?.close();
+  protected parseBody(text: string): FormBody {
+    return parseForm(text);
   }
 
-  private server(): FakeHttpServer {
-    if (this.http === undefined) throw new Error('fake Exotel: not started');
-    return this.http;
-  }
-
-  private known(callSid: string): FakeExotelCall {
-    const call = this.calls.get(callSid);
-    if (call === undefined) throw new Error(`fake Exotel: no call ${callSid}`);
-    return call;
-  }
-
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const text = await readText(request);
-    const body = text === '' ? undefined : parseForm(text);
-    const path = request.url ?? '/';
-    this.requests.push({ method: request.method ?? 'GET', path, headers: request.headers, body });
+  protected authorized(request: IncomingMessage): boolean {
     const credentials = basicCredentials(headerValue(request, 'authorization'));
-    if (credentials?.user !== this.apiKey || credentials.password !== this.apiToken) {
-      sendError(response, 401, 'Authentication is required to view this page.');
-      return;
-    }
-    const scripted = this.script.shift();
-    if (scripted?.delayMs !== undefined) await this.server().delay(scripted.delayMs);
-    if (scripted?.status !== undefined) {
-      sendError(response, scripted.status, scripted.message ?? 'Scripted error', scripted.code);
-      return;
-    }
-    const connect = CONNECT.exec(new URL(path, 'http://fake').pathname);
+    return credentials?.user === this.apiKey && credentials.password === this.apiToken;
+  }
+
+  protected sendUnauthorized(response: ServerResponse): void {
+    sendError(response, 401, 'Authentication is required to view this page.');
+  }
+
+  /** Exotel's error JSON, `{RestException: {Status, Message, Code}}`. */
+  protected sendScripted(response: ServerResponse, status: number, reply: ScriptedReply): void {
+    sendError(response, status, reply.message ?? 'Scripted error', reply.code);
+  }
+
+  protected route(
+    request: IncomingMessage,
+    response: ServerResponse,
+    pathname: string,
+    body: FormBody | undefined,
+  ): void {
+    const connect = CONNECT.exec(pathname);
     if (connect && connect[1] === this.accountSid && request.method === 'POST') {
       this.connect(response, body ?? {});
       return;

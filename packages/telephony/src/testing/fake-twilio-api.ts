@@ -3,19 +3,17 @@ import twilio from 'twilio';
 import {
   basicCredentials,
   type CallbackResponse,
-  type FakeApiRequest,
-  FakeHttpServer,
   type FormBody,
   formField,
   headerValue,
   parseForm,
   postForm,
   randomHex,
-  readText,
   rfc2822Date,
   type ScriptedReply,
   sendJson,
 } from './fake-http.ts';
+import { FakeRestServer } from './fake-rest-server.ts';
 
 /** The `CallStatus` values a fake Twilio call can be sent to, as Twilio spells them. */
 export type FakeTwilioCallStatus =
@@ -81,18 +79,14 @@ const CALL = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\/([^/]+)\.json$/;
  *
  * Source: https://www.twilio.com/docs/voice/api/call-resource.
  */
-export class FakeTwilioApi {
-  /** Every request received, oldest first. */
-  readonly requests: FakeApiRequest<FormBody>[] = [];
+export class FakeTwilioApi extends FakeRestServer<FormBody, FakeTwilioCall> {
   /** The account SID the fake accepts. */
   readonly accountSid: string;
   /** The auth token the fake accepts and signs with. */
   readonly authToken: string;
-  private readonly calls = new Map<string, FakeTwilioCall>();
-  private readonly script: ScriptedReply[] = [];
-  private http: FakeHttpServer | undefined;
 
   private constructor(options: FakeTwilioApiOptions) {
+    super('fake Twilio');
     this.accountSid = options.accountSid ?? 'AC00000000000000000000000000000001';
     this.authToken = options.authToken ?? 'test_auth_token';
   }
@@ -100,28 +94,13 @@ export class FakeTwilioApi {
   /** Starts the fake on a free port of 127.0.0.1. */
   static async start(options: FakeTwilioApiOptions = {}): Promise<FakeTwilioApi> {
     const fake = new FakeTwilioApi(options);
-    fake.http = await FakeHttpServer.start((request, response) => fake.handle(request, response));
+    await fake.listen();
     return fake;
   }
 
   /** The API origin, `http://127.0.0.1:<port>`: `TwilioCallControl`'s `apiBaseUrl`. */
   get url(): string {
-    return this.server().origin;
-  }
-
-  /**
-   * Scripts the answers to the next requests, in order (after the auth check): an error status
-   * with Twilio's error JSON (`{code, message, more_info, status}`; `code` defaults to 20000 +
-   * the status, e.g. 20500), and/or a delay first.
-   */
-  reply(...replies: ScriptedReply[]): this {
-    this.script.push(...replies);
-    return this;
-  }
-
-  /** The call with this SID, or `undefined`. */
-  call(callSid: string): FakeTwilioCall | undefined {
-    return this.calls.get(callSid);
+    return this.origin;
   }
 
   /**
@@ -197,50 +176,36 @@ export class FakeTwilioApi {
     return this.post(call.statusCallback, form);
   }
 
-  /** Stops the fake, closing open connections. */
-  async close(): Promise<void> {
-    await this.http?.close();
-  }
-
-  private server(): FakeHttpServer {
-    if (this.http === undefined) throw new Error('fake Twilio: not started');
-    return this.http;
-  }
-
-  private known(callSid: string): FakeTwilioCall {
-    const call = this.calls.get(callSid);
-    if (call === undefined) throw new Error(`fake Twilio: no call ${callSid}`);
-    return call;
-  }
-
   private post(url: string, form: Record<string, string>): Promise<CallbackResponse> {
     const signature = twilio.getExpectedTwilioSignature(this.authToken, url, form);
     return postForm(url, form, { 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' });
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const text = await readText(request);
-    const body = text === '' ? undefined : parseForm(text);
-    const path = request.url ?? '/';
-    this.requests.push({ method: request.method ?? 'GET', path, headers: request.headers, body });
+  protected parseBody(text: string): FormBody {
+    return parseForm(text);
+  }
+
+  protected authorized(request: IncomingMessage): boolean {
     const credentials = basicCredentials(headerValue(request, 'authorization'));
-    if (credentials?.user !== this.accountSid || credentials.password !== this.authToken) {
-      response.setHeader('www-authenticate', 'Basic realm="Twilio API"');
-      sendError(response, 401, 20003, 'Authenticate');
-      return;
-    }
-    const scripted = this.script.shift();
-    if (scripted?.delayMs !== undefined) await this.server().delay(scripted.delayMs);
-    if (scripted?.status !== undefined) {
-      sendError(
-        response,
-        scripted.status,
-        scripted.code ?? 20000 + scripted.status,
-        scripted.message ?? 'Scripted error',
-      );
-      return;
-    }
-    const pathname = new URL(path, 'http://fake').pathname;
+    return credentials?.user === this.accountSid && credentials.password === this.authToken;
+  }
+
+  protected sendUnauthorized(response: ServerResponse): void {
+    response.setHeader('www-authenticate', 'Basic realm="Twilio API"');
+    sendError(response, 401, 20003, 'Authenticate');
+  }
+
+  /** Twilio's error JSON, `{code, message, more_info, status}`; `code` defaults to 20000 + the status, e.g. 20500. */
+  protected sendScripted(response: ServerResponse, status: number, reply: ScriptedReply): void {
+    sendError(response, status, reply.code ?? 20000 + status, reply.message ?? 'Scripted error');
+  }
+
+  protected route(
+    request: IncomingMessage,
+    response: ServerResponse,
+    pathname: string,
+    body: FormBody | undefined,
+  ): void {
     const list = CALLS.exec(pathname);
     if (list && list[1] === this.accountSid && request.method === 'POST') {
       this.create(response, body ?? {});

@@ -2,15 +2,13 @@ import { createHmac, randomInt, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type CallbackResponse,
-  type FakeApiRequest,
-  FakeHttpServer,
   headerValue,
   postForm,
-  readText,
   type ScriptedReply,
   sendJson,
   sendText,
 } from './fake-http.ts';
+import { FakeRestServer } from './fake-rest-server.ts';
 
 /**
  * The call states a fake Vobiz call can be sent to, as Vobiz (Plivo) spells `CallStatus`:
@@ -74,18 +72,14 @@ const HANGUP_CAUSES: Readonly<Record<string, string>> = {
  * Sources: https://docs.vobiz.ai/call/make-call, https://docs.vobiz.ai/xml/request,
  * https://docs.vobiz.ai/concepts/validating-callbacks.
  */
-export class FakeVobizApi {
-  /** Every request received, oldest first; `body` is the parsed JSON. */
-  readonly requests: FakeApiRequest<unknown>[] = [];
+export class FakeVobizApi extends FakeRestServer<unknown, FakeVobizCall> {
   /** The Auth ID the fake accepts. */
   readonly authId: string;
   /** The Auth Token the fake accepts and signs with. */
   readonly authToken: string;
-  private readonly calls = new Map<string, FakeVobizCall>();
-  private readonly script: ScriptedReply[] = [];
-  private http: FakeHttpServer | undefined;
 
   private constructor(options: FakeVobizApiOptions) {
+    super('fake Vobiz');
     this.authId = options.authId ?? 'MA_FAKE0001';
     this.authToken = options.authToken ?? 'test_auth_token';
   }
@@ -93,27 +87,13 @@ export class FakeVobizApi {
   /** Starts the fake on a free port of 127.0.0.1. */
   static async start(options: FakeVobizApiOptions = {}): Promise<FakeVobizApi> {
     const fake = new FakeVobizApi(options);
-    fake.http = await FakeHttpServer.start((request, response) => fake.handle(request, response));
+    await fake.listen();
     return fake;
   }
 
   /** The API base, `http://127.0.0.1:<port>/api/v1`: `VobizCallControl`'s `apiBaseUrl`. */
   get url(): string {
-    return `${this.server().origin}/api/v1`;
-  }
-
-  /**
-   * Scripts the answers to the next requests, in order (after the auth check): an error status
-   * with Vobiz's error JSON (`{api_id, error}`), and/or a delay first.
-   */
-  reply(...replies: ScriptedReply[]): this {
-    this.script.push(...replies);
-    return this;
-  }
-
-  /** The call with this `request_uuid`, or `undefined`. */
-  call(uuid: string): FakeVobizCall | undefined {
-    return this.calls.get(uuid);
+    return `${this.origin}/api/v1`;
   }
 
   /**
@@ -181,22 +161,6 @@ export class FakeVobizApi {
     return this.post(url, form);
   }
 
-  /** Stops the fake, closing open connections. */
-  async close(): Promise<void> {
-    await this.http?.close();
-  }
-
-  private server(): FakeHttpServer {
-    if (this.http === undefined) throw new Error('fake Vobiz: not started');
-    return this.http;
-  }
-
-  private known(uuid: string): FakeVobizCall {
-    const call = this.calls.get(uuid);
-    if (call === undefined) throw new Error(`fake Vobiz: no call ${uuid}`);
-    return call;
-  }
-
   private post(url: string, form: Record<string, string>): Promise<CallbackResponse> {
     const base = url.replace(/[?#].*$/s, '');
     const nonce = String(randomInt(10 ** 9, 10 ** 10 - 1)) + String(randomInt(10 ** 9, 10 ** 10 - 1));
@@ -209,34 +173,35 @@ export class FakeVobizApi {
     });
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const text = await readText(request);
-    let body: unknown;
-    let malformed = false;
+  /** The parsed JSON; `undefined` when malformed (a create then answers 400). */
+  protected parseBody(text: string): unknown {
     try {
-      body = text === '' ? undefined : JSON.parse(text);
+      return JSON.parse(text);
     } catch {
-      malformed = true;
+      return undefined;
     }
-    const path = request.url ?? '/';
-    this.requests.push({ method: request.method ?? 'GET', path, headers: request.headers, body });
-    if (
-      headerValue(request, 'x-auth-id') !== this.authId ||
-      headerValue(request, 'x-auth-token') !== this.authToken
-    ) {
-      sendError(response, 401, 'authentication failed');
-      return;
-    }
-    const scripted = this.script.shift();
-    if (scripted?.delayMs !== undefined) await this.server().delay(scripted.delayMs);
-    if (scripted?.status !== undefined) {
-      sendError(response, scripted.status, scripted.message ?? 'scripted error');
-      return;
-    }
-    const pathname = new URL(path, 'http://fake').pathname;
+  }
+
+  protected authorized(request: IncomingMessage): boolean {
+    return (
+      headerValue(request, 'x-auth-id') === this.authId &&
+      headerValue(request, 'x-auth-token') === this.authToken
+    );
+  }
+
+  protected sendUnauthorized(response: ServerResponse): void {
+    sendError(response, 401, 'authentication failed');
+  }
+
+  /** Vobiz's error JSON, `{api_id, error}`. */
+  protected sendScripted(response: ServerResponse, status: number, reply: ScriptedReply): void {
+    sendError(response, status, reply.message ?? 'scripted error');
+  }
+
+  protected route(request: IncomingMessage, response: ServerResponse, pathname: string, body: unknown): void {
     const list = CALLS.exec(pathname);
     if (list && list[1] === this.authId && request.method === 'POST') {
-      if (malformed || typeof body !== 'object' || body === null || Array.isArray(body)) {
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         sendError(response, 400, 'request body is not a JSON object');
         return;
       }

@@ -91,15 +91,8 @@ export class FakeExotelApi extends FakeRestServer<FormBody, FakeExotelCall> {
   }
 
   /** Starts the fake on a free port of 127.0.0.1. */
-  static async start(options: FakeExotelApiOptions = {}): Promise<FakeExotelApi> {
-    const fake = new FakeExotelApi(options);
-    await fake.listen();
-    return fake;
-  }
-
-  /** The API origin, `http://127.0.0.1:<port>`: `ExotelCallControl`'s `apiBaseUrl`. */
-  get url(): string {
-    return this.origin;
+  static start(options: FakeExotelApiOptions = {}): Promise<FakeExotelApi> {
+    return new FakeExotelApi(options).listen();
   }
 
   /**

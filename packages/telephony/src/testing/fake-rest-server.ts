@@ -40,9 +40,18 @@ export abstract class FakeRestServer<TBody, TCall> {
     await this.http?.close();
   }
 
+  /**
+   * The API base URL to give the provider's call control as `apiBaseUrl`: by default the
+   * origin, `http://127.0.0.1:<port>`.
+   */
+  get url(): string {
+    return this.origin;
+  }
+
   /** Starts listening on a free port of 127.0.0.1; a subclass's `start` calls it once. */
-  protected async listen(): Promise<void> {
+  protected async listen(): Promise<this> {
     this.http = await FakeHttpServer.start((request, response) => this.handle(request, response));
+    return this;
   }
 
   /**

@@ -92,15 +92,8 @@ export class FakeTwilioApi extends FakeRestServer<FormBody, FakeTwilioCall> {
   }
 
   /** Starts the fake on a free port of 127.0.0.1. */
-  static async start(options: FakeTwilioApiOptions = {}): Promise<FakeTwilioApi> {
-    const fake = new FakeTwilioApi(options);
-    await fake.listen();
-    return fake;
-  }
-
-  /** The API origin, `http://127.0.0.1:<port>`: `TwilioCallControl`'s `apiBaseUrl`. */
-  get url(): string {
-    return this.origin;
+  static start(options: FakeTwilioApiOptions = {}): Promise<FakeTwilioApi> {
+    return new FakeTwilioApi(options).listen();
   }
 
   /**

@@ -85,14 +85,12 @@ export class FakeVobizApi extends FakeRestServer<unknown, FakeVobizCall> {
   }
 
   /** Starts the fake on a free port of 127.0.0.1. */
-  static async start(options: FakeVobizApiOptions = {}): Promise<FakeVobizApi> {
-    const fake = new FakeVobizApi(options);
-    await fake.listen();
-    return fake;
+  static start(options: FakeVobizApiOptions = {}): Promise<FakeVobizApi> {
+    return new FakeVobizApi(options).listen();
   }
 
   /** The API base, `http://127.0.0.1:<port>/api/v1`: `VobizCallControl`'s `apiBaseUrl`. */
-  get url(): string {
+  override get url(): string {
     return `${this.origin}/api/v1`;
   }
 

@@ -1,41 +1,20 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProviderApiError } from '../src/errors.ts';
-import { ExotelCallControl } from '../src/exotel/call-control.ts';
+import type { ExotelCallControl } from '../src/exotel/call-control.ts';
 import { parseExotelStatusCallback } from '../src/exotel/status-callback.ts';
-import { FakeExotelApi } from '../src/testing/index.ts';
-import { CallbackReceiver, refusedOrigin } from './helpers/callback-receiver.ts';
-
-const STREAM_URL = 'wss://voice.example.com/ws/exotel/support-bot?sample-rate=8000';
+import type { FakeExotelApi } from '../src/testing/index.ts';
+import { useCallControlFixture } from './helpers/call-control-harness.ts';
+import { EXOTEL_STREAM_URL, exotelCalls } from './helpers/call-control-providers.ts';
+import type { CallbackReceiver } from './helpers/callback-receiver.ts';
 
 let fake: FakeExotelApi;
 let webhooks: CallbackReceiver;
 let control: ExotelCallControl;
-
-beforeEach(async () => {
-  fake = await FakeExotelApi.start();
-  webhooks = await CallbackReceiver.start();
-  control = new ExotelCallControl({
-    accountSid: fake.accountSid,
-    apiKey: fake.apiKey,
-    apiToken: fake.apiToken,
-    apiBaseUrl: fake.url,
-  });
+useCallControlFixture(exotelCalls, (fixture) => {
+  ({ fake, webhooks, control } = fixture);
 });
 
-afterEach(async () => {
-  await fake.close();
-  await webhooks.close();
-});
-
-function request(timeLimitSecs?: number) {
-  return {
-    to: '+919876543210',
-    from: '08047491899',
-    answerUrl: STREAM_URL,
-    statusCallbackUrl: webhooks.url('/exotel/status'),
-    ...(timeLimitSecs === undefined ? {} : { timeLimitSecs }),
-  };
-}
+const request = (timeLimitSecs?: number) => exotelCalls.request(webhooks, timeLimitSecs);
 
 describe('ExotelCallControl.placeCall', () => {
   it('POSTs Connect Voice AI form fields with Basic key:token and returns Call.Sid', async () => {
@@ -53,20 +32,15 @@ describe('ExotelCallControl.placeCall', () => {
     expect(sent.body).toEqual({
       From: '+919876543210',
       CallerId: '08047491899',
-      StreamUrl: STREAM_URL,
+      StreamUrl: EXOTEL_STREAM_URL,
       StreamType: 'bidirectional',
       StatusCallback: webhooks.url('/exotel/status'),
       'StatusCallbackEvents[0]': 'answered',
       'StatusCallbackEvents[1]': 'terminal',
       TimeLimit: '900',
     });
-    expect(fake.streamUrl(placed.providerCallId)).toBe(STREAM_URL);
+    expect(fake.streamUrl(placed.providerCallId)).toBe(EXOTEL_STREAM_URL);
     expect(fake.call(placed.providerCallId)?.statusCallbackEvents).toEqual(['answered', 'terminal']);
-  });
-
-  it('sends no TimeLimit when the request has none', async () => {
-    await control.placeCall(request());
-    expect(fake.requests[0]?.body).not.toHaveProperty('TimeLimit');
   });
 
   it('reports a refused request as a ProviderApiError with RestException’s code and message', async () => {
@@ -82,48 +56,6 @@ describe('ExotelCallControl.placeCall', () => {
       .placeCall({ ...request(), answerUrl: 'https://voice.example.com/exotel' })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 400, retryable: false });
-  });
-
-  it('reports a 500 as a retryable ProviderApiError', async () => {
-    fake.reply({ status: 500 });
-    await expect(control.placeCall(request())).rejects.toMatchObject({ status: 500, retryable: true });
-  });
-
-  it('reports wrong credentials as a 401 that is not retryable', async () => {
-    const wrong = new ExotelCallControl({
-      accountSid: fake.accountSid,
-      apiKey: fake.apiKey,
-      apiToken: 'wrong',
-      apiBaseUrl: fake.url,
-    });
-    await expect(wrong.placeCall(request())).rejects.toMatchObject({ status: 401, retryable: false });
-  });
-
-  it('reports a refused connection as a retryable ProviderApiError without status', async () => {
-    const offline = new ExotelCallControl({
-      accountSid: fake.accountSid,
-      apiKey: fake.apiKey,
-      apiToken: fake.apiToken,
-      apiBaseUrl: await refusedOrigin(),
-    });
-    const error = await offline.placeCall(request()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProviderApiError);
-    expect(error).toMatchObject({ status: undefined, retryable: true });
-  });
-
-  it('aborts the request in flight when the signal fires', async () => {
-    fake.reply({ delayMs: 5_000 });
-    const controller = new AbortController();
-    const placing = control.placeCall(request(), controller.signal);
-    setTimeout(() => controller.abort(), 50);
-    await expect(placing).rejects.toMatchObject({ name: 'AbortError' });
-  });
-
-  it('sends nothing when the signal has already fired', async () => {
-    await expect(control.placeCall(request(), AbortSignal.abort())).rejects.toMatchObject({
-      name: 'AbortError',
-    });
-    expect(fake.requests).toHaveLength(0);
   });
 });
 

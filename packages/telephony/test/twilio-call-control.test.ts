@@ -1,41 +1,23 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProviderApiError } from '../src/errors.ts';
-import { FakeTwilioApi } from '../src/testing/index.ts';
-import { TwilioCallControl } from '../src/twilio/call-control.ts';
+import type { FakeTwilioApi } from '../src/testing/index.ts';
+import type { TwilioCallControl } from '../src/twilio/call-control.ts';
 import { validateTwilioSignature } from '../src/twilio/signature.ts';
 import { parseTwilioStatusCallback } from '../src/twilio/status-callback.ts';
-import { CallbackReceiver, refusedOrigin } from './helpers/callback-receiver.ts';
+import { useCallControlFixture } from './helpers/call-control-harness.ts';
+import { twilioCalls } from './helpers/call-control-providers.ts';
+import type { CallbackReceiver } from './helpers/callback-receiver.ts';
 
 const CALL_SID = /^CA[0-9a-f]{32}$/;
 
 let fake: FakeTwilioApi;
 let webhooks: CallbackReceiver;
 let control: TwilioCallControl;
-
-beforeEach(async () => {
-  fake = await FakeTwilioApi.start();
-  webhooks = await CallbackReceiver.start();
-  control = new TwilioCallControl({
-    accountSid: fake.accountSid,
-    authToken: fake.authToken,
-    apiBaseUrl: fake.url,
-  });
+useCallControlFixture(twilioCalls, (fixture) => {
+  ({ fake, webhooks, control } = fixture);
 });
 
-afterEach(async () => {
-  await fake.close();
-  await webhooks.close();
-});
-
-function request(timeLimitSecs?: number) {
-  return {
-    to: '+15557654321',
-    from: '+15551230000',
-    answerUrl: webhooks.url('/twilio/voice/support-bot'),
-    statusCallbackUrl: webhooks.url('/twilio/status'),
-    ...(timeLimitSecs === undefined ? {} : { timeLimitSecs }),
-  };
-}
+const request = (timeLimitSecs?: number) => twilioCalls.request(webhooks, timeLimitSecs);
 
 function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -65,11 +47,6 @@ describe('TwilioCallControl.placeCall', () => {
     expect(fake.call(placed.providerCallId)?.status).toBe('queued');
   });
 
-  it('sends no TimeLimit when the request has none', async () => {
-    await control.placeCall(request());
-    expect(fake.requests[0]?.body).not.toHaveProperty('TimeLimit');
-  });
-
   it('reports an invalid number as a ProviderApiError that is not retryable, with Twilio’s code', async () => {
     fake.reply({ status: 400, code: 21211, message: "The 'To' number is not a valid phone number." });
     const error = await control.placeCall(request()).catch((e: unknown) => e);
@@ -82,73 +59,6 @@ describe('TwilioCallControl.placeCall', () => {
       retryable: false,
     });
     expect((error as Error).message).toContain('not a valid phone number');
-  });
-
-  it('reports a 500 as a retryable ProviderApiError', async () => {
-    fake.reply({ status: 500 });
-    await expect(control.placeCall(request())).rejects.toMatchObject({
-      name: 'ProviderApiError',
-      status: 500,
-      providerCode: 20500,
-      retryable: true,
-    });
-  });
-
-  it('reports wrong credentials as a 401 that is not retryable', async () => {
-    const wrong = new TwilioCallControl({
-      accountSid: fake.accountSid,
-      authToken: 'wrong_token',
-      apiBaseUrl: fake.url,
-    });
-    await expect(wrong.placeCall(request())).rejects.toMatchObject({
-      status: 401,
-      providerCode: 20003,
-      retryable: false,
-    });
-  });
-
-  it('reports a refused connection as a retryable ProviderApiError without status', async () => {
-    const offline = new TwilioCallControl({
-      accountSid: fake.accountSid,
-      authToken: fake.authToken,
-      apiBaseUrl: await refusedOrigin(),
-    });
-    const error = await offline.placeCall(request()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProviderApiError);
-    expect(error).toMatchObject({ status: undefined, retryable: true });
-    expect((error as Error).message).toContain('ECONNREFUSED');
-  });
-
-  it('gives up after requestTimeoutMs with a retryable ProviderApiError', async () => {
-    const impatient = new TwilioCallControl({
-      accountSid: fake.accountSid,
-      authToken: fake.authToken,
-      apiBaseUrl: fake.url,
-      requestTimeoutMs: 100,
-    });
-    fake.reply({ delayMs: 5_000 });
-    await expect(impatient.placeCall(request())).rejects.toMatchObject({
-      name: 'ProviderApiError',
-      status: undefined,
-      retryable: true,
-    });
-  });
-
-  it('aborts the request in flight when the signal fires', async () => {
-    fake.reply({ delayMs: 5_000 });
-    const controller = new AbortController();
-    const started = performance.now();
-    const placing = control.placeCall(request(), controller.signal);
-    setTimeout(() => controller.abort(), 50);
-    await expect(placing).rejects.toMatchObject({ name: 'AbortError' });
-    expect(performance.now() - started).toBeLessThan(2_000);
-    expect(fake.requests).toHaveLength(1);
-  });
-
-  it('sends nothing when the signal has already fired', async () => {
-    const reason = new Error('call canceled');
-    await expect(control.placeCall(request(), AbortSignal.abort(reason))).rejects.toBe(reason);
-    expect(fake.requests).toHaveLength(0);
   });
 });
 
@@ -179,22 +89,6 @@ describe('TwilioCallControl.hangUp', () => {
   it('answers already_ended when Twilio refuses the update with code 21220', async () => {
     fake.reply({ status: 400, code: 21220, message: 'Call is not in-progress. Cannot redirect.' });
     await expect(control.hangUp('CA00000000000000000000000000000009')).resolves.toBe('already_ended');
-  });
-
-  it('reports a 503 as a retryable ProviderApiError', async () => {
-    fake.reply({ status: 503 });
-    await expect(control.hangUp('CA00000000000000000000000000000009')).rejects.toMatchObject({
-      operation: 'hang_up',
-      status: 503,
-      retryable: true,
-    });
-  });
-
-  it('aborts when the signal fires', async () => {
-    fake.reply({ delayMs: 5_000 });
-    await expect(
-      control.hangUp('CA00000000000000000000000000000009', AbortSignal.timeout(50)),
-    ).rejects.toMatchObject({ name: 'TimeoutError' });
   });
 });
 

@@ -1,37 +1,23 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProviderApiError } from '../src/errors.ts';
-import { FakeVobizApi } from '../src/testing/index.ts';
-import { VobizCallControl } from '../src/vobiz/call-control.ts';
+import type { FakeVobizApi } from '../src/testing/index.ts';
+import type { VobizCallControl } from '../src/vobiz/call-control.ts';
 import { validateVobizSignature } from '../src/vobiz/signature.ts';
 import { parseVobizStatusCallback } from '../src/vobiz/status-callback.ts';
-import { CallbackReceiver, refusedOrigin } from './helpers/callback-receiver.ts';
+import { useCallControlFixture } from './helpers/call-control-harness.ts';
+import { vobizCalls } from './helpers/call-control-providers.ts';
+import type { CallbackReceiver } from './helpers/callback-receiver.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 let fake: FakeVobizApi;
 let webhooks: CallbackReceiver;
 let control: VobizCallControl;
-
-beforeEach(async () => {
-  fake = await FakeVobizApi.start();
-  webhooks = await CallbackReceiver.start();
-  control = new VobizCallControl({ authId: fake.authId, authToken: fake.authToken, apiBaseUrl: fake.url });
+useCallControlFixture(vobizCalls, (fixture) => {
+  ({ fake, webhooks, control } = fixture);
 });
 
-afterEach(async () => {
-  await fake.close();
-  await webhooks.close();
-});
-
-function request(timeLimitSecs?: number) {
-  return {
-    to: '+918047491899',
-    from: '+919876543210',
-    answerUrl: webhooks.url('/vobiz/answer/support-bot'),
-    statusCallbackUrl: webhooks.url('/vobiz/hangup'),
-    ...(timeLimitSecs === undefined ? {} : { timeLimitSecs }),
-  };
-}
+const request = (timeLimitSecs?: number) => vobizCalls.request(webhooks, timeLimitSecs);
 
 describe('VobizCallControl.placeCall', () => {
   it('POSTs the make-call JSON with X-Auth-ID / X-Auth-Token and returns request_uuid', async () => {
@@ -57,11 +43,6 @@ describe('VobizCallControl.placeCall', () => {
     expect(fake.call(placed.providerCallId)?.status).toBe('queued');
   });
 
-  it('sends no time_limit when the request has none', async () => {
-    await control.placeCall(request());
-    expect(fake.requests[0]?.body).not.toHaveProperty('time_limit');
-  });
-
   it('reports a refused request as a ProviderApiError that is not retryable, with Vobiz’s error text', async () => {
     fake.reply({ status: 400, message: 'invalid from number' });
     const error = await control.placeCall(request()).catch((e: unknown) => e);
@@ -75,65 +56,10 @@ describe('VobizCallControl.placeCall', () => {
     expect((error as Error).message).toContain('invalid from number');
   });
 
-  it('reports a 500 as a retryable ProviderApiError', async () => {
-    fake.reply({ status: 500 });
-    await expect(control.placeCall(request())).rejects.toMatchObject({ status: 500, retryable: true });
-  });
-
-  it('reports wrong credentials as a 401 that is not retryable', async () => {
-    const wrong = new VobizCallControl({ authId: fake.authId, authToken: 'wrong', apiBaseUrl: fake.url });
-    await expect(wrong.placeCall(request())).rejects.toMatchObject({ status: 401, retryable: false });
-  });
-
-  it('reports a refused connection as a retryable ProviderApiError without status', async () => {
-    const offline = new VobizCallControl({
-      authId: fake.authId,
-      authToken: fake.authToken,
-      apiBaseUrl: `${await refusedOrigin()}/api/v1`,
-    });
-    const error = await offline.placeCall(request()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProviderApiError);
-    expect(error).toMatchObject({ status: undefined, retryable: true });
-    expect((error as Error).message).toContain('ECONNREFUSED');
-  });
-
-  it('gives up after requestTimeoutMs with a retryable ProviderApiError', async () => {
-    const impatient = new VobizCallControl({
-      authId: fake.authId,
-      authToken: fake.authToken,
-      apiBaseUrl: fake.url,
-      requestTimeoutMs: 100,
-    });
-    fake.reply({ delayMs: 5_000 });
-    const error = await impatient.placeCall(request()).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'ProviderApiError', status: undefined, retryable: true });
-    expect((error as Error).message).toContain('no answer within 100 ms');
-  });
-
   it('reports a 2xx answer without request_uuid as a ProviderApiError that is not retryable', async () => {
-    const broken = new VobizCallControl({
-      authId: fake.authId,
-      authToken: fake.authToken,
-      apiBaseUrl: `${webhooks.origin}/api/v1`,
-    });
+    const broken = vobizCalls.control(fake, { origin: webhooks.origin });
     webhooks.reply = { status: 201, contentType: 'application/json', body: '{"message":"Call fired"}' };
     await expect(broken.placeCall(request())).rejects.toMatchObject({ status: 201, retryable: false });
-  });
-
-  it('aborts the request in flight when the signal fires', async () => {
-    fake.reply({ delayMs: 5_000 });
-    const controller = new AbortController();
-    const started = performance.now();
-    const placing = control.placeCall(request(), controller.signal);
-    setTimeout(() => controller.abort(), 50);
-    await expect(placing).rejects.toMatchObject({ name: 'AbortError' });
-    expect(performance.now() - started).toBeLessThan(2_000);
-  });
-
-  it('sends nothing when the signal has already fired', async () => {
-    const reason = new Error('call canceled');
-    await expect(control.placeCall(request(), AbortSignal.abort(reason))).rejects.toBe(reason);
-    expect(fake.requests).toHaveLength(0);
   });
 });
 
@@ -157,22 +83,6 @@ describe('VobizCallControl.hangUp', () => {
     const { providerCallId } = await control.placeCall(request());
     await expect(control.hangUp(providerCallId)).resolves.toBe('ended');
     await expect(control.hangUp(providerCallId)).resolves.toBe('already_ended');
-  });
-
-  it('reports a 502 as a retryable ProviderApiError', async () => {
-    fake.reply({ status: 502 });
-    await expect(control.hangUp('5a9fd4a0-3d4c-11ef-bef9-0242ac110005')).rejects.toMatchObject({
-      operation: 'hang_up',
-      status: 502,
-      retryable: true,
-    });
-  });
-
-  it('aborts when the signal fires', async () => {
-    fake.reply({ delayMs: 5_000 });
-    await expect(
-      control.hangUp('5a9fd4a0-3d4c-11ef-bef9-0242ac110005', AbortSignal.timeout(50)),
-    ).rejects.toMatchObject({ name: 'TimeoutError' });
   });
 });
 

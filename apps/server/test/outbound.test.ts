@@ -1,85 +1,59 @@
-import { FakeExotelApi, FakeTwilioApi, FakeVobizApi } from '@parley/telephony/testing';
+import type { ProviderName } from '@parley/telephony';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Call } from '../src/db/call-types.ts';
 import { exotelStatusToken } from '../src/telephony/webhook-auth.ts';
 import type { CallSimulator } from '../src/tools/call-simulator.ts';
-import { ExotelCallSimulator } from '../src/tools/exotel-call-simulator.ts';
-import { TwilioCallSimulator } from '../src/tools/twilio-call-simulator.ts';
 import { VobizCallSimulator } from '../src/tools/vobiz-call-simulator.ts';
 import {
-  api,
+  allProviderSettings,
+  closeFakeProviderApis,
+  exotelSettings,
+  exotelStreamSimulator,
+  type FakeProviderApis,
+  OUTBOUND_FROM,
+  OUTBOUND_TO,
+  placeCall,
+  placedCall,
+  startFakeProviderApis,
+  twilioSettings,
+  twilioStreamSimulator,
+  vobizSettings,
+} from './helpers/outbound.ts';
+import {
   callWithStatus,
   GREETING_AGENT,
-  onServer,
   putAgent,
   putSettings,
   readTwiml,
   readVobizXml,
   startTelephonyTestServer,
   type TelephonyTestServer,
-  twilioStreamHeaders,
 } from './helpers/telephony.ts';
 
-const TO = '+15557654321';
-const FROM = '+15551230000';
+const TO = OUTBOUND_TO;
+const FROM = OUTBOUND_FROM;
 const AGENT = 'caller';
 const GREETING = 'Hello Ada, this is Parley.';
 
 describe('outbound calls', () => {
   let server: TelephonyTestServer;
-  let twilioApi: FakeTwilioApi;
-  let vobizApi: FakeVobizApi;
-  let exotelApi: FakeExotelApi;
-
-  const twilioSettings = () => ({
-    accountSid: twilioApi.accountSid,
-    authToken: twilioApi.authToken,
-    apiBaseUrl: twilioApi.url,
-  });
-  const vobizSettings = () => ({
-    authId: vobizApi.authId,
-    authToken: vobizApi.authToken,
-    apiBaseUrl: vobizApi.url,
-  });
-  const exotelSettings = () => ({
-    accountSid: exotelApi.accountSid,
-    apiKey: exotelApi.apiKey,
-    apiToken: exotelApi.apiToken,
-    apiBaseUrl: exotelApi.url,
-  });
-  const allProviders = () => ({ twilio: twilioSettings(), vobiz: vobizSettings(), exotel: exotelSettings() });
+  let apis: FakeProviderApis;
 
   beforeAll(async () => {
-    [server, twilioApi, vobizApi, exotelApi] = await Promise.all([
-      startTelephonyTestServer(),
-      FakeTwilioApi.start(),
-      FakeVobizApi.start(),
-      FakeExotelApi.start(),
-    ]);
+    [server, apis] = await Promise.all([startTelephonyTestServer(), startFakeProviderApis()]);
     await putAgent(server, AGENT, GREETING_AGENT);
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([server?.close(), twilioApi?.close(), vobizApi?.close(), exotelApi?.close()]);
+    await Promise.all([server?.close(), closeFakeProviderApis(apis)]);
   });
 
   const place = (body: Record<string, unknown>) =>
-    api(server, 'POST', '/api/calls/outbound', {
-      agent: AGENT,
-      to: TO,
-      from: FROM,
-      context: { name: 'Ada' },
-      ...body,
-    });
+    placeCall(server, { agent: AGENT, context: { name: 'Ada' }, ...body });
 
   /** Places a call through `provider`; returns our call id and the provider's. */
-  async function placed(
-    provider: 'twilio' | 'vobiz' | 'exotel',
-  ): Promise<{ id: string; providerCallId: string }> {
-    const res = await place({ provider });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return { id: String(res.body.id), providerCallId: String(res.body.providerCallId) };
-  }
+  const placed = (provider: ProviderName) =>
+    placedCall(server, provider, { agent: AGENT, context: { name: 'Ada' } });
 
   /** The newest call row. */
   async function newestCall(): Promise<Call> {
@@ -131,7 +105,7 @@ describe('outbound calls', () => {
   }
 
   it('places a Twilio call that reaches the agent with its context when answered', async () => {
-    await putSettings(server, { twilio: twilioSettings() });
+    await putSettings(server, { twilio: twilioSettings(apis.twilio) });
     const res = await place({ provider: 'twilio' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
@@ -146,10 +120,10 @@ describe('outbound calls', () => {
     const id = String(res.body.id);
     const sid = String(res.body.providerCallId);
     expect(sid).toMatch(/^CA[0-9a-f]{32}$/);
-    expect(twilioApi.requests).toHaveLength(1);
-    const request = twilioApi.requests[0]!;
+    expect(apis.twilio.requests).toHaveLength(1);
+    const request = apis.twilio.requests[0]!;
     expect(request.method).toBe('POST');
-    expect(request.path).toBe(`/2010-04-01/Accounts/${twilioApi.accountSid}/Calls.json`);
+    expect(request.path).toBe(`/2010-04-01/Accounts/${apis.twilio.accountSid}/Calls.json`);
     expect(request.body).toMatchObject({
       To: TO,
       From: FROM,
@@ -160,44 +134,39 @@ describe('outbound calls', () => {
       StatusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
     });
 
-    expect((await twilioApi.sendStatus(sid, 'initiated')).status).toBe(204);
-    expect((await twilioApi.sendStatus(sid, 'ringing')).status).toBe(204);
+    expect((await apis.twilio.sendStatus(sid, 'initiated')).status).toBe(204);
+    expect((await apis.twilio.sendStatus(sid, 'ringing')).status).toBe(204);
     expect((await server.parley.calls.get(id))?.status).toBe('ringing');
 
-    const { url, parameters } = readTwiml(await twilioApi.answer(sid));
+    const { url, parameters } = readTwiml(await apis.twilio.answer(sid));
     expect(url).toBe(`${server.wsUrl.replace('ws:', 'wss:')}/ws/twilio/${AGENT}`);
     expect(parameters).toMatchObject({
       callId: id,
       agentId: AGENT,
       token: expect.stringMatching(/^[0-9a-f]{32}$/),
     });
-    expect((await twilioApi.sendStatus(sid, 'in-progress')).status).toBe(204);
-    const sim = new TwilioCallSimulator({
-      url: onServer(server, url),
-      customParameters: parameters,
-      callSid: sid,
-      headers: twilioStreamHeaders(twilioApi.authToken, url),
-    });
-    const call = await converse(id, sim, () => twilioApi.requests.length);
+    expect((await apis.twilio.sendStatus(sid, 'in-progress')).status).toBe(204);
+    const sim = twilioStreamSimulator(server, { url, parameters }, sid, apis.twilio.authToken);
+    const call = await converse(id, sim, () => apis.twilio.requests.length);
     expect(call).toMatchObject({ providerCallId: sid, endReason: 'caller_hung_up', direction: 'outbound' });
     await lateCompletedChangesNothing(call, () =>
-      twilioApi.sendStatus(sid, 'completed', { durationSecs: 2 }),
+      apis.twilio.sendStatus(sid, 'completed', { durationSecs: 2 }),
     );
   });
 
   it('places a Vobiz call that reaches the agent with its context when answered', async () => {
-    await putSettings(server, { vobiz: vobizSettings() });
-    const before = vobizApi.requests.length;
+    await putSettings(server, { vobiz: vobizSettings(apis.vobiz) });
+    const before = apis.vobiz.requests.length;
     const res = await place({ provider: 'vobiz' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ provider: 'vobiz', direction: 'outbound', status: 'ringing' });
     const id = String(res.body.id);
     const uuid = String(res.body.providerCallId);
-    expect(vobizApi.requests).toHaveLength(before + 1);
-    const request = vobizApi.requests.at(-1)!;
+    expect(apis.vobiz.requests).toHaveLength(before + 1);
+    const request = apis.vobiz.requests.at(-1)!;
     expect(request.method).toBe('POST');
-    expect(request.path).toBe(`/api/v1/Account/${vobizApi.authId}/Call/`);
-    expect(request.headers['x-auth-id']).toBe(vobizApi.authId);
+    expect(request.path).toBe(`/api/v1/Account/${apis.vobiz.authId}/Call/`);
+    expect(request.headers['x-auth-id']).toBe(apis.vobiz.authId);
     expect(request.body).toEqual({
       from: FROM,
       to: TO,
@@ -207,79 +176,75 @@ describe('outbound calls', () => {
       hangup_method: 'POST',
     });
 
-    const url = readVobizXml(await vobizApi.answer(uuid));
+    const url = readVobizXml(await apis.vobiz.answer(uuid));
     expect(url).toMatch(new RegExp(`^${server.wsUrl}/ws/vobiz/${AGENT}/${id}/[0-9a-f]{32}$`));
     const sim = new VobizCallSimulator({ url, callId: uuid });
-    const call = await converse(id, sim, () => vobizApi.requests.length);
+    const call = await converse(id, sim, () => apis.vobiz.requests.length);
     expect(call.providerCallId).toBe(uuid);
     await lateCompletedChangesNothing(call, () =>
-      vobizApi.sendStatus(uuid, 'completed', { durationSecs: 2 }),
+      apis.vobiz.sendStatus(uuid, 'completed', { durationSecs: 2 }),
     );
   });
 
   it('places an Exotel call that streams to the agent with its context when answered', async () => {
-    await putSettings(server, { exotel: exotelSettings() });
+    await putSettings(server, { exotel: exotelSettings(apis.exotel) });
     const res = await place({ provider: 'exotel' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ provider: 'exotel', direction: 'outbound', status: 'ringing' });
     const id = String(res.body.id);
     const sid = String(res.body.providerCallId);
-    expect(exotelApi.requests).toHaveLength(1);
-    const request = exotelApi.requests[0]!;
+    expect(apis.exotel.requests).toHaveLength(1);
+    const request = apis.exotel.requests[0]!;
     expect(request.method).toBe('POST');
-    expect(request.path).toBe(`/v1/Accounts/${exotelApi.accountSid}/Calls/connect.json`);
+    expect(request.path).toBe(`/v1/Accounts/${apis.exotel.accountSid}/Calls/connect.json`);
     expect(request.body).toMatchObject({
       From: TO, // Exotel dials From and shows CallerId
       CallerId: FROM,
       StreamType: 'bidirectional',
-      StatusCallback: `${server.url}/telephony/exotel/status?callId=${id}&sig=${exotelStatusToken(exotelApi.apiToken, id)}`,
+      StatusCallback: `${server.url}/telephony/exotel/status?callId=${id}&sig=${exotelStatusToken(apis.exotel.apiToken, id)}`,
       'StatusCallbackEvents[0]': 'answered',
       'StatusCallbackEvents[1]': 'terminal',
     });
-    const streamUrl = new URL(exotelApi.streamUrl(sid));
+    const streamUrl = new URL(apis.exotel.streamUrl(sid));
     expect(`${streamUrl.protocol}//${streamUrl.host}${streamUrl.pathname}`).toBe(
       `${server.wsUrl}/ws/exotel/${AGENT}`,
     );
     // The stream authenticates with the Basic credentials it carries, as the Voicebot applet's does.
-    expect([streamUrl.username, streamUrl.password]).toEqual([exotelApi.apiKey, exotelApi.apiToken]);
+    expect([streamUrl.username, streamUrl.password]).toEqual([apis.exotel.apiKey, apis.exotel.apiToken]);
     expect(streamUrl.searchParams.get('callId')).toBe(id);
     expect(streamUrl.searchParams.get('token')).toMatch(/^[0-9a-f]{32}$/);
 
-    expect((await exotelApi.sendStatus(sid, 'in-progress')).status).toBe(204);
+    expect((await apis.exotel.sendStatus(sid, 'in-progress')).status).toBe(204);
     expect((await server.parley.calls.get(id))?.status).toBe('in_progress');
-    const sim = new ExotelCallSimulator({
-      url: streamUrl.toString(),
-      customParameters: Object.fromEntries(streamUrl.searchParams),
-      callSid: sid,
-    });
-    const call = await converse(id, sim, () => exotelApi.requests.length);
+    const sim = exotelStreamSimulator(streamUrl, sid);
+    const call = await converse(id, sim, () => apis.exotel.requests.length);
     expect(call).toMatchObject({ providerCallId: sid, endReason: 'caller_hung_up' });
     await lateCompletedChangesNothing(call, () =>
-      exotelApi.sendStatus(sid, 'completed', { durationSecs: 2 }),
+      apis.exotel.sendStatus(sid, 'completed', { durationSecs: 2 }),
     );
   });
 
   it('ends a Twilio call that was busy', async () => {
-    await putSettings(server, { twilio: twilioSettings() });
+    await putSettings(server, { twilio: twilioSettings(apis.twilio) });
     const { id, providerCallId } = await placed('twilio');
-    expect((await twilioApi.sendStatus(providerCallId, 'ringing')).status).toBe(204);
-    expect((await twilioApi.sendStatus(providerCallId, 'busy')).status).toBe(204);
+    expect((await apis.twilio.sendStatus(providerCallId, 'ringing')).status).toBe(204);
+    expect((await apis.twilio.sendStatus(providerCallId, 'busy')).status).toBe(204);
     const call = await callWithStatus(server, id, 'busy');
     expect(call).toMatchObject({ endReason: 'provider_busy', durationMs: null, answeredAt: null });
   });
 
   it('ends a Vobiz call nobody answered', async () => {
-    await putSettings(server, { vobiz: vobizSettings() });
+    await putSettings(server, { vobiz: vobizSettings(apis.vobiz) });
     const { id, providerCallId } = await placed('vobiz');
-    expect((await vobizApi.sendStatus(providerCallId, 'no-answer')).status).toBe(204);
+    expect((await apis.vobiz.sendStatus(providerCallId, 'no-answer')).status).toBe(204);
     const call = await callWithStatus(server, id, 'no_answer');
     expect(call.endReason).toBe('provider_no_answer');
   });
 
   it('ends an Exotel call nobody answered', async () => {
-    await putSettings(server, { exotel: exotelSettings() });
+    await putSettings(server, { exotel: exotelSettings(apis.exotel) });
     const { id, providerCallId } = await placed('exotel');
-    expect((await exotelApi.sendStatus(providerCallId, 'no-answer')).status).toBe(204);
+    expect((await apis.exotel.sendStatus(providerCallId, 'no-answer')).status).toBe(204);
     const call = await callWithStatus(server, id, 'no_answer');
     expect(call.endReason).toBe('provider_no_answer');
   });
@@ -287,8 +252,8 @@ describe('outbound calls', () => {
   it.each(['twilio', 'vobiz', 'exotel'] as const)(
     'answers 502 provider_error and stores the call failed when %s refuses it',
     async (provider) => {
-      await putSettings(server, allProviders());
-      const fake = { twilio: twilioApi, vobiz: vobizApi, exotel: exotelApi }[provider];
+      await putSettings(server, allProviderSettings(apis));
+      const fake = { twilio: apis.twilio, vobiz: apis.vobiz, exotel: apis.exotel }[provider];
       fake.reply({ status: 500, message: 'scripted outage' });
       const res = await place({ provider });
       expect(res.status).toBe(502);
@@ -317,32 +282,36 @@ describe('outbound calls', () => {
       code: 'provider_not_configured',
     });
     // Two configured providers and no default: which one is ambiguous.
-    await putSettings(server, { twilio: twilioSettings(), vobiz: vobizSettings() });
+    await putSettings(server, { twilio: twilioSettings(apis.twilio), vobiz: vobizSettings(apis.vobiz) });
     expect((await place({})).body.error).toMatchObject({ code: 'no_provider' });
   });
 
   it('uses the default provider, else the only configured one, when the request names none', async () => {
-    await putSettings(server, { defaultProvider: 'vobiz', twilio: twilioSettings(), vobiz: vobizSettings() });
+    await putSettings(server, {
+      defaultProvider: 'vobiz',
+      twilio: twilioSettings(apis.twilio),
+      vobiz: vobizSettings(apis.vobiz),
+    });
     const byDefault = await place({});
     expect(byDefault.status).toBe(201);
     expect(byDefault.body.provider).toBe('vobiz');
-    await vobizApi.sendStatus(String(byDefault.body.providerCallId), 'cancel');
-    await putSettings(server, { twilio: twilioSettings() });
+    await apis.vobiz.sendStatus(String(byDefault.body.providerCallId), 'cancel');
+    await putSettings(server, { twilio: twilioSettings(apis.twilio) });
     const only = await place({});
     expect(only.status).toBe(201);
     expect(only.body.provider).toBe('twilio');
-    await twilioApi.sendStatus(String(only.body.providerCallId), 'canceled');
+    await apis.twilio.sendStatus(String(only.body.providerCallId), 'canceled');
   });
 
   it('answers 404 for an unknown agent, and stores nothing', async () => {
-    await putSettings(server, { twilio: twilioSettings() });
+    await putSettings(server, { twilio: twilioSettings(apis.twilio) });
     const { total } = await server.parley.calls.list();
-    const requests = twilioApi.requests.length;
+    const requests = apis.twilio.requests.length;
     const res = await place({ agent: 'nobody', provider: 'twilio' });
     expect(res.status).toBe(404);
     expect(res.body.error).toMatchObject({ code: 'agent_not_found' });
     expect((await server.parley.calls.list()).total).toBe(total);
-    expect(twilioApi.requests).toHaveLength(requests);
+    expect(apis.twilio.requests).toHaveLength(requests);
   });
 
   it.each([
@@ -364,13 +333,13 @@ describe('outbound calls', () => {
   });
 
   it('answers 429 over the concurrency limit, stores that call busy, and frees the place when a call ends', async () => {
-    await putSettings(server, { maxConcurrentCalls: 1, twilio: twilioSettings() });
+    await putSettings(server, { maxConcurrentCalls: 1, twilio: twilioSettings(apis.twilio) });
     const first = await placed('twilio');
-    const requests = twilioApi.requests.length;
+    const requests = apis.twilio.requests.length;
     const over = await place({ provider: 'twilio' });
     expect(over.status).toBe(429);
     expect(over.body.error).toMatchObject({ code: 'concurrency_limit' });
-    expect(twilioApi.requests).toHaveLength(requests);
+    expect(apis.twilio.requests).toHaveLength(requests);
     expect(await newestCall()).toMatchObject({
       status: 'busy',
       endReason: 'concurrency_limit',
@@ -378,15 +347,15 @@ describe('outbound calls', () => {
       context: { name: 'Ada' },
     });
     // The pending call ends unanswered: its place is free again.
-    await twilioApi.sendStatus(first.providerCallId, 'no-answer');
+    await apis.twilio.sendStatus(first.providerCallId, 'no-answer');
     await callWithStatus(server, first.id, 'no_answer');
     const next = await placed('twilio');
-    await twilioApi.sendStatus(next.providerCallId, 'canceled');
+    await apis.twilio.sendStatus(next.providerCallId, 'canceled');
     await callWithStatus(server, next.id, 'canceled');
     // A call the provider refused holds no place either.
-    twilioApi.reply({ status: 503 });
+    apis.twilio.reply({ status: 503 });
     expect((await place({ provider: 'twilio' })).status).toBe(502);
     const last = await placed('twilio');
-    await twilioApi.sendStatus(last.providerCallId, 'canceled');
+    await apis.twilio.sendStatus(last.providerCallId, 'canceled');
   });
 });

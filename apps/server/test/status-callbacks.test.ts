@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { FakeExotelApi, FakeTwilioApi, FakeVobizApi } from '@parley/telephony/testing';
+import type { ProviderName } from '@parley/telephony';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exotelStatusToken } from '../src/telephony/webhook-auth.ts';
 import {
-  api,
+  allProviderSettings,
+  closeFakeProviderApis,
+  type FakeProviderApis,
+  placedCall,
+  startFakeProviderApis,
+} from './helpers/outbound.ts';
+import {
   callWithStatus,
   GREETING_AGENT,
   postForm,
@@ -19,46 +25,19 @@ const AGENT = 'caller';
 
 describe('provider status callbacks', () => {
   let server: TelephonyTestServer;
-  let twilioApi: FakeTwilioApi;
-  let vobizApi: FakeVobizApi;
-  let exotelApi: FakeExotelApi;
+  let apis: FakeProviderApis;
 
   beforeAll(async () => {
-    [server, twilioApi, vobizApi, exotelApi] = await Promise.all([
-      startTelephonyTestServer(),
-      FakeTwilioApi.start(),
-      FakeVobizApi.start(),
-      FakeExotelApi.start(),
-    ]);
+    [server, apis] = await Promise.all([startTelephonyTestServer(), startFakeProviderApis()]);
     await putAgent(server, AGENT, GREETING_AGENT);
-    await putSettings(server, {
-      twilio: { accountSid: twilioApi.accountSid, authToken: twilioApi.authToken, apiBaseUrl: twilioApi.url },
-      vobiz: { authId: vobizApi.authId, authToken: vobizApi.authToken, apiBaseUrl: vobizApi.url },
-      exotel: {
-        accountSid: exotelApi.accountSid,
-        apiKey: exotelApi.apiKey,
-        apiToken: exotelApi.apiToken,
-        apiBaseUrl: exotelApi.url,
-      },
-    });
+    await putSettings(server, allProviderSettings(apis));
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([server?.close(), twilioApi?.close(), vobizApi?.close(), exotelApi?.close()]);
+    await Promise.all([server?.close(), closeFakeProviderApis(apis)]);
   });
 
-  async function placed(
-    provider: 'twilio' | 'vobiz' | 'exotel',
-  ): Promise<{ id: string; providerCallId: string }> {
-    const res = await api(server, 'POST', '/api/calls/outbound', {
-      agent: AGENT,
-      to: '+15557654321',
-      from: '+15551230000',
-      provider,
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return { id: String(res.body.id), providerCallId: String(res.body.providerCallId) };
-  }
+  const placed = (provider: ProviderName) => placedCall(server, provider, { agent: AGENT });
 
   /** A Twilio status callback, signed with the fake's token unless `sign` is false. */
   function twilioStatus(form: Record<string, string>, query = '', sign = true) {
@@ -66,7 +45,7 @@ describe('provider status callbacks', () => {
     const headers: Record<string, string> = sign
       ? {
           'x-twilio-signature': twilio.getExpectedTwilioSignature(
-            twilioApi.authToken,
+            apis.twilio.authToken,
             `${server.url}${path}`,
             form,
           ),
@@ -82,7 +61,7 @@ describe('provider status callbacks', () => {
       server,
       path,
       form,
-      sign ? vobizSignatureHeaders(vobizApi.authToken, `${server.url}${path}`) : {},
+      sign ? vobizSignatureHeaders(apis.vobiz.authToken, `${server.url}${path}`) : {},
     );
   }
 
@@ -119,7 +98,7 @@ describe('provider status callbacks', () => {
     expect((await postForm(server, path, form, forged)).status).toBe(403);
     // A signature of another URL does not do either.
     const elsewhere = vobizSignatureHeaders(
-      vobizApi.authToken,
+      apis.vobiz.authToken,
       `${server.url}/telephony/vobiz/inbound/${AGENT}`,
     );
     expect((await postForm(server, path, form, elsewhere)).status).toBe(403);
@@ -133,18 +112,18 @@ describe('provider status callbacks', () => {
     const form = { CallSid: providerCallId, Status: 'busy', EventType: 'terminal' };
     expect((await postForm(server, `/telephony/exotel/status?callId=${id}`, form)).status).toBe(403);
     const otherCall = randomUUID();
-    const stolen = `?callId=${id}&sig=${exotelStatusToken(exotelApi.apiToken, otherCall)}`;
+    const stolen = `?callId=${id}&sig=${exotelStatusToken(apis.exotel.apiToken, otherCall)}`;
     expect((await postForm(server, `/telephony/exotel/status${stolen}`, form)).status).toBe(403);
     const forged = `?callId=${id}&sig=${exotelStatusToken('not-the-token', id)}`;
     expect((await postForm(server, `/telephony/exotel/status${forged}`, form)).status).toBe(403);
     expect((await server.parley.calls.get(id))?.status).toBe('ringing');
     // Basic credentials still do, and so does the URL Exotel was given.
-    const basic = `Basic ${Buffer.from(`${exotelApi.apiKey}:${exotelApi.apiToken}`).toString('base64')}`;
+    const basic = `Basic ${Buffer.from(`${apis.exotel.apiKey}:${apis.exotel.apiToken}`).toString('base64')}`;
     const ringing = { CallSid: providerCallId, Status: 'ringing', EventType: 'ringing' };
     expect(
       (await postForm(server, '/telephony/exotel/status', ringing, { authorization: basic })).status,
     ).toBe(204);
-    expect((await exotelApi.sendStatus(providerCallId, 'busy')).status).toBe(204);
+    expect((await apis.exotel.sendStatus(providerCallId, 'busy')).status).toBe(204);
     await callWithStatus(server, id, 'busy');
   });
 
@@ -159,7 +138,7 @@ describe('provider status callbacks', () => {
     expect(
       (await vobizStatus({ CallUUID: randomUUID(), Event: 'Hangup', CallStatus: 'completed' })).status,
     ).toBe(204);
-    const basic = `Basic ${Buffer.from(`${exotelApi.apiKey}:${exotelApi.apiToken}`).toString('base64')}`;
+    const basic = `Basic ${Buffer.from(`${apis.exotel.apiKey}:${apis.exotel.apiToken}`).toString('base64')}`;
     const exotel = await postForm(
       server,
       '/telephony/exotel/status',
@@ -175,20 +154,20 @@ describe('provider status callbacks', () => {
     const res = await twilioStatus({ CallSid: providerCallId, CallStatus: 'busy' }, `?callId=${id}`);
     expect(res.status).toBe(204);
     expect((await server.parley.calls.get(id))?.status).toBe('ringing');
-    await vobizApi.sendStatus(providerCallId, 'cancel');
+    await apis.vobiz.sendStatus(providerCallId, 'cancel');
     await callWithStatus(server, id, 'canceled');
   });
 
   it('never moves a call back to ringing after it was answered', async () => {
     const { id, providerCallId } = await placed('twilio');
-    expect((await twilioApi.sendStatus(providerCallId, 'ringing')).status).toBe(204);
-    expect((await twilioApi.sendStatus(providerCallId, 'in-progress')).status).toBe(204);
+    expect((await apis.twilio.sendStatus(providerCallId, 'ringing')).status).toBe(204);
+    expect((await apis.twilio.sendStatus(providerCallId, 'in-progress')).status).toBe(204);
     const answered = await callWithStatus(server, id, 'in_progress');
     expect(answered.answeredAt).not.toBeNull();
-    expect((await twilioApi.sendStatus(providerCallId, 'ringing')).status).toBe(204);
+    expect((await apis.twilio.sendStatus(providerCallId, 'ringing')).status).toBe(204);
     expect((await server.parley.calls.get(id))?.status).toBe('in_progress');
     // The stream never came: the provider's end is the call's end.
-    expect((await twilioApi.sendStatus(providerCallId, 'completed', { durationSecs: 7 })).status).toBe(204);
+    expect((await apis.twilio.sendStatus(providerCallId, 'completed', { durationSecs: 7 })).status).toBe(204);
     const ended = await callWithStatus(server, id, 'completed');
     expect(ended).toMatchObject({ endReason: 'provider_completed', durationMs: 7000 });
     // Nor forward again once it ended.
@@ -213,7 +192,7 @@ describe('provider status callbacks', () => {
           '/telephony/exotel/status',
           { Status: 'completed' },
           {
-            authorization: `Basic ${Buffer.from(`${exotelApi.apiKey}:${exotelApi.apiToken}`).toString('base64')}`,
+            authorization: `Basic ${Buffer.from(`${apis.exotel.apiKey}:${apis.exotel.apiToken}`).toString('base64')}`,
           },
         ),
     ],
@@ -229,7 +208,7 @@ describe('provider status callbacks', () => {
       (await twilioStatus({ CallSid: providerCallId, CallStatus: 'teleported' }, `?callId=${id}`)).status,
     ).toBe(204);
     expect((await server.parley.calls.get(id))?.status).toBe('ringing');
-    await twilioApi.sendStatus(providerCallId, 'canceled');
+    await apis.twilio.sendStatus(providerCallId, 'canceled');
     await callWithStatus(server, id, 'canceled');
   });
 });

@@ -60,12 +60,22 @@ export async function answerTwilio(
   return { url: onServer(server, url), customParameters, providerCallId: callSid, body };
 }
 
-/** POSTs Vobiz's `answer_url`; the stream URL is the `<Stream>` element's text. */
-export async function answerVobiz(server: ServerOrigins, agent = 'demo'): Promise<AnsweredCall> {
-  const callUuid = randomUUID();
+/**
+ * POSTs Vobiz's `answer_url`; the stream URL is the `<Stream>` element's text.
+ *
+ * @param options.callUuid - The `CallUUID` to send; default a random UUID.
+ * @param options.headers - Extra request headers, e.g. a Vobiz signature.
+ * @throws Error when the server answers non-2xx or without a `<Stream>`.
+ */
+export async function answerVobiz(
+  server: ServerOrigins,
+  agent = 'demo',
+  options: { callUuid?: string; headers?: Record<string, string> } = {},
+): Promise<AnsweredCall> {
+  const callUuid = options.callUuid ?? randomUUID();
   const res = await fetch(`${server.url}/telephony/vobiz/inbound/${agent}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...options.headers },
     body: new URLSearchParams({
       CallUUID: callUuid,
       From: '919876543210',

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { ArrivalWaiter } from './arrival-waiter.ts';
 
 /** A message the simulator received from the server. */
 export interface ReceivedMessage {
@@ -52,7 +53,7 @@ export abstract class CallSimulator {
   private readonly queuedAudio: Array<{ pcm: Int16Array; timer: NodeJS.Timeout }> = [];
   private readonly pendingCheckpoints: Array<{ name: string; timer: NodeJS.Timeout }> = [];
   private closedPromise: Promise<{ code: number; reason: string }> | undefined;
-  private listeners: Array<() => void> = [];
+  private readonly arrivals = new ArrivalWaiter();
 
   protected constructor(
     private readonly connection: CallSimulatorOptions,
@@ -170,18 +171,7 @@ export abstract class CallSimulator {
 
   /** Wait until `predicate` holds (checked on every message), or throw after `timeoutMs`. */
   async waitFor(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
-    while (!predicate()) {
-      const left = deadline - performance.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.min(left, 50));
-        this.listeners.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+    await this.arrivals.until(predicate, timeoutMs, what);
   }
 
   /** All the bot audio the caller heard, concatenated (PCM at `sampleRateHz`). */
@@ -265,7 +255,7 @@ export abstract class CallSimulator {
   }
 
   private notify(): void {
-    for (const l of this.listeners.splice(0)) l();
+    this.arrivals.wake();
   }
 }
 

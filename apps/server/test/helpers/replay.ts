@@ -9,6 +9,7 @@ import {
   expandPayloadTokens,
   type SequenceStep,
 } from '../../../../packages/telephony/test/fixtures/sequence-steps.ts';
+import { ArrivalWaiter } from '../../src/tools/arrival-waiter.ts';
 
 export type { SequenceStep };
 export { expandPayloadTokens };
@@ -39,20 +40,20 @@ export class SequenceReplay {
   /** Index in {@link received} after the last message an `out` step matched. */
   private cursor = 0;
   private readonly t0 = performance.now();
-  private wakers: Array<() => void> = [];
+  private readonly arrivals = new ArrivalWaiter();
   private readonly closedPromise: Promise<{ code: number; reason: string }>;
 
   private constructor(private readonly ws: WebSocket) {
     this.closedPromise = new Promise((resolve) =>
       ws.once('close', (code, reason) => {
-        this.wake();
+        this.arrivals.wake();
         resolve({ code, reason: reason.toString() });
       }),
     );
     ws.on('message', (data) => {
       const raw = JSON.parse(String(data)) as Message;
       this.received.push({ atMs: this.now(), event: String(raw.event), raw });
-      this.wake();
+      this.arrivals.wake();
     });
   }
 
@@ -158,18 +159,7 @@ export class SequenceReplay {
 
   /** Wait until `predicate` holds (checked on every message and every 50 ms), or throw. */
   async waitFor(predicate: () => boolean, timeoutMs = 15_000, what = 'a condition'): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
-    while (!predicate()) {
-      const left = deadline - performance.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 50));
-        this.wakers.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await this.arrivals.until(predicate, timeoutMs, what);
   }
 
   /** The server's messages of one event. */
@@ -206,10 +196,6 @@ export class SequenceReplay {
   async closedWithin(timeoutMs = 15_000): Promise<{ code: number; reason: string }> {
     await this.waitFor(() => this.ws.readyState === WebSocket.CLOSED, timeoutMs, 'the server to close');
     return this.closedPromise;
-  }
-
-  private wake(): void {
-    for (const w of this.wakers.splice(0)) w();
   }
 }
 

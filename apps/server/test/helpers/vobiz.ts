@@ -2,17 +2,14 @@
  * Vobiz's side of a call for the stream tests: a signed `answer_url` request and the caller's
  * audio as `media` messages.
  */
-import { randomUUID } from 'node:crypto';
 import { pcmToMulaw } from '@parley/pipeline';
+import { answerVobiz } from './answer.ts';
 import type { Message } from './replay.ts';
 import type { TestServer } from './server.ts';
 import { vobizSignatureHeaders } from './telephony.ts';
 
 /** What the server's `<Stream>` answer gave the call. */
 export interface VobizAnswer {
-  readonly status: number;
-  readonly contentType: string;
-  readonly body: string;
   /** The stream URL on the test server (`ws://127.0.0.1:PORT/ws/vobiz/:agent/:callId/:token`). */
   readonly url: string;
   /** Parley's call id, from the stream URL's path. */
@@ -21,42 +18,23 @@ export interface VobizAnswer {
 }
 
 /**
- * POSTs Vobiz's `answer_url` for `agent`, signed with `authToken` when given (or with the
- * given headers), and reads the stream URL from the `<Stream>` element.
- * @throws Error when the answer has no `<Stream>`.
+ * POSTs Vobiz's `answer_url` for `agent` (see {@link answerVobiz}), signed with `authToken` when
+ * given, and reads Parley's call id from the stream URL.
+ * @throws Error when the answer is not 2xx or has no `<Stream>`.
  */
 export async function answerVobizCall(
   server: TestServer,
   agent: string,
-  options: { callUuid?: string; authToken?: string; headers?: Record<string, string> } = {},
+  options: { callUuid?: string; authToken?: string } = {},
 ): Promise<VobizAnswer> {
-  const callUuid = options.callUuid ?? randomUUID();
-  const url = `${server.url}/telephony/vobiz/inbound/${agent}`;
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-  if (options.authToken) Object.assign(headers, vobizSignatureHeaders(options.authToken, url));
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { ...headers, ...options.headers },
-    body: new URLSearchParams({
-      CallUUID: callUuid,
-      From: '919876543210',
-      To: '918047491899',
-      Direction: 'inbound',
-      CallStatus: 'ringing',
-      Event: 'StartApp',
-    }),
-  });
-  const body = await res.text();
-  const streamUrl = /<Stream[^>]*>([^<]+)<\/Stream>/.exec(body)?.[1];
-  if (!streamUrl) throw new Error(`Vobiz answer_url answered ${res.status}: ${body}`);
-  const { pathname } = new URL(streamUrl);
+  const answerUrl = `${server.url}/telephony/vobiz/inbound/${agent}`;
+  const headers = options.authToken ? vobizSignatureHeaders(options.authToken, answerUrl) : {};
+  const answered = await answerVobiz(server, agent, { callUuid: options.callUuid, headers });
+  const { pathname } = new URL(answered.url);
   return {
-    status: res.status,
-    contentType: res.headers.get('content-type') ?? '',
-    body,
-    url: `${server.wsUrl}${pathname}`,
+    url: answered.url,
     callId: decodeURIComponent(pathname.split('/')[4] ?? ''),
-    callUuid,
+    callUuid: answered.providerCallId,
   };
 }
 

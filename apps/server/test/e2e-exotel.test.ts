@@ -1,12 +1,10 @@
 import { pcmFromBytes } from '@parley/pipeline';
 import { checkLocalEngines } from '@parley/services';
-import type { FakeOpenAIServer } from '@parley/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../src/tools/call-simulator.ts';
 import type { ExotelCallSimulator } from '../src/tools/exotel-call-simulator.ts';
 import { dialExotel } from './helpers/answer.ts';
-import { expectSpeechCall, type SpeechCallProvider, startSpeechServer } from './helpers/e2e.ts';
-import type { TestServer } from './helpers/server.ts';
+import { expectSpeechCall, type SpeechCallProvider, useSpeechServer } from './helpers/e2e.ts';
 
 const engines = await checkLocalEngines();
 
@@ -49,19 +47,9 @@ const exotel: SpeechCallProvider<ExotelCallSimulator> = {
 };
 
 describe.skipIf(!engines.stt.ok || !engines.tts.ok)('an Exotel call end to end, on real speech', () => {
-  let server: TestServer;
-  let llm: FakeOpenAIServer;
-
-  beforeAll(async () => {
-    ({ server, llm } = await startSpeechServer(engines));
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await llm?.close();
-  });
+  const speech = useSpeechServer(engines);
 
   it('hears the caller, answers through the LLM, and stores the call, events and recording', async () => {
-    await expectSpeechCall(server, llm, exotel);
+    await expectSpeechCall(speech.server, speech.llm, exotel);
   }, 60_000);
 });

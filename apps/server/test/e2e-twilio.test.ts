@@ -1,17 +1,15 @@
 import { checkLocalEngines } from '@parley/services';
-import type { FakeOpenAIServer } from '@parley/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TwilioCallSimulator } from '../src/tools/twilio-call-simulator.ts';
 import { dialTwilio } from './helpers/answer.ts';
 import {
   expectSpeechCall,
   type SpeechCallProvider,
-  startSpeechServer,
   untilQuiet,
+  useSpeechServer,
   words,
 } from './helpers/e2e.ts';
 import { speech8k } from './helpers/fakes.ts';
-import type { TestServer } from './helpers/server.ts';
 
 const engines = await checkLocalEngines();
 
@@ -30,23 +28,14 @@ const twilio: SpeechCallProvider<TwilioCallSimulator> = {
 };
 
 describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a Twilio call end to end, on real speech', () => {
-  let server: TestServer;
-  let llm: FakeOpenAIServer;
-
-  beforeAll(async () => {
-    ({ server, llm } = await startSpeechServer(engines));
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await llm?.close();
-  });
+  const speech = useSpeechServer(engines);
 
   it('hears the caller, answers through the LLM, and stores the call, events and recording', async () => {
-    await expectSpeechCall(server, llm, twilio);
+    await expectSpeechCall(speech.server, speech.llm, twilio);
   }, 60_000);
 
   it('on barge-in clears Twilio, aborts the LLM and keeps only what the caller heard', async () => {
+    const { server, llm } = speech;
     const long =
       'Let me explain how this works in some detail. First we check your account. ' +
       'Then we look at your recent calls and messages. After that we will review your plan. ' +

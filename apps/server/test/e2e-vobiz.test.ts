@@ -1,10 +1,8 @@
 import { checkLocalEngines } from '@parley/services';
-import type { FakeOpenAIServer } from '@parley/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { VobizCallSimulator } from '../src/tools/vobiz-call-simulator.ts';
 import { dialVobiz } from './helpers/answer.ts';
-import { expectSpeechCall, type SpeechCallProvider, startSpeechServer } from './helpers/e2e.ts';
-import type { TestServer } from './helpers/server.ts';
+import { expectSpeechCall, type SpeechCallProvider, useSpeechServer } from './helpers/e2e.ts';
 
 const engines = await checkLocalEngines();
 
@@ -25,19 +23,9 @@ const vobiz: SpeechCallProvider<VobizCallSimulator> = {
 };
 
 describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a Vobiz call end to end, on real speech', () => {
-  let server: TestServer;
-  let llm: FakeOpenAIServer;
-
-  beforeAll(async () => {
-    ({ server, llm } = await startSpeechServer(engines));
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await llm?.close();
-  });
+  const speech = useSpeechServer(engines);
 
   it('hears the caller, answers through the LLM, and stores the call, events and recording', async () => {
-    await expectSpeechCall(server, llm, vobiz);
+    await expectSpeechCall(speech.server, speech.llm, vobiz);
   }, 60_000);
 });

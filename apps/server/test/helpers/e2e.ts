@@ -8,14 +8,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readWav } from '@parley/pipeline';
 import { FakeOpenAIServer } from '@parley/services/testing';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { defaultServiceFactory, type EngineStatus } from '../../src/calls/services.ts';
 import type { CallSimulator, ReceivedMessage } from '../../src/tools/call-simulator.ts';
 import { speech8k } from './fakes.ts';
 import { startTestServer, type TestServer } from './server.ts';
 
 /** A server with the production services (local STT and TTS) and a fake LLM. */
-export async function startSpeechServer(
+async function startSpeechServer(
   engines: EngineStatus,
 ): Promise<{ server: TestServer; llm: FakeOpenAIServer }> {
   const llm = await FakeOpenAIServer.start();
@@ -24,6 +24,40 @@ export async function startSpeechServer(
     OPENAI_BASE_URL: llm.url,
   });
   return { server, llm };
+}
+
+/** A speech server and its fake LLM. */
+export interface SpeechServer {
+  readonly server: TestServer;
+  readonly llm: FakeOpenAIServer;
+}
+
+/**
+ * Starts a speech server (see {@link startSpeechServer}) before the calling `describe` block's
+ * tests and closes it after them.
+ * @returns The server and LLM; reading them before `beforeAll` ran throws.
+ */
+export function useSpeechServer(engines: EngineStatus): SpeechServer {
+  let started: SpeechServer | undefined;
+  const get = (): SpeechServer => {
+    if (started === undefined) throw new Error('the speech server is not started');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startSpeechServer(engines);
+  }, 60_000);
+  afterAll(async () => {
+    await started?.server.close();
+    await started?.llm.close();
+  });
+  return {
+    get server() {
+      return get().server;
+    },
+    get llm() {
+      return get().llm;
+    },
+  };
 }
 
 /** Lower-case words, punctuation dropped. */

@@ -126,6 +126,46 @@ function framesInFirstHalfSecond(media: Got[]): number {
   return media.filter((g) => g.at - first < 500).length;
 }
 
+/** Real-time pacing: between `min` and `max` frames went out in the first 500 ms. */
+function expectPaced(media: Got[], min: number, max: number): void {
+  expect(framesInFirstHalfSecond(media)).toBeGreaterThanOrEqual(min);
+  expect(framesInFirstHalfSecond(media)).toBeLessThanOrEqual(max);
+}
+
+/** Streams `pcm` from the (started) caller; resolves with the `media` messages once `frames` arrived. */
+async function streamed(
+  sim: CallSimulator,
+  srv: FakeServer,
+  pcm: Int16Array,
+  frames: number,
+): Promise<Got[]> {
+  await sim.streamAudio(pcm);
+  await until(() => srv.events('media').length === frames);
+  return srv.events('media');
+}
+
+/** The payload of each message, in bytes. */
+const payloadSizes = (media: Got[]): number[] => media.map((g) => payloadOf(g).length);
+
+/** The messages' payloads decoded and joined. */
+const decoded = (media: Got[], decode: (payload: Buffer) => Int16Array): Int16Array =>
+  concat(media.map((g) => decode(payloadOf(g))));
+
+/** `pcm` as base64 µ-law payloads of 20 ms (160 samples), as a provider plays them. */
+function mulawPayloads(pcm: Int16Array): string[] {
+  const payloads: string[] = [];
+  for (let i = 0; i < pcm.length; i += 160)
+    payloads.push(Buffer.from(pcmToMulaw(pcm.subarray(i, i + 160))).toString('base64'));
+  return payloads;
+}
+
+/** After a clear 200 ms into 1 s of queued audio: only about what played before it was heard. */
+async function expectClearedAfter200Ms(sim: CallSimulator): Promise<void> {
+  await sleep(900); // past the end of the 1 s that was queued
+  expect(sim.heardAudio().length).toBeGreaterThanOrEqual(0.15 * 8000);
+  expect(sim.heardAudio().length).toBeLessThanOrEqual(0.4 * 8000);
+}
+
 describe('TwilioCallSimulator', () => {
   it('sends connected and a µ-law start carrying the custom parameters and upgrade headers', async () => {
     const { sim, srv } = await connected(
@@ -163,28 +203,23 @@ describe('TwilioCallSimulator', () => {
     const { sim, srv } = await connected((url) => new TwilioCallSimulator({ url }));
     sim.start();
     const pcm = tone(1000, 8000);
-    await sim.streamAudio(pcm);
-    await until(() => srv.events('media').length === 50);
-    const media = srv.events('media');
-    expect(framesInFirstHalfSecond(media)).toBeGreaterThanOrEqual(22);
-    expect(framesInFirstHalfSecond(media)).toBeLessThanOrEqual(28);
-    expect(media.map((g) => payloadOf(g).length)).toEqual(Array(50).fill(160));
+    const media = await streamed(sim, srv, pcm, 50);
+    expectPaced(media, 22, 28);
+    expect(payloadSizes(media)).toEqual(Array(50).fill(160));
     expect(media[0]!.msg).toMatchObject({
       sequenceNumber: '2',
       media: { track: 'inbound', chunk: '1', timestamp: '20' },
     });
     expect(media[49]!.msg).toMatchObject({ media: { chunk: '50', timestamp: '1000' } });
-    expectCloseToMulaw(concat(media.map((g) => mulawToPcm(payloadOf(g)))), pcm);
+    expectCloseToMulaw(decoded(media, mulawToPcm), pcm);
   });
 
   it('echoes a mark only once the audio before it has been played', async () => {
     const { sim, srv } = await connected((url) => new TwilioCallSimulator({ url, streamSid: 'MZ1' }));
     sim.start();
     const pcm = tone(400, 8000);
-    for (let i = 0; i < pcm.length; i += 160) {
-      const payload = Buffer.from(pcmToMulaw(pcm.subarray(i, i + 160))).toString('base64');
+    for (const payload of mulawPayloads(pcm))
       srv.send({ event: 'media', streamSid: 'MZ1', media: { payload } });
-    }
     const sentAt = srv.send({ event: 'mark', streamSid: 'MZ1', mark: { name: 'greeting-1' } });
     await sleep(300);
     expect(srv.events('mark')).toEqual([]);
@@ -210,9 +245,7 @@ describe('TwilioCallSimulator', () => {
     const clearedAt = srv.send({ event: 'clear' });
     await until(() => srv.events('mark').length === 1);
     expect(srv.events('mark')[0]!.at - clearedAt).toBeLessThan(150);
-    await sleep(900); // past the end of the 1 s that was queued
-    expect(sim.heardAudio().length).toBeGreaterThanOrEqual(0.15 * 8000);
-    expect(sim.heardAudio().length).toBeLessThanOrEqual(0.4 * 8000);
+    await expectClearedAfter200Ms(sim);
     expect(srv.events('mark')).toHaveLength(1);
   });
 });
@@ -285,12 +318,9 @@ describe('ExotelCallSimulator', () => {
     const { sim, srv } = await connected((url) => new ExotelCallSimulator({ url, streamSid: 's1' }));
     sim.start();
     const pcm = tone(1000, 8000);
-    await sim.streamAudio(pcm);
-    await until(() => srv.events('media').length === 10);
-    const media = srv.events('media');
-    expect(framesInFirstHalfSecond(media)).toBeGreaterThanOrEqual(4);
-    expect(framesInFirstHalfSecond(media)).toBeLessThanOrEqual(6);
-    expect(media.map((g) => payloadOf(g).length)).toEqual(Array(10).fill(1600));
+    const media = await streamed(sim, srv, pcm, 10);
+    expectPaced(media, 4, 6);
+    expect(payloadSizes(media)).toEqual(Array(10).fill(1600));
     expect(media[0]!.msg).toEqual({
       event: 'media',
       sequence_number: '2',
@@ -298,33 +328,30 @@ describe('ExotelCallSimulator', () => {
       media: { chunk: '1', timestamp: '100', payload: expect.any(String) },
     });
     expect(media[9]!.msg).toMatchObject({ sequence_number: '11', media: { chunk: '10', timestamp: '1000' } });
-    expect(concat(media.map((g) => pcmFromBytes(payloadOf(g))))).toEqual(pcm);
+    expect(decoded(media, pcmFromBytes)).toEqual(pcm);
   });
 
   it('sends 3200-byte chunks every 200 ms when asked for 200 ms chunks', async () => {
     const { sim, srv } = await connected((url) => new ExotelCallSimulator({ url, chunkMs: 200 }));
     sim.start();
     const pcm = tone(1000, 8000);
-    await sim.streamAudio(pcm);
-    await until(() => srv.events('media').length === 5);
-    const media = srv.events('media');
+    const media = await streamed(sim, srv, pcm, 5);
     expect(framesInFirstHalfSecond(media)).toBe(3); // at 0, 200 and 400 ms
-    expect(media.map((g) => payloadOf(g).length)).toEqual(Array(5).fill(3200));
+    expect(payloadSizes(media)).toEqual(Array(5).fill(3200));
     expect(media[1]!.msg).toMatchObject({ media: { chunk: '2', timestamp: '400' } });
-    expect(concat(media.map((g) => pcmFromBytes(payloadOf(g))))).toEqual(pcm);
+    expect(decoded(media, pcmFromBytes)).toEqual(pcm);
   });
 
   it('at 16 kHz announces the rate and sends 3200-byte chunks', async () => {
     const { sim, srv } = await connected((url) => new ExotelCallSimulator({ url, sampleRateHz: 16000 }));
     sim.start();
     const pcm = tone(200, 16000);
-    await sim.streamAudio(pcm);
-    await until(() => srv.events('media').length === 2);
+    const media = await streamed(sim, srv, pcm, 2);
     expect(srv.events('start')[0]!.msg).toMatchObject({
       start: { media_format: { encoding: 'audio/x-raw', sample_rate: '16000', bit_rate: '16' } },
     });
-    expect(srv.events('media').map((g) => payloadOf(g).length)).toEqual([3200, 3200]);
-    expect(concat(srv.events('media').map((g) => pcmFromBytes(payloadOf(g))))).toEqual(pcm);
+    expect(payloadSizes(media)).toEqual([3200, 3200]);
+    expect(decoded(media, pcmFromBytes)).toEqual(pcm);
   });
 
   it('plays PCM16LE media, records each chunk size, and echoes a mark once it was played', async () => {
@@ -439,12 +466,9 @@ describe('VobizCallSimulator', () => {
     sim.start();
     const pcm = tone(1000, 8000);
     const before = Date.now();
-    await sim.streamAudio(pcm);
-    await until(() => srv.events('media').length === 50);
-    const media = srv.events('media');
-    expect(framesInFirstHalfSecond(media)).toBeGreaterThanOrEqual(22);
-    expect(framesInFirstHalfSecond(media)).toBeLessThanOrEqual(28);
-    expect(media.map((g) => payloadOf(g).length)).toEqual(Array(50).fill(160));
+    const media = await streamed(sim, srv, pcm, 50);
+    expectPaced(media, 22, 28);
+    expect(payloadSizes(media)).toEqual(Array(50).fill(160));
     expect(media[0]!.msg).toEqual({
       event: 'media',
       sequenceNumber: 2,
@@ -454,30 +478,27 @@ describe('VobizCallSimulator', () => {
     const stamp = Number((media[0]!.msg.media as { timestamp: string }).timestamp);
     expect(stamp).toBeGreaterThanOrEqual(before);
     expect(stamp).toBeLessThanOrEqual(Date.now());
-    expectCloseToMulaw(concat(media.map((g) => mulawToPcm(payloadOf(g)))), pcm);
+    expectCloseToMulaw(decoded(media, mulawToPcm), pcm);
   });
 
   it('sends L16 as big-endian 320-byte frames', async () => {
     const { sim, srv } = await connected((url) => new VobizCallSimulator({ url, encoding: 'audio/x-l16' }));
     sim.start();
     const pcm = tone(200, 8000);
-    await sim.streamAudio(pcm);
-    await until(() => srv.events('media').length === 10);
+    const media = await streamed(sim, srv, pcm, 10);
     expect(srv.events('start')[0]!.msg).toMatchObject({
       start: { mediaFormat: { encoding: 'audio/x-l16', sampleRate: 8000 } },
     });
-    expect(srv.events('media').map((g) => payloadOf(g).length)).toEqual(Array(10).fill(320));
-    expect(concat(srv.events('media').map((g) => pcmFromBytes(payloadOf(g), true)))).toEqual(pcm);
+    expect(payloadSizes(media)).toEqual(Array(10).fill(320));
+    expect(decoded(media, (payload) => pcmFromBytes(payload, true))).toEqual(pcm);
   });
 
   it('answers a checkpoint with playedStream only once the audio before it was played', async () => {
     const { sim, srv } = await connected((url) => new VobizCallSimulator({ url, streamId }));
     sim.start();
     const pcm = tone(400, 8000);
-    for (let i = 0; i < pcm.length; i += 160) {
-      const payload = Buffer.from(pcmToMulaw(pcm.subarray(i, i + 160))).toString('base64');
+    for (const payload of mulawPayloads(pcm))
       srv.send({ event: 'playAudio', media: { contentType: 'audio/x-mulaw', sampleRate: 8000, payload } });
-    }
     const sentAt = srv.send({ event: 'checkpoint', streamId, name: 'greeting-1' });
     await sleep(300);
     expect(srv.events('playedStream')).toEqual([]);
@@ -517,9 +538,7 @@ describe('VobizCallSimulator', () => {
     const ack = srv.events('clearedAudio')[0]!;
     expect(ack.at - clearedAt).toBeLessThan(150);
     expect(ack.msg).toEqual({ event: 'clearedAudio', streamId, sequenceNumber: 2 });
-    await sleep(900); // past the end of the 1 s that was queued
-    expect(sim.heardAudio().length).toBeGreaterThanOrEqual(0.15 * 8000);
-    expect(sim.heardAudio().length).toBeLessThanOrEqual(0.4 * 8000);
+    await expectClearedAfter200Ms(sim);
     expect(srv.events('playedStream')).toEqual([]);
   });
 

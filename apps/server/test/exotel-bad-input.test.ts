@@ -3,13 +3,12 @@
  * an `error` call event, never a crash, and the call goes on where it can.
  */
 import { randomBytes } from 'node:crypto';
-import { FakeOpenAIServer } from '@parley/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExotelCallSimulator } from '../src/tools/exotel-call-simulator.ts';
 import { answerExotel } from './helpers/answer.ts';
-import { errorCodes, fakeServices, finishedCall } from './helpers/fakes.ts';
-import { type Message, SequenceReplay } from './helpers/replay.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import { errorCodes, finishedCall, refusedCall, useFakeServicesServer } from './helpers/fakes.ts';
+import { closeAfterSending, type Message } from './helpers/replay.ts';
+import type { TestServer } from './helpers/server.ts';
 
 const hex = () => randomBytes(16).toString('hex');
 
@@ -46,16 +45,8 @@ const mediaWith = (streamSid: string, payload: string): string =>
 
 describe('Exotel: bad input', () => {
   let server: TestServer;
-  let llm: FakeOpenAIServer;
-
-  beforeAll(async () => {
-    llm = await FakeOpenAIServer.start({ defaultReply: { text: 'Okay.' } });
-    server = await startTestServer(() => fakeServices(llm.url));
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await llm?.close();
+  useFakeServicesServer((started) => {
+    server = started.server;
   });
 
   /** A call answered by the dynamic URL, its stream started and carrying silence. */
@@ -77,21 +68,10 @@ describe('Exotel: bad input', () => {
   }
 
   /** Opens `/ws/exotel/demo` (plus `query`), sends `connected` and `start`; returns the close. */
-  async function streamWith(start: Message, query = ''): Promise<{ code: number; afterMs: number }> {
-    const replay = await SequenceReplay.open(`${server.wsUrl}/ws/exotel/demo${query}`);
-    replay.send({ event: 'connected' });
-    replay.send(start);
-    const { code } = await replay.closed();
-    return { code, afterMs: replay.now() };
-  }
+  const streamWith = (start: Message, query = '') =>
+    closeAfterSending(`${server.wsUrl}/ws/exotel/demo${query}`, { event: 'connected' }, start);
 
-  /** The newest failed call recorded for a refused stream with this end reason, not in `seen`. */
-  async function refusal(reason: string, seen: Set<string> = new Set()) {
-    const call = await finishedCall(server, (c) => c.endReason === reason && !seen.has(c.id));
-    seen.add(call.id);
-    expect(call).toMatchObject({ status: 'failed', provider: 'exotel', providerCallId: null });
-    return call;
-  }
+  const refusal = (reason: string, seen?: Set<string>) => refusedCall(server, 'exotel', reason, seen);
 
   it('refuses at once a start that declares µ-law or 11025 Hz, and records why', async () => {
     const reason = 'the start declares audio we cannot decode';
@@ -176,22 +156,14 @@ describe('Exotel Basic auth (API key and token in the settings)', () => {
   const basic = (user: string, password: string) =>
     `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   let server: TestServer;
-  let llm: FakeOpenAIServer;
-
-  beforeAll(async () => {
-    llm = await FakeOpenAIServer.start({ defaultReply: { text: 'Okay.' } });
-    server = await startTestServer(() => fakeServices(llm.url));
+  useFakeServicesServer(async (started) => {
+    server = started.server;
     const res = await server.parley.app.inject({
       method: 'PUT',
       url: '/api/telephony-settings',
       payload: { exotel: { apiKey, apiToken } },
     });
     expect(res.statusCode).toBe(200);
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await llm?.close();
   });
 
   it('refuses the dynamic URL without the credentials, and embeds them in the stream URL it answers', async () => {

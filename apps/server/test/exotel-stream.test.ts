@@ -4,8 +4,8 @@
  * the call, with fake STT/LLM/TTS.
  */
 import { pcmFromBytes, pcmToBytes } from '@parley/pipeline';
-import { FakeOpenAIServer } from '@parley/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeOpenAIServer } from '@parley/services/testing';
+import { describe, expect, it } from 'vitest';
 import {
   SEQUENCE_5_4,
   SEQUENCE_5_5,
@@ -13,9 +13,16 @@ import {
 } from '../../../packages/telephony/test/fixtures/exotel-sequences.ts';
 import { ExotelCallSimulator } from '../src/tools/exotel-call-simulator.ts';
 import { answerExotel } from './helpers/answer.ts';
-import { errorCodes, fakeServices, finishedCall, peak, putAgent, speech8k } from './helpers/fakes.ts';
+import {
+  errorCodes,
+  finishedCall,
+  peak,
+  putAgent,
+  speech8k,
+  useFakeServicesServer,
+} from './helpers/fakes.ts';
 import { type Message, SequenceReplay, type ServerMessage } from './helpers/replay.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import type { TestServer } from './helpers/server.ts';
 
 /** 200 ms of 8 kHz 16-bit PCM: the 3200-byte frames of the notes' sequences. */
 const FRAME_SAMPLES = 1600;
@@ -82,18 +89,11 @@ function expectExotelMedia(messages: ServerMessage[], idKey: 'stream_sid' | 'str
 describe('Exotel streams (protocol notes 5.4–5.6)', () => {
   let server: TestServer;
   let llm: FakeOpenAIServer;
-
-  beforeAll(async () => {
-    llm = await FakeOpenAIServer.start({ defaultReply: { text: 'Okay.' } });
-    server = await startTestServer(() => fakeServices(llm.url));
+  useFakeServicesServer(async (started) => {
+    ({ server, llm } = started);
     await putAgent(server, 'support-bot', {
       greeting: 'Hello! This is the Parley demo agent. How can I help you?',
     });
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await llm?.close();
   });
 
   it('5.4: plays the greeting as 3200-byte PCM chunks with a mark, and ends the call on stop', async () => {

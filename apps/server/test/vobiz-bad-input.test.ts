@@ -3,12 +3,11 @@
  * absorbed with an `error` call event, never a crash, and the call goes on where it can.
  */
 import { randomUUID } from 'node:crypto';
-import { FakeOpenAIServer } from '@parley/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VobizCallSimulator } from '../src/tools/vobiz-call-simulator.ts';
-import { errorCodes, fakeServices, finishedCall } from './helpers/fakes.ts';
-import { type Message, SequenceReplay } from './helpers/replay.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import { errorCodes, finishedCall, refusedCall, useFakeServicesServer } from './helpers/fakes.ts';
+import { closeAfterSending, type Message } from './helpers/replay.ts';
+import type { TestServer } from './helpers/server.ts';
 import { vobizSignatureHeaders } from './helpers/telephony.ts';
 import { answerVobizCall } from './helpers/vobiz.ts';
 
@@ -40,22 +39,14 @@ const mediaWith = (streamId: string, payload: string): string =>
 
 describe('Vobiz: bad input', () => {
   let server: TestServer;
-  let llm: FakeOpenAIServer;
-
-  beforeAll(async () => {
-    llm = await FakeOpenAIServer.start({ defaultReply: { text: 'Okay.' } });
-    server = await startTestServer(() => fakeServices(llm.url));
+  useFakeServicesServer(async (started) => {
+    server = started.server;
     const res = await server.parley.app.inject({
       method: 'PUT',
       url: '/api/telephony-settings',
       payload: { vobiz: { authToken: AUTH_TOKEN } },
     });
     expect(res.statusCode).toBe(200);
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await llm?.close();
   });
 
   /** A call answered by a signed `answer_url`, its stream started and carrying silence. */
@@ -69,20 +60,9 @@ describe('Vobiz: bad input', () => {
   }
 
   /** Opens `path`, sends `start`; returns the close code and when it came. */
-  async function streamWith(path: string, start: Message): Promise<{ code: number; afterMs: number }> {
-    const replay = await SequenceReplay.open(`${server.wsUrl}${path}`);
-    replay.send(start);
-    const { code } = await replay.closed();
-    return { code, afterMs: replay.now() };
-  }
+  const streamWith = (path: string, start: Message) => closeAfterSending(`${server.wsUrl}${path}`, start);
 
-  /** The newest failed call recorded for a refused stream with this end reason, not in `seen`. */
-  async function refusal(reason: string, seen: Set<string> = new Set()) {
-    const call = await finishedCall(server, (c) => c.endReason === reason && !seen.has(c.id));
-    seen.add(call.id);
-    expect(call).toMatchObject({ status: 'failed', provider: 'vobiz', providerCallId: null });
-    return call;
-  }
+  const refusal = (reason: string, seen?: Set<string>) => refusedCall(server, 'vobiz', reason, seen);
 
   it('refuses an answer_url without a valid X-Vobiz-Signature-V3, and accepts a signed one', async () => {
     const url = `${server.url}/telephony/vobiz/inbound/demo`;

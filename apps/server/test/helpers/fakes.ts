@@ -4,12 +4,13 @@
 import path from 'node:path';
 import { readWav } from '@parley/pipeline';
 import { OpenAILLMService } from '@parley/services';
-import { FakeSTTService, FakeTTSService } from '@parley/services/testing';
-import { expect } from 'vitest';
+import { FakeOpenAIServer, FakeSTTService, FakeTTSService } from '@parley/services/testing';
+import type { ProviderName } from '@parley/telephony';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { ServiceFactory } from '../../src/calls/services.ts';
 import type { AgentConfig, AgentConfigInput } from '../../src/config/agent-config.ts';
 import type { Call, CallSummary } from '../../src/db/call-types.ts';
-import type { TestServer } from './server.ts';
+import { startTestServer, type TestServer } from './server.ts';
 
 /** Real speech clips at 8 kHz (see test-fixtures/speech/README.md). */
 export const SPEECH_8K = path.resolve(import.meta.dirname, '../../../../test-fixtures/speech/8k');
@@ -31,6 +32,29 @@ export function fakeServices(llmUrl: string, msPerChar = 20): ServiceFactory {
     llm: new OpenAILLMService({ apiKey: 'test', baseUrl: llmUrl }),
     tts: new FakeTTSService({ msPerChar }),
     problems: [],
+  });
+}
+
+/** A test server on {@link fakeServices} and the fake LLM it talks to (answering "Okay." by default). */
+export interface FakeServicesServer {
+  readonly server: TestServer;
+  readonly llm: FakeOpenAIServer;
+}
+
+/**
+ * Starts a {@link FakeServicesServer} before the calling `describe` block's tests, hands it to
+ * `use` (which may set it up further), and closes it after them.
+ */
+export function useFakeServicesServer(use: (started: FakeServicesServer) => void | Promise<void>): void {
+  let started: FakeServicesServer | undefined;
+  beforeAll(async () => {
+    const llm = await FakeOpenAIServer.start({ defaultReply: { text: 'Okay.' } });
+    started = { llm, server: await startTestServer(() => fakeServices(llm.url)) };
+    await use(started);
+  }, 60_000);
+  afterAll(async () => {
+    await started?.server.close();
+    await started?.llm.close();
   });
 }
 
@@ -80,6 +104,22 @@ export async function finishedCall(
     )
     .toBe(true);
   return found!;
+}
+
+/**
+ * The newest call `provider`'s refused stream recorded with this end reason and not in `seen`
+ * (then added to it); fails the test unless it failed without a provider call id.
+ */
+export async function refusedCall(
+  server: TestServer,
+  provider: ProviderName,
+  reason: string,
+  seen: Set<string> = new Set(),
+): Promise<Call> {
+  const call = await finishedCall(server, (c) => c.endReason === reason && !seen.has(c.id));
+  seen.add(call.id);
+  expect(call).toMatchObject({ status: 'failed', provider, providerCallId: null });
+  return call;
 }
 
 /** A finished call's `error` events' codes, in order. */

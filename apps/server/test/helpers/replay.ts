@@ -199,6 +199,20 @@ export class SequenceReplay {
   }
 }
 
+/**
+ * Opens a stream at `url`, sends `messages`, and waits for the server to close it.
+ * @returns The close code, and when it came (ms after opening).
+ */
+export async function closeAfterSending(
+  url: string,
+  ...messages: Message[]
+): Promise<{ code: number; afterMs: number }> {
+  const replay = await SequenceReplay.open(url);
+  for (const message of messages) replay.send(message);
+  const { code } = await replay.closed();
+  return { code, afterMs: replay.now() };
+}
+
 /** `actual` has exactly the template's keys at every level, with its values except {@link VARYING} ones. */
 export function expectSameShape(actual: Message, template: Message, path = ''): void {
   expect(Object.keys(actual).sort(), `keys of ${path || 'the message'}`).toEqual(

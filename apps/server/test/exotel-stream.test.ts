@@ -18,6 +18,7 @@ import {
   finishedCall,
   peak,
   putAgent,
+  putBargeInAgent,
   speech8k,
   useFakeServicesServer,
 } from './helpers/fakes.ts';
@@ -126,14 +127,7 @@ describe('Exotel streams (protocol notes 5.4–5.6)', () => {
   });
 
   it('5.5: clears Exotel on barge-in, takes DTMF, and closes the socket when the agent ends the call', async () => {
-    await putAgent(server, 'exotel-barge', { userIdle: { timeoutSecs: 3, maxPrompts: 0 } }, [
-      'go forward ten meters',
-      'please check the number',
-    ]);
-    const long =
-      'Let me explain how this works in some detail, because there is quite a lot to cover today. ' +
-      'First we check your account, then we look at your recent calls and your messages.';
-    llm.reply({ text: `Sure. ${long}` });
+    await putBargeInAgent(server, llm, 'exotel-barge');
     const answered = await answerExotel(server, 'exotel-barge');
     const { callId, token } = answered.customParameters;
     const sid = 'b2c3d4e5f60718293a4b5c6d7e8f90a1';

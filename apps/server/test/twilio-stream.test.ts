@@ -5,14 +5,22 @@
  * twilio-bad-input.test.ts.)
  */
 import { mulawToPcm, pcmToMulaw } from '@parley/pipeline';
-import { FakeOpenAIServer } from '@parley/services/testing';
+import type { FakeOpenAIServer } from '@parley/services/testing';
 import { FakeTwilioApi } from '@parley/telephony/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SEQUENCE_5_1, SEQUENCE_5_2 } from '../../../packages/telephony/test/fixtures/twilio-sequences.ts';
 import { answerTwilio } from './helpers/answer.ts';
-import { errorCodes, fakeServices, finishedCall, peak, putAgent, speech8k } from './helpers/fakes.ts';
+import {
+  errorCodes,
+  finishedCall,
+  peak,
+  putAgent,
+  putBargeInAgent,
+  speech8k,
+  useFakeServicesServer,
+} from './helpers/fakes.ts';
 import { type Message, SequenceReplay, type ServerMessage } from './helpers/replay.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import type { TestServer } from './helpers/server.ts';
 import { readTwiml, twilioStreamHeaders } from './helpers/telephony.ts';
 
 const FRAME_SAMPLES = 160;
@@ -78,10 +86,9 @@ describe('Twilio streams (protocol notes 5.1, 5.2)', () => {
   let llm: FakeOpenAIServer;
   let twilioApi: FakeTwilioApi;
 
-  beforeAll(async () => {
-    llm = await FakeOpenAIServer.start({ defaultReply: { text: 'Okay.' } });
+  useFakeServicesServer(async (started) => {
+    ({ server, llm } = started);
     twilioApi = await FakeTwilioApi.start();
-    server = await startTestServer(() => fakeServices(llm.url));
     await putAgent(server, 'support-bot', {
       greeting: 'Hello! This is the Parley demo agent. How can I help you?',
     });
@@ -97,11 +104,9 @@ describe('Twilio streams (protocol notes 5.1, 5.2)', () => {
       },
     });
     expect(res.statusCode).toBe(200);
-  }, 60_000);
+  });
 
   afterAll(async () => {
-    await server?.close();
-    await llm?.close();
     await twilioApi?.close();
   });
 
@@ -141,14 +146,7 @@ describe('Twilio streams (protocol notes 5.1, 5.2)', () => {
   });
 
   it('5.2: clears on barge-in, ignores the pending mark echo, takes DTMF, and hangs up over REST', async () => {
-    await putAgent(server, 'twilio-barge', { userIdle: { timeoutSecs: 3, maxPrompts: 0 } }, [
-      'go forward ten meters',
-      'please check the number',
-    ]);
-    const long =
-      'Let me explain how this works in some detail, because there is quite a lot to cover today. ' +
-      'First we check your account, then we look at your recent calls and your messages.';
-    llm.reply({ text: `Sure. ${long}` });
+    await putBargeInAgent(server, llm, 'twilio-barge');
     const callSid = callSidOf(SEQUENCE_5_2);
     const { replay, parameters, callId } = await answerAndOpen('twilio-barge', callSid);
     const rewrite = withParameters(parameters);

@@ -5,18 +5,26 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mulawToPcm } from '@parley/pipeline';
-import { FakeOpenAIServer } from '@parley/services/testing';
+import type { FakeOpenAIServer } from '@parley/services/testing';
 import { FakeVobizApi } from '@parley/telephony/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   SEQUENCE_5_7,
   SEQUENCE_5_8,
   SEQUENCE_5_9,
 } from '../../../packages/telephony/test/fixtures/vobiz-sequences.ts';
 import { VobizCallSimulator } from '../src/tools/vobiz-call-simulator.ts';
-import { errorCodes, fakeServices, finishedCall, peak, putAgent, speech8k } from './helpers/fakes.ts';
+import {
+  errorCodes,
+  finishedCall,
+  peak,
+  putAgent,
+  putBargeInAgent,
+  speech8k,
+  useFakeServicesServer,
+} from './helpers/fakes.ts';
 import { type Message, SequenceReplay, type ServerMessage } from './helpers/replay.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import type { TestServer } from './helpers/server.ts';
 import { vobizSignatureHeaders } from './helpers/telephony.ts';
 import { answerVobizCall, VOBIZ_FRAME_MS, VOBIZ_FRAME_SAMPLES, vobizMediaFrames } from './helpers/vobiz.ts';
 
@@ -58,10 +66,9 @@ describe('Vobiz streams (protocol notes 5.7–5.9)', () => {
   let llm: FakeOpenAIServer;
   let vobiz: FakeVobizApi;
 
-  beforeAll(async () => {
-    llm = await FakeOpenAIServer.start({ defaultReply: { text: 'Okay.' } });
+  useFakeServicesServer(async (started) => {
+    ({ server, llm } = started);
     vobiz = await FakeVobizApi.start({ authId: AUTH_ID, authToken: AUTH_TOKEN });
-    server = await startTestServer(() => fakeServices(llm.url));
     await putAgent(server, 'support-bot', {
       greeting: 'Hello! This is the Parley demo agent. How can I help you?',
     });
@@ -72,11 +79,9 @@ describe('Vobiz streams (protocol notes 5.7–5.9)', () => {
       payload: { vobiz: { authId: AUTH_ID, authToken: AUTH_TOKEN, apiBaseUrl: vobiz.url } },
     });
     expect(res.statusCode).toBe(200);
-  }, 60_000);
+  });
 
   afterAll(async () => {
-    await server?.close();
-    await llm?.close();
     await vobiz?.close();
   });
 
@@ -111,16 +116,7 @@ describe('Vobiz streams (protocol notes 5.7–5.9)', () => {
   });
 
   it('5.8: clears Vobiz on barge-in, says goodbye with a checkpoint, sends stop and hangs up over REST', async () => {
-    await putAgent(
-      server,
-      'vobiz-barge',
-      { userIdle: { timeoutSecs: 3, maxPrompts: 0, goodbye: 'Goodbye.' } },
-      ['go forward ten meters', 'please check the number'],
-    );
-    const long =
-      'Let me explain how this works in some detail, because there is quite a lot to cover today. ' +
-      'First we check your account, then we look at your recent calls and your messages.';
-    llm.reply({ text: `Sure. ${long}` });
+    await putBargeInAgent(server, llm, 'vobiz-barge', { goodbye: 'Goodbye.' });
     llm.reply({ text: '' }); // nothing to say to the barge-in: the next words are the goodbye
     const { callId: callUuid, streamId } = startOf(SEQUENCE_5_8);
     const answered = await answerVobizCall(server, 'vobiz-barge', { callUuid, authToken: AUTH_TOKEN });

@@ -86,6 +86,29 @@ export async function putAgent(
   });
 }
 
+/** The reply a barge-in test's caller talks over: long enough to still be playing. */
+const LONG_REPLY =
+  'Sure. Let me explain how this works in some detail, because there is quite a lot to cover today. ' +
+  'First we check your account, then we look at your recent calls and your messages.';
+
+/**
+ * Sets up a barge-in: stores agent `id` (no greeting; 3 s idle timeout without prompts, `userIdle`
+ * added) whose fake STT hears "go forward ten meters", then "please check the number", and
+ * queues on `llm` a long first reply for the caller to talk over.
+ */
+export async function putBargeInAgent(
+  server: TestServer,
+  llm: FakeOpenAIServer,
+  id: string,
+  userIdle: Partial<AgentConfigInput['userIdle']> = {},
+): Promise<void> {
+  await putAgent(server, id, { userIdle: { timeoutSecs: 3, maxPrompts: 0, ...userIdle } }, [
+    'go forward ten meters',
+    'please check the number',
+  ]);
+  llm.reply({ text: LONG_REPLY });
+}
+
 /** The call, once it reached a terminal status (polls the database). */
 export async function finishedCall(
   server: TestServer,

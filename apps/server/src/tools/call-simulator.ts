@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { ArrivalWaiter } from './arrival-waiter.ts';
+import { websocketOpen } from './websocket-open.ts';
 
 /** A message the simulator received from the server. */
 export interface ReceivedMessage {
@@ -88,14 +89,7 @@ export abstract class CallSimulator {
       }),
     );
     ws.on('message', (data) => this.onMessage(String(data)));
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) =>
-        reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)),
-      );
-    });
-    ws.on('error', () => {});
+    await websocketOpen(ws);
     this.t0 = performance.now();
   }
 

@@ -10,6 +10,7 @@ import {
   type SequenceStep,
 } from '../../../../packages/telephony/test/fixtures/sequence-steps.ts';
 import { ArrivalWaiter } from '../../src/tools/arrival-waiter.ts';
+import { websocketOpen } from '../../src/tools/websocket-open.ts';
 
 export type { SequenceStep };
 export { expandPayloadTokens };
@@ -60,14 +61,7 @@ export class SequenceReplay {
   /** Opens the stream. @throws Error when the upgrade is refused (with its HTTP status). */
   static async open(url: string, headers: Record<string, string> = {}): Promise<SequenceReplay> {
     const ws = new WebSocket(url, { headers });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) =>
-        reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)),
-      );
-    });
-    ws.on('error', () => {});
+    await websocketOpen(ws);
     return new SequenceReplay(ws);
   }
 

@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import type { CallStatusUpdate, ProviderCallStatus } from './call-control.ts';
 import { ProviderProtocolError } from './errors.ts';
 import type { ProviderName } from './types.ts';
 
 /**
  * Reading the body of a provider's call status callback: a form-encoded POST as a body parser
  * gives it (an object of strings, repeated keys as arrays), or a flat JSON object (Exotel can
- * send JSON), before each provider's zod schema checks the fields it needs.
+ * send JSON), before each provider's zod schema checks the fields it needs; and the update
+ * each parser returns.
  */
 
 /** A whole number of seconds as a form gives it (`"42"`), or a JSON number. */
@@ -52,4 +54,18 @@ export function checkCallbackFields<T>(
   const field = issue?.path.join('.') || 'form';
   const problem = fields[field] === undefined ? `lacks ${field}` : `has an invalid ${field}`;
   throw new ProviderProtocolError(provider, 'invalid_callback', `${provider} status callback ${problem}`);
+}
+
+/**
+ * The update a callback gives: `durationSecs` (s) only when the callback carried a duration.
+ *
+ * @param raw - The callback's fields as {@link callbackFields} read them.
+ */
+export function callStatusUpdate(
+  providerCallId: string,
+  status: ProviderCallStatus,
+  durationSecs: number | undefined,
+  raw: Record<string, string>,
+): CallStatusUpdate {
+  return { providerCallId, status, ...(durationSecs === undefined ? {} : { durationSecs }), raw };
 }

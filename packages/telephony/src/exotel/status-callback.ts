@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { type CallStatusUpdate, FINAL_CALL_STATUSES, type ProviderCallStatus } from '../call-control.ts';
-import { callbackFields, checkCallbackFields, secondsSchema } from '../status-callback-form.ts';
+import {
+  callbackFields,
+  callStatusUpdate,
+  checkCallbackFields,
+  secondsSchema,
+} from '../status-callback-form.ts';
 
 /** Exotel's call `Status` values and what each means here. */
 const EXOTEL_CALL_STATUSES: ReadonlyMap<string, ProviderCallStatus> = new Map([
@@ -51,11 +56,7 @@ export function parseExotelStatusCallback(form: unknown): CallStatusUpdate | und
   else if (fields.EventType === 'terminal')
     status = reported !== undefined && FINAL_CALL_STATUSES.has(reported) ? reported : 'completed';
   else status = reported;
-  if (status === undefined) return undefined;
-  return {
-    providerCallId: fields.CallSid,
-    status,
-    ...(fields.ConversationDuration === undefined ? {} : { durationSecs: fields.ConversationDuration }),
-    raw,
-  };
+  return status === undefined
+    ? undefined
+    : callStatusUpdate(fields.CallSid, status, fields.ConversationDuration, raw);
 }

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import type { CallStatusUpdate, ProviderCallStatus } from '../call-control.ts';
-import { callbackFields, checkCallbackFields, secondsSchema } from '../status-callback-form.ts';
+import {
+  callbackFields,
+  callStatusUpdate,
+  checkCallbackFields,
+  secondsSchema,
+} from '../status-callback-form.ts';
 
 /** Twilio's `CallStatus` values and what each means here. */
 const TWILIO_CALL_STATUSES: ReadonlyMap<string, ProviderCallStatus> = new Map([
@@ -40,11 +45,7 @@ export function parseTwilioStatusCallback(form: unknown): CallStatusUpdate | und
   const raw = callbackFields('twilio', form);
   const fields = checkCallbackFields('twilio', twilioStatusCallbackSchema, raw);
   const status = fields.CallStatus === undefined ? undefined : TWILIO_CALL_STATUSES.get(fields.CallStatus);
-  if (status === undefined) return undefined;
-  return {
-    providerCallId: fields.CallSid,
-    status,
-    ...(fields.CallDuration === undefined ? {} : { durationSecs: fields.CallDuration }),
-    raw,
-  };
+  return status === undefined
+    ? undefined
+    : callStatusUpdate(fields.CallSid, status, fields.CallDuration, raw);
 }

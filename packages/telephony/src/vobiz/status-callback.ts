@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { type CallStatusUpdate, FINAL_CALL_STATUSES, type ProviderCallStatus } from '../call-control.ts';
-import { callbackFields, checkCallbackFields, secondsSchema } from '../status-callback-form.ts';
+import {
+  callbackFields,
+  callStatusUpdate,
+  checkCallbackFields,
+  secondsSchema,
+} from '../status-callback-form.ts';
 
 /** Vobiz's (Plivo's) `CallStatus` values and what each means here. */
 const VOBIZ_CALL_STATUSES: ReadonlyMap<string, ProviderCallStatus> = new Map([
@@ -66,11 +71,5 @@ export function parseVobizStatusCallback(form: unknown): CallStatusUpdate | unde
       fields.HangupCause === undefined ? undefined : UNCONNECTED_HANGUP_CAUSES.get(fields.HangupCause);
     status = cause ?? 'completed';
   }
-  if (status === undefined) return undefined;
-  return {
-    providerCallId: fields.CallUUID,
-    status,
-    ...(fields.Duration === undefined ? {} : { durationSecs: fields.Duration }),
-    raw,
-  };
+  return status === undefined ? undefined : callStatusUpdate(fields.CallUUID, status, fields.Duration, raw);
 }

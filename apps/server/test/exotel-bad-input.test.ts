@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ExotelCallSimulator } from '../src/tools/exotel-call-simulator.ts';
-import { answerExotel } from './helpers/answer.ts';
+import { answerExotel, exotelCaller } from './helpers/answer.ts';
 import { errorCodes, finishedCall, refusedCall, useFakeServicesServer } from './helpers/fakes.ts';
 import { closeAfterSending, type Message } from './helpers/replay.ts';
 import type { TestServer } from './helpers/server.ts';
@@ -56,11 +56,7 @@ describe('Exotel: bad input', () => {
     parameters: Record<string, string>;
   }> {
     const answered = await answerExotel(server);
-    const sim = new ExotelCallSimulator({
-      url: answered.url,
-      customParameters: answered.customParameters,
-      callSid: answered.providerCallId,
-    });
+    const sim = exotelCaller(answered);
     await sim.connect();
     sim.start();
     await sim.streamSilence(200);

@@ -11,8 +11,7 @@ import {
   SEQUENCE_5_5,
   SEQUENCE_5_6,
 } from '../../../packages/telephony/test/fixtures/exotel-sequences.ts';
-import { ExotelCallSimulator } from '../src/tools/exotel-call-simulator.ts';
-import { answerExotel } from './helpers/answer.ts';
+import { answerExotel, exotelCaller } from './helpers/answer.ts';
 import {
   errorCodes,
   finishedCall,
@@ -188,11 +187,7 @@ describe('Exotel streams (protocol notes 5.4–5.6)', () => {
 
   it('records a socket closed without stop as a lost connection', async () => {
     const answered = await answerExotel(server, 'support-bot');
-    const sim = new ExotelCallSimulator({
-      url: answered.url,
-      customParameters: answered.customParameters,
-      callSid: answered.providerCallId,
-    });
+    const sim = exotelCaller(answered);
     await sim.connect();
     sim.start();
     await sim.streamSilence(300);

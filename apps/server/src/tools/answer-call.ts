@@ -125,14 +125,18 @@ export async function dialTwilio(server: ServerOrigins, agent = 'demo'): Promise
   });
 }
 
-/** An Exotel caller whose call was answered by the Voicebot applet's dynamic URL first (not connected yet). */
-export async function dialExotel(server: ServerOrigins, agent = 'demo'): Promise<ExotelCallSimulator> {
-  const answered = await answerExotel(server, agent);
+/** An Exotel caller for the stream the dynamic URL's answer gave (not connected yet). */
+export function exotelCaller(answered: AnsweredCall): ExotelCallSimulator {
   return new ExotelCallSimulator({
     url: answered.url,
     customParameters: answered.customParameters,
     callSid: answered.providerCallId,
   });
+}
+
+/** An Exotel caller whose call was answered by the Voicebot applet's dynamic URL first (not connected yet). */
+export async function dialExotel(server: ServerOrigins, agent = 'demo'): Promise<ExotelCallSimulator> {
+  return exotelCaller(await answerExotel(server, agent));
 }
 
 /** A Vobiz caller whose call was answered by the server's `answer_url` first (not connected yet). */

@@ -65,7 +65,15 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   const recordings = new RecordingStore(config.recordingsDir);
   const settings = new TelephonySettingsRepository(database.db);
   const active = new Map<string, CallSession>();
-  const admission = new CallAdmission(() => active.size);
+  const admission = new CallAdmission(() => active.size, {
+    // A call the provider never streamed (it failed to connect, or the caller hung up first)
+    // must not stay `ringing`; a status callback may have ended it already.
+    onAbandoned: (callId) => {
+      calls
+        .finish(callId, { status: 'failed', endReason: 'no_stream' })
+        .catch((err: unknown) => app.log.error({ err, callId }, 'could not end an abandoned call'));
+    },
+  });
   const streamDeps = {
     agents,
     calls,

@@ -2,7 +2,7 @@
  * The concurrency limit: how many calls this server process carries at once. A call counts
  * from the moment it is accepted (webhook answered, outbound call placed) until its media
  * session ends; an accepted call whose stream never comes stops counting after
- * {@link PENDING_STREAM_MS}.
+ * {@link PENDING_STREAM_MS}, and is then reported abandoned.
  */
 
 /**
@@ -11,11 +11,22 @@
  */
 export const PENDING_STREAM_MS = 120_000;
 
+/** Options of {@link CallAdmission}. */
+export interface CallAdmissionOptions {
+  /** How long an accepted call waits for its stream, ms; default {@link PENDING_STREAM_MS}. */
+  readonly pendingMs?: number;
+  /** Called with the id of an accepted call whose stream did not start in time (must not throw). */
+  readonly onAbandoned?: (callId: string) => void;
+}
+
 export class CallAdmission {
   private readonly pending = new Map<string, NodeJS.Timeout>();
 
   /** @param activeCalls How many media sessions are running now. */
-  constructor(private readonly activeCalls: () => number) {}
+  constructor(
+    private readonly activeCalls: () => number,
+    private readonly options: CallAdmissionOptions = {},
+  ) {}
 
   /** Calls counted now: running sessions and accepted calls awaiting their stream. */
   get count(): number {
@@ -23,14 +34,17 @@ export class CallAdmission {
   }
 
   /**
-   * Holds a place for `callId` until it is released ({@link release}) or
-   * {@link PENDING_STREAM_MS} pass.
+   * Holds a place for `callId` until it is released ({@link release}) or the pending time
+   * passes (then `onAbandoned` hears of it).
    * @returns `false` (nothing held) when `limit` calls are already counted; `limit` null: no limit.
    */
   tryAdmit(callId: string, limit: number | null): boolean {
     if (this.pending.has(callId)) return true;
     if (limit !== null && this.count >= limit) return false;
-    const timer = setTimeout(() => this.pending.delete(callId), PENDING_STREAM_MS);
+    const timer = setTimeout(() => {
+      this.pending.delete(callId);
+      this.options.onAbandoned?.(callId);
+    }, this.options.pendingMs ?? PENDING_STREAM_MS);
     timer.unref();
     this.pending.set(callId, timer);
     return true;

@@ -218,17 +218,14 @@ class BenchSTT extends STTService {
   }
 
   protected override processFrame(f: Frame, direction: Direction): HandlerResult {
-    // The VAD's raw stop (or, without VAD, the injected edge) is what a streaming STT finalizes on.
-    if (f.type === (withVad ? 'vad_user_stopped_speaking' : 'user_stopped_speaking')) {
-      if (withVad && measuring && this.times.windowStartedAt !== undefined) {
-        samples.vadDecision.add(performance.now() - this.times.windowStartedAt);
-      }
-      this.finalizeLater();
+    if (f.type === 'vad_user_stopped_speaking' && measuring && this.times.windowStartedAt !== undefined) {
+      samples.vadDecision.add(performance.now() - this.times.windowStartedAt);
     }
     return super.processFrame(f, direction);
   }
 
-  private finalizeLater(): void {
+  /** The VAD's raw stop (or, without VAD, the injected edge): what a streaming STT finalizes on. */
+  protected override onUserStoppedSpeaking(): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.times.emittedAt = performance.now();

@@ -94,6 +94,22 @@ describe('VadStateMachine', () => {
     expect(run(m, 'SSSSSS')).toEqual([{ type: 'started', atWindow: 5, sinceWindow: 0 }]);
   });
 
+  it('fills undefined parameters with the defaults', () => {
+    expect(
+      resolveVadParams({
+        confidence: undefined,
+        startSecs: undefined,
+        stopSecs: undefined,
+        minVolume: undefined,
+      }),
+    ).toEqual(DEFAULT_VAD_PARAMS);
+    expect(resolveVadParams({ confidence: undefined, stopSecs: 0.5 })).toEqual({
+      ...DEFAULT_VAD_PARAMS,
+      stopSecs: 0.5,
+    });
+    expect(() => new VadStateMachine(WINDOW_SECS, { minVolume: undefined })).not.toThrow();
+  });
+
   it('rejects parameters out of range', () => {
     for (const bad of [
       { confidence: 1.5 },

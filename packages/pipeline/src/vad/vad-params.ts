@@ -36,13 +36,19 @@ export const DEFAULT_VAD_PARAMS: Readonly<VadParams> = Object.freeze({
 });
 
 /**
- * Fill in defaults and check ranges.
+ * Fill in defaults and check ranges. A field that is missing or `undefined` takes its default.
  *
  * @throws VadError `invalid_params` when `confidence` or `minVolume` is outside 0–1, or
  *   `startSecs`/`stopSecs` is negative or not finite.
  */
 export function resolveVadParams(params: Partial<VadParams> = {}): VadParams {
-  const p: VadParams = { ...DEFAULT_VAD_PARAMS, ...params };
+  const d = DEFAULT_VAD_PARAMS;
+  const p: VadParams = {
+    confidence: params.confidence ?? d.confidence,
+    startSecs: params.startSecs ?? d.startSecs,
+    stopSecs: params.stopSecs ?? d.stopSecs,
+    minVolume: params.minVolume ?? d.minVolume,
+  };
   const inUnit = (v: number) => Number.isFinite(v) && v >= 0 && v <= 1;
   const duration = (v: number) => Number.isFinite(v) && v >= 0;
   if (!inUnit(p.confidence)) throw invalid('confidence', p.confidence, 'in 0..1');

@@ -32,6 +32,8 @@ export class CallRecorder extends FrameProcessor {
   private callerPos = 0;
   private botEnd = 0;
   private bot: BotChunk[] = [];
+  /** Interleaved stereo of the frame being written, reused (grown when a frame is longer). */
+  private scratch = new Int16Array(0);
   private result: Promise<RecordingInfo | undefined> | undefined;
 
   constructor(private readonly path: string) {
@@ -71,6 +73,7 @@ export class CallRecorder extends FrameProcessor {
     this.writer = undefined;
     // Bot audio past the caller's last frame still goes in, against caller silence.
     if (this.botEnd > this.callerPos) this.writeFrames(new Int16Array(this.botEnd - this.callerPos), writer);
+    this.scratch = new Int16Array(0);
     const info = await writer.close();
     return { path: info.path, durationMs: info.durationMs, sampleRateHz: this.rateHz, channels: 2 };
   }
@@ -86,13 +89,20 @@ export class CallRecorder extends FrameProcessor {
     if (this.writer) this.writeFrames(samples, this.writer);
   }
 
-  /** Interleaves `caller` with the bot audio at the same positions and writes it. */
+  /**
+   * Interleaves `caller` with the bot audio at the same positions and writes it. The stereo
+   * goes through {@link scratch}, which `WavFileWriter.write` copies before returning.
+   */
   private writeFrames(caller: Int16Array, writer: WavFileWriter): void {
     const n = caller.length;
     const start = this.callerPos;
     const end = start + n;
-    const out = new Int16Array(n * 2);
-    for (let i = 0; i < n; i++) out[i * 2] = caller[i]!;
+    if (this.scratch.length < n * 2) this.scratch = new Int16Array(n * 2);
+    const out = this.scratch.subarray(0, n * 2);
+    for (let i = 0; i < n; i++) {
+      out[i * 2] = caller[i]!;
+      out[i * 2 + 1] = 0;
+    }
     while (this.bot.length > 0) {
       const chunk = this.bot[0]!;
       if (chunk.pos >= end) break;

@@ -12,7 +12,8 @@ const EQUALS = 0x3d;
  * costs nothing beyond the decode. Node also decodes the URL-safe alphabet (`-`, `_`); such
  * payloads are accepted, as they decode unambiguously.
  *
- * (The Twilio serializer keeps its own copy of this function in `twilio/schemas.ts`.)
+ * (All three serializers decode `media` payloads with it, through `decodeAudioPayload` in
+ * `audio-payload.ts`.)
  *
  * @returns The bytes (a `Buffer`, for small payloads a slice of Node's shared pool), or
  *   `undefined` for empty text, a length that is not a multiple of 4, or a character that is

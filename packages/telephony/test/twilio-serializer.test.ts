@@ -235,6 +235,12 @@ describe('TwilioSerializer: refused messages', () => {
     expectCode(() => started().parse(mediaMessage(tooLong)), 'invalid_audio');
   });
 
+  it('refuses a payload that fits the character limit but decodes past 8000 bytes', () => {
+    const justOver = Buffer.alloc(8001, 0xff).toString('base64');
+    expect(justOver.length).toBe(10_668); // as long as the base64 of 8000 bytes
+    expectCode(() => started().parse(mediaMessage(justOver)), 'invalid_audio');
+  });
+
   it('refuses media whose payload or counters have the wrong type', () => {
     expectCode(() => started().parse(mediaMessage(42)), 'invalid_message');
     expectCode(() => started().parse(`{"event":"media","streamSid":"${SID_1}"}`), 'invalid_message');

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { decodeBase64Strict } from '../base64.ts';
+import { decodeAudioPayload, type PayloadIssue } from '../audio-payload.ts';
+import { base64Length, decodeBase64Strict } from '../base64.ts';
+import { counterSchema, dtmfDigitSchema, readCounter } from '../json-message.ts';
 
 /**
  * Shapes of the messages Twilio sends on a bidirectional Media Stream, per
@@ -13,16 +15,7 @@ import { decodeBase64Strict } from '../base64.ts';
 /** Bytes of µ-law in 1 s of 8 kHz audio: the largest inbound media payload we accept. */
 export const MAX_MEDIA_BYTES = 8000;
 /** Base64 characters of {@link MAX_MEDIA_BYTES} bytes. */
-export const MAX_MEDIA_PAYLOAD_CHARS = Math.ceil(MAX_MEDIA_BYTES / 3) * 4;
-const COUNTER = /^\d{1,15}$/;
-
-/** Twilio sends counters and timestamps as decimal strings ("1", "20"); numbers are accepted too. */
-const counter = z.union([
-  z.string().regex(COUNTER),
-  z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-]);
-
-const DTMF_DIGIT = /^[0-9*#A-D]$/;
+export const MAX_MEDIA_PAYLOAD_CHARS = base64Length(MAX_MEDIA_BYTES);
 
 /** `{"event":"connected","protocol":"Call","version":"1.0.0"}` */
 export const twilioConnectedSchema = z.object({
@@ -34,7 +27,7 @@ export const twilioConnectedSchema = z.object({
 /** The `start` message: stream, account and call ids, custom parameters and media format. */
 export const twilioStartSchema = z.object({
   event: z.literal('start'),
-  sequenceNumber: counter.optional(),
+  sequenceNumber: counterSchema.optional(),
   streamSid: z.string().min(1).optional(),
   start: z.object({
     streamSid: z.string().min(1),
@@ -53,7 +46,7 @@ export const twilioStartSchema = z.object({
 /** The echo of a mark we sent. */
 export const twilioMarkSchema = z.object({
   event: z.literal('mark'),
-  sequenceNumber: counter.optional(),
+  sequenceNumber: counterSchema.optional(),
   streamSid: z.string().min(1).optional(),
   mark: z.object({ name: z.string() }),
 });
@@ -61,15 +54,15 @@ export const twilioMarkSchema = z.object({
 /** A key press on the inbound track. */
 export const twilioDtmfSchema = z.object({
   event: z.literal('dtmf'),
-  sequenceNumber: counter.optional(),
+  sequenceNumber: counterSchema.optional(),
   streamSid: z.string().min(1).optional(),
-  dtmf: z.object({ track: z.string().optional(), digit: z.string().regex(DTMF_DIGIT) }),
+  dtmf: z.object({ track: z.string().optional(), digit: dtmfDigitSchema }),
 });
 
 /** The end of the stream. */
 export const twilioStopSchema = z.object({
   event: z.literal('stop'),
-  sequenceNumber: counter.optional(),
+  sequenceNumber: counterSchema.optional(),
   streamSid: z.string().min(1).optional(),
   stop: z.object({ accountSid: z.string().optional(), callSid: z.string().optional() }).optional(),
 });
@@ -77,17 +70,20 @@ export const twilioStopSchema = z.object({
 /** Caller audio: base64 µ-law, 8 kHz mono, no header. Reference for the hand check. */
 export const twilioMediaSchema = z.object({
   event: z.literal('media'),
-  sequenceNumber: counter.optional(),
+  sequenceNumber: counterSchema.optional(),
   streamSid: z.string().min(1).optional(),
   media: z.object({
     track: z.string().optional(),
-    chunk: counter.optional(),
-    timestamp: counter.optional(),
+    chunk: counterSchema.optional(),
+    timestamp: counterSchema.optional(),
     payload: z
       .string()
       .min(4)
       .max(MAX_MEDIA_PAYLOAD_CHARS)
-      .refine((s) => decodeBase64Strict(s) !== undefined, 'not base64'),
+      .refine((s) => {
+        const bytes = decodeBase64Strict(s);
+        return bytes !== undefined && bytes.length <= MAX_MEDIA_BYTES;
+      }, 'not base64, or over 1 s of audio'),
   }),
 });
 
@@ -107,19 +103,16 @@ export interface TwilioMediaFields {
 }
 
 /** Why {@link checkTwilioMedia} refused a message; `detail` holds no payload text. */
-export interface TwilioMediaIssue {
-  readonly problem: 'invalid_message' | 'invalid_audio';
-  readonly detail: string;
-}
+export type TwilioMediaIssue = PayloadIssue;
 
 /**
  * The hot-path check of a parsed `media` message (its `event` already read): the rules of
  * {@link twilioMediaSchema}, written out by hand because zod costs more per message (see the
- * package README), and the base64 decode of the payload.
+ * package README), and the base64 decode of the payload ({@link decodeAudioPayload}).
  *
  * @returns The fields with the decoded µ-law, or the issue that makes the message invalid
- *   (`invalid_audio` for a payload that is empty, over 1 s or not base64; `invalid_message`
- *   for anything else).
+ *   (`invalid_audio` for a payload that is empty, not base64, or decoding to more than
+ *   {@link MAX_MEDIA_BYTES} bytes; `invalid_message` for anything else).
  */
 export function checkTwilioMedia(
   msg: Readonly<Record<string, unknown>>,
@@ -138,27 +131,11 @@ export function checkTwilioMedia(
   if (timestampMs === -1 || sequence === -1) {
     return issue('invalid_message', 'media.timestamp or media.chunk is not a counter');
   }
-  if (typeof payload !== 'string') return issue('invalid_message', 'media.payload is not a string');
-  if (payload.length === 0) return issue('invalid_audio', 'media.payload is empty');
-  if (payload.length > MAX_MEDIA_PAYLOAD_CHARS) {
-    return issue('invalid_audio', `media.payload of ${payload.length} characters is over 1 s of audio`);
-  }
-  const ulaw = decodeBase64Strict(payload);
-  if (ulaw === undefined) return issue('invalid_audio', 'media.payload is not base64');
+  const ulaw = decodeAudioPayload(payload, MAX_MEDIA_BYTES, 1);
+  if ('problem' in ulaw) return ulaw;
   return { streamSid, ulaw, timestampMs, sequence };
 }
 
 function issue(problem: TwilioMediaIssue['problem'], detail: string): TwilioMediaIssue {
   return { problem, detail };
-}
-
-/**
- * A Twilio counter (`"20"`, or a number): its value, `undefined` when absent, `-1` when it is
- * not a non-negative safe integer.
- */
-function readCounter(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'string') return COUNTER.test(value) ? Number(value) : -1;
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : -1;
-  return -1;
 }

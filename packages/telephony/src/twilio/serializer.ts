@@ -1,6 +1,13 @@
 import { mulawToPcm, pcmToMulaw } from '@parley/pipeline';
-import type { z } from 'zod';
-import { ProviderProtocolError, type ProviderProtocolErrorCode } from '../errors.ts';
+import { encodeBase64 } from '../base64.ts';
+import type { ProviderProtocolError } from '../errors.ts';
+import {
+  type JsonObject,
+  MAX_EVENT_NAME_CHARS,
+  protocolFailure,
+  readEventMessage,
+  validateMessage,
+} from '../json-message.ts';
 import type { ProviderEvent, TelephonySerializer } from '../types.ts';
 import {
   checkTwilioMedia,
@@ -19,10 +26,6 @@ const WIRE_RATE_HZ = 8000;
  * anything far longer is refused before `JSON.parse` spends time on it.
  */
 const MAX_MESSAGE_CHARS = 64 * 1024;
-/** Longest event name we echo back in an `unknown` event, characters. */
-const MAX_EVENT_NAME_CHARS = 64;
-
-type Json = Record<string, unknown>;
 
 /**
  * Twilio bidirectional Media Streams (`<Connect><Stream>`) serializer, one instance per call.
@@ -81,41 +84,27 @@ export class TwilioSerializer implements TelephonySerializer {
    *   format is not `audio/x-mulaw`, 8000 Hz, 1 channel).
    */
   parse(message: string): ProviderEvent {
-    if (message.length > MAX_MESSAGE_CHARS) {
-      throw this.#error('message_too_large', `message of ${message.length} characters`, message);
-    }
-    let msg: unknown;
-    try {
-      msg = JSON.parse(message);
-    } catch {
-      // The SyntaxError is not kept as a cause: V8 quotes the input in its message.
-      throw this.#error('malformed_json', 'message is not JSON', message);
-    }
-    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-      throw this.#error('invalid_message', 'message is not a JSON object', message);
-    }
-    const event = (msg as Json).event;
-    if (typeof event !== 'string') throw this.#error('invalid_message', 'message has no event name', message);
+    const { msg, event } = readEventMessage(message, MAX_MESSAGE_CHARS, fail);
     switch (event) {
       case 'media':
-        return this.#parseMedia(msg as Json, message);
+        return this.#parseMedia(msg, message);
       case 'connected':
-        this.#validate(twilioConnectedSchema, msg, message);
+        validateMessage(twilioConnectedSchema, msg, message, fail);
         return { type: 'connected' };
       case 'start':
         return this.#parseStart(msg, message);
       case 'mark': {
-        const m = this.#validate(twilioMarkSchema, msg, message);
+        const m = validateMessage(twilioMarkSchema, msg, message, fail);
         this.#checkStream(m.streamSid, message);
         return { type: 'mark', name: m.mark.name };
       }
       case 'dtmf': {
-        const m = this.#validate(twilioDtmfSchema, msg, message);
+        const m = validateMessage(twilioDtmfSchema, msg, message, fail);
         this.#checkStream(m.streamSid, message);
         return { type: 'dtmf', digit: m.dtmf.digit };
       }
       case 'stop': {
-        const m = this.#validate(twilioStopSchema, msg, message);
+        const m = validateMessage(twilioStopSchema, msg, message, fail);
         this.#checkStream(m.streamSid, message);
         return { type: 'stop' };
       }
@@ -136,16 +125,13 @@ export class TwilioSerializer implements TelephonySerializer {
    */
   encodeAudio(pcm: Int16Array, sampleRateHz: number): string {
     const prefix = this.#mediaPrefix;
-    if (prefix === undefined) throw this.#notStarted('media');
+    if (prefix === undefined) throw notStarted('media');
     if (sampleRateHz !== WIRE_RATE_HZ) {
-      throw this.#error(
-        'unsupported_sample_rate',
-        `outbound audio is ${sampleRateHz} Hz, Twilio needs 8000 Hz`,
-      );
+      throw fail('unsupported_sample_rate', `outbound audio is ${sampleRateHz} Hz, Twilio needs 8000 Hz`);
     }
-    if (pcm.length === 0) throw this.#error('invalid_audio', 'outbound audio chunk is empty');
+    if (pcm.length === 0) throw fail('invalid_audio', 'outbound audio chunk is empty');
     const ulaw = pcmToMulaw(pcm);
-    return `${prefix}${Buffer.from(ulaw.buffer, ulaw.byteOffset, ulaw.byteLength).toString('base64')}"}}`;
+    return `${prefix}${encodeBase64(ulaw)}"}}`;
   }
 
   /**
@@ -157,7 +143,7 @@ export class TwilioSerializer implements TelephonySerializer {
    */
   encodeMark(name: string): string {
     const streamSid = this.#streamSid;
-    if (streamSid === undefined) throw this.#notStarted('mark');
+    if (streamSid === undefined) throw notStarted('mark');
     return JSON.stringify({ event: 'mark', streamSid, mark: { name } });
   }
 
@@ -169,15 +155,15 @@ export class TwilioSerializer implements TelephonySerializer {
    */
   encodeClear(): string {
     const message = this.#clearMessage;
-    if (message === undefined) throw this.#notStarted('clear');
+    if (message === undefined) throw notStarted('clear');
     return message;
   }
 
   /** The hot path: {@link checkTwilioMedia} (shape, base64 decode), then µ-law → PCM. */
-  #parseMedia(msg: Json, raw: string): ProviderEvent {
-    if (this.#streamSid === undefined) throw this.#error('media_before_start', 'media before start', raw);
+  #parseMedia(msg: JsonObject, raw: string): ProviderEvent {
+    if (this.#streamSid === undefined) throw fail('media_before_start', 'media before start', raw);
     const media = checkTwilioMedia(msg);
-    if ('problem' in media) throw this.#error(media.problem, media.detail, raw);
+    if ('problem' in media) throw fail(media.problem, media.detail, raw);
     this.#checkStream(media.streamSid, raw);
     return {
       type: 'media',
@@ -188,17 +174,16 @@ export class TwilioSerializer implements TelephonySerializer {
     };
   }
 
-  #parseStart(msg: unknown, raw: string): ProviderEvent {
-    if (this.#streamSid !== undefined)
-      throw this.#error('duplicate_start', 'second start on the stream', raw);
-    const { streamSid: outerSid, start } = this.#validate(twilioStartSchema, msg, raw);
+  #parseStart(msg: JsonObject, raw: string): ProviderEvent {
+    if (this.#streamSid !== undefined) throw fail('duplicate_start', 'second start on the stream', raw);
+    const { streamSid: outerSid, start } = validateMessage(twilioStartSchema, msg, raw, fail);
     if (outerSid !== undefined && outerSid !== start.streamSid) {
-      throw this.#error('stream_mismatch', 'streamSid and start.streamSid differ', raw);
+      throw fail('stream_mismatch', 'streamSid and start.streamSid differ', raw);
     }
     const { encoding, sampleRate, channels } = start.mediaFormat;
     if (encoding !== 'audio/x-mulaw' || sampleRate !== WIRE_RATE_HZ || channels !== 1) {
       const format = `${JSON.stringify(encoding.slice(0, 40))} at ${sampleRate} Hz, ${channels} channel(s)`;
-      throw this.#error(
+      throw fail(
         'unsupported_encoding',
         `stream format ${format}; expected audio/x-mulaw at 8000 Hz, mono`,
         raw,
@@ -223,25 +208,13 @@ export class TwilioSerializer implements TelephonySerializer {
   /** A message that names a stream must name ours (once `start` told us which). */
   #checkStream(streamSid: unknown, raw: string): void {
     if (streamSid !== undefined && this.#streamSid !== undefined && streamSid !== this.#streamSid) {
-      throw this.#error('stream_mismatch', 'message is for another stream', raw);
+      throw fail('stream_mismatch', 'message is for another stream', raw);
     }
   }
+}
 
-  #validate<S extends z.ZodType>(schema: S, msg: unknown, raw: string): z.infer<S> {
-    const result = schema.safeParse(msg);
-    if (result.success) return result.data;
-    const issues = result.error.issues
-      .slice(0, 3)
-      .map((issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`)
-      .join('; ');
-    throw this.#error('invalid_message', `invalid ${String((msg as Json).event)} message (${issues})`, raw);
-  }
+const fail = protocolFailure('twilio', 'Twilio Media Streams');
 
-  #notStarted(what: string): ProviderProtocolError {
-    return this.#error('not_started', `cannot send ${what} before the stream's start message`);
-  }
-
-  #error(code: ProviderProtocolErrorCode, detail: string, raw?: string): ProviderProtocolError {
-    return new ProviderProtocolError('twilio', code, `Twilio Media Streams: ${detail}`, raw);
-  }
+function notStarted(what: string): ProviderProtocolError {
+  return fail('not_started', `cannot send ${what} before the stream's start message`);
 }

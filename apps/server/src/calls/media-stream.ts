@@ -3,6 +3,7 @@ import { ProviderProtocolError } from '@parley/telephony';
 import type { WebSocket } from 'ws';
 import type { Agent, AgentRepository } from '../db/agents.ts';
 import type { Call } from '../db/call-types.ts';
+import { DuplicateCallError } from '../db/errors.ts';
 import type { TelephonySettingsRepository } from '../db/telephony-settings.ts';
 import type { CallAdmission } from '../telephony/admission.ts';
 import { OVER_LIMIT_REASON } from '../telephony/inbound.ts';
@@ -52,6 +53,7 @@ export interface MediaStreamRequest {
 /** Close codes (RFC 6455 §7.4.1). */
 const POLICY_VIOLATION = 1008;
 const NORMAL = 1000;
+const INTERNAL_ERROR = 1011;
 /** A client that sends this many bad messages before `start` is not a provider. */
 const MAX_BAD_BEFORE_START = 20;
 /** Time allowed between the upgrade and the `start` message, ms. */
@@ -79,7 +81,6 @@ export class MediaStreamConnection {
   private phase: Phase = 'waiting';
   private session: CallSession | undefined;
   private readonly early: Array<{ message: string; code: string }> = [];
-  private readonly backlog: ProviderEvent[] = [];
   private readonly playback = new PlaybackTracker();
   private badBeforeStart = 0;
   private errorEvents = 0;
@@ -96,7 +97,10 @@ export class MediaStreamConnection {
     socket.on('error', (err) => this.onSocketError(err));
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     socket.on('close', () => this.onClose());
-    this.startTimer = setTimeout(() => this.reject('no start message within 10 s'), START_TIMEOUT_MS);
+    this.startTimer = setTimeout(
+      () => this.reject(`no start message within ${START_TIMEOUT_MS / 1000} s`),
+      START_TIMEOUT_MS,
+    );
   }
 
   private onMessage(data: unknown, isBinary: boolean): void {
@@ -125,8 +129,8 @@ export class MediaStreamConnection {
       if (event.type === 'start') void this.begin(event);
       return;
     }
-    if (this.phase === 'starting') this.backlog.push(event);
-    else this.session?.handle(event);
+    // While the call loads, the pipeline is not running: only a `stop` matters (stopReceived).
+    if (this.phase === 'running') this.session?.handle(event);
   }
 
   /** E.g. a frame over `maxPayload` (ws then closes with 1009): the call's events say why it ended. */
@@ -159,10 +163,12 @@ export class MediaStreamConnection {
     this.phase = 'starting';
     clearTimeout(this.startTimer);
     const { deps, request } = this;
+    let admittedCall: Call | undefined;
     try {
       const admitted = await this.admit(start);
       if (!admitted) return;
       const { call, agent } = admitted;
+      admittedCall = call;
       deps.admission.release(call.id);
       if (this.isClosed()) {
         // The socket closed while we were loading: the call never really started.
@@ -194,12 +200,20 @@ export class MediaStreamConnection {
         session.recordError(e.message, { code: e.code, provider: request.provider });
       this.phase = 'running';
       const done = session.run();
-      for (const event of this.backlog.splice(0)) session.handle(event);
+      if (this.stopReceived) session.cancel('caller_hung_up'); // hung up while the call loaded
       await done;
     } catch (err) {
       deps.logger.error({ err, agentId: request.agentId }, 'media stream failed');
-      this.session?.cancel('internal_error', true);
-      this.close(1011, 'internal error');
+      if (this.session) this.session.cancel('internal_error', true);
+      else if (admittedCall) {
+        // The session never ran to store the end: do it here, or the call stays live forever.
+        await deps.calls
+          .finish(admittedCall.id, { status: 'failed', endReason: 'internal_error' })
+          .catch((e: unknown) =>
+            deps.logger.error({ err: e, callId: admittedCall?.id }, 'could not end the call'),
+          );
+      }
+      this.close(INTERNAL_ERROR, 'internal error');
     } finally {
       if (this.session) deps.active.delete(this.session.callId);
       if (this.droppedErrors > 0) {
@@ -236,8 +250,7 @@ export class MediaStreamConnection {
       }
       const agent = await deps.agents.get(request.agentId);
       if (!agent) {
-        await deps.calls.finish(call.id, { status: 'failed', endReason: 'unknown_agent' });
-        await this.refuse(`unknown agent "${request.agentId}"`, start);
+        await this.refuse(`unknown agent "${request.agentId}"`, start, call.id);
         return undefined;
       }
       return { call, agent };
@@ -258,16 +271,24 @@ export class MediaStreamConnection {
       await this.refuse('a second stream for a call that already has one', start);
       return undefined;
     }
-    const call = await deps.calls.create({
-      agentId: agent.id,
-      provider: request.provider,
-      direction: 'inbound',
-      status: 'ringing',
-      from: start.from ?? null,
-      to: start.to ?? null,
-      providerCallId: start.callId || null,
-      providerMetadata: { accountId: start.accountId ?? null, customParameters: start.customParameters },
-    });
+    let call: Call;
+    try {
+      call = await deps.calls.create({
+        agentId: agent.id,
+        provider: request.provider,
+        direction: 'inbound',
+        status: 'ringing',
+        from: start.from ?? null,
+        to: start.to ?? null,
+        providerCallId: start.callId || null,
+        providerMetadata: { accountId: start.accountId ?? null, customParameters: start.customParameters },
+      });
+    } catch (error) {
+      // Two streams for the same provider call raced past the look-up above.
+      if (!(error instanceof DuplicateCallError)) throw error;
+      await this.refuse('a second stream for a call that already has one', start);
+      return undefined;
+    }
     const { maxConcurrentCalls } = await deps.settings.get();
     if (!deps.admission.tryAdmit(call.id, maxConcurrentCalls)) {
       deps.logger.warn({ callId: call.id, limit: maxConcurrentCalls }, 'call refused: concurrency limit');
@@ -294,12 +315,17 @@ export class MediaStreamConnection {
     if (byAgent) void this.deps.hangUpCall(call);
   }
 
-  private async refuse(reason: string, start: Extract<ProviderEvent, { type: 'start' }>): Promise<void> {
+  /** Logs and records the refusal (on `callId`, the call the stream claimed, else on a new failed call), then closes with 1008. */
+  private async refuse(
+    reason: string,
+    start: Extract<ProviderEvent, { type: 'start' }>,
+    callId?: string,
+  ): Promise<void> {
     this.deps.logger.warn(
       { agentId: this.request.agentId, remote: this.request.remoteAddress, providerCallId: start.callId },
       `media stream refused: ${reason}`,
     );
-    await this.recordFailure(reason, start);
+    await this.recordFailure(reason, start, callId);
     this.close(POLICY_VIOLATION, 'not a valid media stream');
   }
 
@@ -307,21 +333,25 @@ export class MediaStreamConnection {
   private async recordFailure(
     reason: string,
     start?: Extract<ProviderEvent, { type: 'start' }>,
+    existingCallId?: string,
   ): Promise<void> {
     const { calls, events, logger } = this.deps;
     try {
-      const agent = start ? await this.deps.agents.get(this.request.agentId) : undefined;
-      const call = await calls.create({
-        agentId: agent?.id ?? null,
-        provider: this.request.provider,
-        direction: 'inbound',
-        status: 'ringing',
-        providerMetadata: {
-          remoteAddress: this.request.remoteAddress,
-          requestedAgent: this.request.agentId,
-          ...(start ? { providerCallId: start.callId } : {}),
-        },
-      });
+      const agent = start && !existingCallId ? await this.deps.agents.get(this.request.agentId) : undefined;
+      const call =
+        existingCallId !== undefined
+          ? { id: existingCallId }
+          : await calls.create({
+              agentId: agent?.id ?? null,
+              provider: this.request.provider,
+              direction: 'inbound',
+              status: 'ringing',
+              providerMetadata: {
+                remoteAddress: this.request.remoteAddress,
+                requestedAgent: this.request.agentId,
+                ...(start ? { providerCallId: start.callId } : {}),
+              },
+            });
       const at = new Date();
       await events.append(call.id, [
         ...this.early.map((e) => ({ type: 'error', at, data: { message: e.message, code: e.code } })),
@@ -375,8 +405,14 @@ export class MediaStreamConnection {
   }
 }
 
-/** `callId` and `token` custom parameters (Twilio `<Parameter>`s, Exotel query pairs, Vobiz extra headers). */
-function credentialsOf(parameters: Readonly<Record<string, string>>): StreamCredentials | undefined {
+/**
+ * Stream credentials from `callId` and `token` values (Twilio `<Parameter>`s, Exotel query pairs,
+ * Vobiz extra headers or URL path), or `undefined` unless both are present and non-empty.
+ */
+export function credentialsOf(parameters: {
+  readonly callId?: string | undefined;
+  readonly token?: string | undefined;
+}): StreamCredentials | undefined {
   const { callId, token } = parameters;
   return callId && token ? { callId, token } : undefined;
 }

@@ -7,7 +7,7 @@ import {
 } from '@parley/telephony';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { MediaStreamConnection } from '../calls/media-stream.ts';
+import { credentialsOf, MediaStreamConnection } from '../calls/media-stream.ts';
 import { allowOrRefuse, checkExotelRequest, checkExotelStatusRequest } from '../telephony/webhook-auth.ts';
 import { acceptAndAnswer, formOf, type RefusedOutcome, statusCallbackRoute } from './call-webhooks.ts';
 import { sendApiError } from './errors.ts';
@@ -110,8 +110,7 @@ export function exotelRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
             agentId: agent,
             serializer: new ExotelSerializer({ sampleRateHz: exotelSampleRateFromQuery(search) ?? 8000 }),
             remoteAddress: request.ip,
-            credentials:
-              query.callId && query.token ? { callId: query.callId, token: query.token } : undefined,
+            credentials: credentialsOf(query),
             authenticated: authenticatedUpgrades.delete(request.raw),
           },
           deps,

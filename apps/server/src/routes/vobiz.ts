@@ -8,7 +8,7 @@ import {
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { MediaStreamConnection } from '../calls/media-stream.ts';
+import { credentialsOf, MediaStreamConnection } from '../calls/media-stream.ts';
 import { allowOrRefuse, checkVobizRequest } from '../telephony/webhook-auth.ts';
 import { APOLOGIES, acceptAndAnswer, formOf, statusCallbackRoute } from './call-webhooks.ts';
 import { publicOrigin } from './public-url.ts';
@@ -94,7 +94,7 @@ export function vobizRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
           agentId: path.agent,
           serializer: new VobizSerializer({ contentType: 'audio/x-mulaw;rate=8000' }),
           remoteAddress: request.ip,
-          credentials: path.callId && path.token ? { callId: path.callId, token: path.token } : undefined,
+          credentials: credentialsOf(path),
         },
         deps,
       );

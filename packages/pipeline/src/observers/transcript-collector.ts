@@ -1,10 +1,15 @@
+import { type Clock, systemClock } from '../clock/clock.ts';
 import type { FrameEvent, TaskObserver } from '../processors/task.ts';
 
 /** One line of a call transcript. */
 export interface TranscriptEntry {
   readonly role: 'user' | 'assistant';
   readonly text: string;
-  /** When the entry began, ms since the collector was created (the call start). */
+  /**
+   * When the entry began, ms since the call's media stream started (the task's `start` frame),
+   * on the start frame's clock, rounded to whole ms. Before any start frame is seen: ms since
+   * the collector was created, on the system clock.
+   */
   readonly atMs: number;
   /** The bot was cut short; `text` holds only what the caller heard. */
   readonly interrupted?: boolean;
@@ -13,19 +18,36 @@ export interface TranscriptEntry {
 /**
  * Builds the transcript from the frames of a task: the caller's final transcriptions, and what
  * the caller heard of the bot (`spoken_text`, one entry per bot turn). Calls `onEntry` as each
- * entry completes.
+ * entry completes. Times come from the start frame's clock (a `VirtualClock` in tests; the
+ * system clock when the start frame has none).
  */
 export class TranscriptCollector implements TaskObserver {
   /** Completed entries, in order. */
   readonly entries: TranscriptEntry[] = [];
-  private readonly t0 = performance.now();
+  private clock: Clock = systemClock;
+  /** Start of the call on {@link clock}, ms; creation time until the start frame is seen. */
+  private t0 = systemClock.now();
+  private started = false;
   private readonly seen = new Set<number>();
   private assistant: { parts: string[]; atMs: number; interrupted: boolean } | undefined;
 
+  /**
+   * @param onEntry Called synchronously with each entry as it completes (a user entry at its
+   *   final transcription; an assistant entry when the bot stops speaking, is interrupted, the
+   *   caller's next final transcription arrives, or the task ends), after it is appended to
+   *   {@link entries}. Optional.
+   */
   constructor(private readonly onEntry?: (entry: TranscriptEntry) => void) {}
 
   onFrame({ frame: f }: FrameEvent): void {
     switch (f.type) {
+      case 'start':
+        if (!this.started) {
+          this.started = true;
+          if (f.clock) this.clock = f.clock;
+          this.t0 = this.clock.now();
+        }
+        break;
       case 'transcription':
         if (this.firstSight(f.id)) {
           this.closeAssistant();
@@ -74,6 +96,6 @@ export class TranscriptCollector implements TaskObserver {
   }
 
   private now(): number {
-    return Math.round(performance.now() - this.t0);
+    return Math.round(this.clock.now() - this.t0);
   }
 }

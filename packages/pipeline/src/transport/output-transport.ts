@@ -100,6 +100,8 @@ export class OutputTransport extends FrameProcessor {
   /** Timeline position up to which chunks were pushed downstream (replays after a pause are not). */
   private recordedSamples = 0;
   private timer: TimerHandle | undefined;
+  /** {@link tick} bound once, for the pacing timer. */
+  private readonly onTick = () => this.tick();
   private anonymous = 0;
   private drained: (() => void) | undefined;
 
@@ -251,8 +253,7 @@ export class OutputTransport extends FrameProcessor {
 
   /** Timeline position the caller is hearing now by the playback clock (may run past what was sent; frozen while paused). */
   private clockPosition(now: number): number {
-    if (this.paused) return this.clockBase;
-    return this.clockBase + ((now - this.clockStartMs) * this.rateHz) / 1000;
+    return this.paused ? this.clockBase : this.clockPositionAt(now);
   }
 
   private schedule(): void {
@@ -280,7 +281,7 @@ export class OutputTransport extends FrameProcessor {
       this.pruneHistory(now);
       this.settleClock(now);
     }
-    if (this.speaking && this.active) this.timer = this.clock.setTimeout(() => this.tick(), this.chunkMs);
+    if (this.speaking && this.active) this.timer = this.clock.setTimeout(this.onTick, this.chunkMs);
   }
 
   private startSpeaking(now: number): void {

@@ -1,5 +1,6 @@
 import twilio from 'twilio';
 import { SignatureError } from '../errors.ts';
+import { singleHeaderValue } from '../request-auth.ts';
 
 /** A request to check against its `X-Twilio-Signature` header. */
 export interface TwilioSignatureCheck {
@@ -39,7 +40,7 @@ export interface TwilioSignatureCheck {
 export function validateTwilioSignature(check: TwilioSignatureCheck): boolean {
   const { authToken, url, params = {} } = check;
   if (authToken === '') throw new TypeError('Twilio auth token is empty: cannot validate signatures');
-  const signature = headerValue(check.signature);
+  const signature = singleHeaderValue(check.signature);
   if (signature === undefined) return false;
   try {
     return twilio.validateRequest(authToken, signature, url, params);
@@ -57,12 +58,6 @@ export function validateTwilioSignature(check: TwilioSignatureCheck): boolean {
  */
 export function assertTwilioSignature(check: TwilioSignatureCheck): void {
   if (validateTwilioSignature(check)) return;
-  const missing = headerValue(check.signature) === undefined;
+  const missing = singleHeaderValue(check.signature) === undefined;
   throw new SignatureError('twilio', missing ? 'missing' : 'mismatch', check.url);
-}
-
-/** The single non-empty value of a header, or `undefined`. */
-function headerValue(header: string | readonly string[] | undefined): string | undefined {
-  const value = typeof header === 'string' ? header : header?.length === 1 ? header[0] : undefined;
-  return value === '' ? undefined : value;
 }

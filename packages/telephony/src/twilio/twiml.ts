@@ -1,4 +1,6 @@
 import twilio from 'twilio';
+import { parseAbsoluteUrl } from '../absolute-url.ts';
+import { assertXmlChars } from '../xml-escape.ts';
 
 /** Options of {@link connectStreamTwiml}. */
 export interface ConnectStreamTwimlOptions {
@@ -34,22 +36,18 @@ export interface ConnectStreamTwimlOptions {
  *
  * @returns The TwiML document, to answer the voice webhook with `Content-Type: text/xml`.
  * @throws TypeError when `url` is not an absolute `wss://` URL without query or fragment, when
- *   `statusCallback` is not an absolute `https://` (or `http://`) URL, when a parameter name is
- *   empty, or when a value holds a character XML cannot carry (e.g. U+0000).
+ *   `statusCallback` is not an absolute `https://` (or `http://`) URL without fragment, when a
+ *   parameter name is empty, or when a value holds a character XML cannot carry (e.g. U+0000).
  */
 export function connectStreamTwiml(options: ConnectStreamTwimlOptions): string {
   const { url, parameters = {}, name, statusCallback, statusCallbackMethod } = options;
-  const parsed = parseUrl(url, 'url');
-  if (parsed.protocol !== 'wss:') throw new TypeError(`Stream url must be wss://, got ${parsed.protocol}//`);
-  if (parsed.search !== '' || parsed.hash !== '' || url.includes('?') || url.includes('#')) {
-    throw new TypeError('Stream url must not carry a query string or fragment; use parameters');
+  const parsed = parseAbsoluteUrl(url, 'Stream url', ['wss:']);
+  if (parsed.search !== '' || url.includes('?')) {
+    throw new TypeError('Stream url must not carry a query string; use parameters');
   }
-  if (statusCallback !== undefined) {
-    const cb = parseUrl(statusCallback, 'statusCallback');
-    if (cb.protocol !== 'https:' && cb.protocol !== 'http:') {
-      throw new TypeError(`statusCallback must be http(s)://, got ${cb.protocol}//`);
-    }
-  }
+  if (statusCallback !== undefined) parseAbsoluteUrl(statusCallback, 'statusCallback', ['https:', 'http:']);
+  // xmlbuilder checks element text but writes attribute values unchecked, so a control character
+  // in a parameter would produce TwiML that Twilio cannot parse (and the call would fail).
   for (const [key, value] of Object.entries(parameters)) {
     if (key === '') throw new TypeError('Stream parameter names must not be empty');
     assertXmlChars(key, `parameter name ${JSON.stringify(key)}`);
@@ -84,30 +82,4 @@ export function sayAndHangupTwiml(text: string): string {
   response.say(text);
   response.hangup();
   return response.toString();
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const URL_WHITESPACE_OR_CONTROL = /[\u0000-\u0020\u007f]/;
-
-/** Parses an absolute URL; whitespace or controls (which `new URL` would silently drop) are refused. */
-function parseUrl(value: string, what: string): URL {
-  if (URL_WHITESPACE_OR_CONTROL.test(value))
-    throw new TypeError(`${what} holds whitespace or a control character`);
-  try {
-    return new URL(value);
-  } catch {
-    throw new TypeError(`${what} is not an absolute URL`);
-  }
-}
-
-/** Characters outside XML 1.0's `Char` production (https://www.w3.org/TR/xml/#charsets). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const NON_XML_CHAR = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-
-/**
- * xmlbuilder checks element text but writes attribute values unchecked, so a control character
- * in a parameter would produce TwiML that Twilio cannot parse (and the call would fail).
- */
-function assertXmlChars(value: string, what: string): void {
-  if (NON_XML_CHAR.test(value)) throw new TypeError(`${what} holds a character XML cannot carry`);
 }

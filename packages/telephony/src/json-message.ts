@@ -28,6 +28,28 @@ export function protocolFailure(provider: ProviderName, label: string): Protocol
 }
 
 /**
+ * Refuses a message that names a stream other than the current one (once `start` told us
+ * which): `named` and `current` are only compared when both are known.
+ *
+ * @throws {@link ProviderProtocolError} `stream_mismatch`.
+ */
+export function assertSameStream(
+  fail: ProtocolFailure,
+  current: string | undefined,
+  named: string | undefined,
+  raw: string,
+): void {
+  if (named !== undefined && current !== undefined && named !== current) {
+    throw fail('stream_mismatch', 'message is for another stream', raw);
+  }
+}
+
+/** The `not_started` error for sending `what` before the stream's `start` message. */
+export function notStarted(fail: ProtocolFailure, what: string): ProviderProtocolError {
+  return fail('not_started', `cannot send ${what} before the stream's start message`);
+}
+
+/**
  * Parses one text message: at most `maxChars` characters of JSON, an object with a string
  * `event`.
  *

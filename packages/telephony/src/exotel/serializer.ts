@@ -1,10 +1,11 @@
 import { pcmToBytes } from '@parley/pipeline';
 import { pcm16FromWire } from '../audio-payload.ts';
 import { encodeBase64 } from '../base64.ts';
-import type { ProviderProtocolError } from '../errors.ts';
 import {
+  assertSameStream,
   type JsonObject,
   MAX_EVENT_NAME_CHARS,
+  notStarted,
   protocolFailure,
   readEventMessage,
   validateMessage,
@@ -167,17 +168,17 @@ export class ExotelSerializer implements TelephonySerializer {
         return this.#parseStart(msg, message);
       case 'mark': {
         const m = validateMessage(exotelMarkSchema, msg, message, fail);
-        this.#checkStream(m.stream_sid ?? m.streamSid, message);
+        assertSameStream(fail, this.#streamSid, m.stream_sid ?? m.streamSid, message);
         return { type: 'mark', name: m.mark.name };
       }
       case 'dtmf': {
         const m = validateMessage(exotelDtmfSchema, msg, message, fail);
-        this.#checkStream(m.stream_sid ?? m.streamSid, message);
+        assertSameStream(fail, this.#streamSid, m.stream_sid ?? m.streamSid, message);
         return { type: 'dtmf', digit: m.dtmf.digit };
       }
       case 'stop': {
         const m = validateMessage(exotelStopSchema, msg, message, fail);
-        this.#checkStream(m.stream_sid ?? m.streamSid, message);
+        assertSameStream(fail, this.#streamSid, m.stream_sid ?? m.streamSid, message);
         const reason = m.stop?.reason;
         return reason === undefined ? { type: 'stop' } : { type: 'stop', reason };
       }
@@ -199,7 +200,7 @@ export class ExotelSerializer implements TelephonySerializer {
    */
   encodeAudio(pcm: Int16Array, sampleRateHz: number): string {
     const prefix = this.#mediaPrefix;
-    if (prefix === undefined) throw notStarted('media');
+    if (prefix === undefined) throw notStarted(fail, 'media');
     if (sampleRateHz !== this.#sampleRateHz) {
       throw fail(
         'unsupported_sample_rate',
@@ -229,7 +230,7 @@ export class ExotelSerializer implements TelephonySerializer {
    */
   encodeMark(name: string): string {
     const streamSid = this.#streamSid;
-    if (streamSid === undefined) throw notStarted('mark');
+    if (streamSid === undefined) throw notStarted(fail, 'mark');
     return this.#camelCase
       ? JSON.stringify({ event: 'mark', streamSid, mark: { name } })
       : JSON.stringify({ event: 'mark', stream_sid: streamSid, mark: { name } });
@@ -243,7 +244,7 @@ export class ExotelSerializer implements TelephonySerializer {
    */
   encodeClear(): string {
     const message = this.#clearMessage;
-    if (message === undefined) throw notStarted('clear');
+    if (message === undefined) throw notStarted(fail, 'clear');
     return message;
   }
 
@@ -260,7 +261,7 @@ export class ExotelSerializer implements TelephonySerializer {
     if (this.#streamSid === undefined) throw fail('media_before_start', 'media before start', raw);
     const media = checkExotelMedia(msg, this.#sampleRateHz * 2);
     if ('problem' in media) throw fail(media.problem, media.detail, raw);
-    this.#checkStream(media.streamSid, raw);
+    assertSameStream(fail, this.#streamSid, media.streamSid, raw);
     return {
       type: 'media',
       audio: pcm16FromWire(media.bytes, false),
@@ -330,17 +331,6 @@ export class ExotelSerializer implements TelephonySerializer {
     }
     return rate;
   }
-
-  /** A message that names a stream must name ours. */
-  #checkStream(streamSid: string | undefined, raw: string): void {
-    if (streamSid !== undefined && this.#streamSid !== undefined && streamSid !== this.#streamSid) {
-      throw fail('stream_mismatch', 'message is for another stream', raw);
-    }
-  }
 }
 
 const fail = protocolFailure('exotel', 'Exotel AgentStream');
-
-function notStarted(what: string): ProviderProtocolError {
-  return fail('not_started', `cannot send ${what} before the stream's start message`);
-}

@@ -1,9 +1,10 @@
 import { mulawToPcm, pcmToMulaw } from '@parley/pipeline';
 import { encodeBase64 } from '../base64.ts';
-import type { ProviderProtocolError } from '../errors.ts';
 import {
+  assertSameStream,
   type JsonObject,
   MAX_EVENT_NAME_CHARS,
+  notStarted,
   protocolFailure,
   readEventMessage,
   validateMessage,
@@ -95,17 +96,17 @@ export class TwilioSerializer implements TelephonySerializer {
         return this.#parseStart(msg, message);
       case 'mark': {
         const m = validateMessage(twilioMarkSchema, msg, message, fail);
-        this.#checkStream(m.streamSid, message);
+        assertSameStream(fail, this.#streamSid, m.streamSid, message);
         return { type: 'mark', name: m.mark.name };
       }
       case 'dtmf': {
         const m = validateMessage(twilioDtmfSchema, msg, message, fail);
-        this.#checkStream(m.streamSid, message);
+        assertSameStream(fail, this.#streamSid, m.streamSid, message);
         return { type: 'dtmf', digit: m.dtmf.digit };
       }
       case 'stop': {
         const m = validateMessage(twilioStopSchema, msg, message, fail);
-        this.#checkStream(m.streamSid, message);
+        assertSameStream(fail, this.#streamSid, m.streamSid, message);
         return { type: 'stop' };
       }
       default:
@@ -125,7 +126,7 @@ export class TwilioSerializer implements TelephonySerializer {
    */
   encodeAudio(pcm: Int16Array, sampleRateHz: number): string {
     const prefix = this.#mediaPrefix;
-    if (prefix === undefined) throw notStarted('media');
+    if (prefix === undefined) throw notStarted(fail, 'media');
     if (sampleRateHz !== WIRE_RATE_HZ) {
       throw fail('unsupported_sample_rate', `outbound audio is ${sampleRateHz} Hz, Twilio needs 8000 Hz`);
     }
@@ -143,7 +144,7 @@ export class TwilioSerializer implements TelephonySerializer {
    */
   encodeMark(name: string): string {
     const streamSid = this.#streamSid;
-    if (streamSid === undefined) throw notStarted('mark');
+    if (streamSid === undefined) throw notStarted(fail, 'mark');
     return JSON.stringify({ event: 'mark', streamSid, mark: { name } });
   }
 
@@ -155,7 +156,7 @@ export class TwilioSerializer implements TelephonySerializer {
    */
   encodeClear(): string {
     const message = this.#clearMessage;
-    if (message === undefined) throw notStarted('clear');
+    if (message === undefined) throw notStarted(fail, 'clear');
     return message;
   }
 
@@ -164,7 +165,7 @@ export class TwilioSerializer implements TelephonySerializer {
     if (this.#streamSid === undefined) throw fail('media_before_start', 'media before start', raw);
     const media = checkTwilioMedia(msg);
     if ('problem' in media) throw fail(media.problem, media.detail, raw);
-    this.#checkStream(media.streamSid, raw);
+    assertSameStream(fail, this.#streamSid, media.streamSid, raw);
     return {
       type: 'media',
       audio: mulawToPcm(media.ulaw),
@@ -204,17 +205,6 @@ export class TwilioSerializer implements TelephonySerializer {
       ...(start.tracks !== undefined && { tracks: start.tracks }),
     };
   }
-
-  /** A message that names a stream must name ours (once `start` told us which). */
-  #checkStream(streamSid: unknown, raw: string): void {
-    if (streamSid !== undefined && this.#streamSid !== undefined && streamSid !== this.#streamSid) {
-      throw fail('stream_mismatch', 'message is for another stream', raw);
-    }
-  }
 }
 
 const fail = protocolFailure('twilio', 'Twilio Media Streams');
-
-function notStarted(what: string): ProviderProtocolError {
-  return fail('not_started', `cannot send ${what} before the stream's start message`);
-}

@@ -1,10 +1,11 @@
 import { mulawToPcm, pcmToBytes, pcmToMulaw } from '@parley/pipeline';
 import { pcm16FromWire } from '../audio-payload.ts';
 import { encodeBase64 } from '../base64.ts';
-import type { ProviderProtocolError } from '../errors.ts';
 import {
+  assertSameStream,
   type JsonObject,
   MAX_EVENT_NAME_CHARS,
+  notStarted,
   protocolFailure,
   readEventMessage,
   validateMessage,
@@ -147,22 +148,22 @@ export class VobizSerializer implements TelephonySerializer {
         return this.#parseStart(msg, message);
       case 'playedStream': {
         const m = validateMessage(vobizPlayedStreamSchema, msg, message, fail);
-        this.#checkStream(m.streamId, message);
+        assertSameStream(fail, this.#streamId, m.streamId, message);
         return { type: 'mark', name: m.name };
       }
       case 'clearedAudio': {
         const m = validateMessage(vobizClearedAudioSchema, msg, message, fail);
-        this.#checkStream(m.streamId, message);
+        assertSameStream(fail, this.#streamId, m.streamId, message);
         return { type: 'cleared' };
       }
       case 'dtmf': {
         const m = validateMessage(vobizDtmfSchema, msg, message, fail);
-        this.#checkStream(m.streamId, message);
+        assertSameStream(fail, this.#streamId, m.streamId, message);
         return { type: 'dtmf', digit: m.dtmf.digit };
       }
       case 'stop': {
         const m = validateMessage(vobizStopSchema, msg, message, fail);
-        this.#checkStream(m.streamId, message);
+        assertSameStream(fail, this.#streamId, m.streamId, message);
         return { type: 'stop' };
       }
       default:
@@ -183,7 +184,7 @@ export class VobizSerializer implements TelephonySerializer {
    */
   encodeAudio(pcm: Int16Array, sampleRateHz: number): string {
     const prefix = this.#playPrefix;
-    if (prefix === undefined) throw notStarted('playAudio');
+    if (prefix === undefined) throw notStarted(fail, 'playAudio');
     const format = this.#format;
     if (sampleRateHz !== format.sampleRateHz) {
       throw fail(
@@ -206,7 +207,7 @@ export class VobizSerializer implements TelephonySerializer {
    */
   encodeMark(name: string): string {
     const streamId = this.#streamId;
-    if (streamId === undefined) throw notStarted('checkpoint');
+    if (streamId === undefined) throw notStarted(fail, 'checkpoint');
     return JSON.stringify({ event: 'checkpoint', streamId, name });
   }
 
@@ -219,7 +220,7 @@ export class VobizSerializer implements TelephonySerializer {
    */
   encodeClear(): string {
     const streamId = this.#streamId;
-    if (streamId === undefined) throw notStarted('clearAudio');
+    if (streamId === undefined) throw notStarted(fail, 'clearAudio');
     return JSON.stringify({ event: 'clearAudio', streamId });
   }
 
@@ -241,7 +242,7 @@ export class VobizSerializer implements TelephonySerializer {
     const maxBytes = pcm16 ? format.sampleRateHz * 2 : format.sampleRateHz;
     const media = checkVobizMedia(msg, maxBytes, pcm16 ? 2 : 1);
     if ('problem' in media) throw fail(media.problem, media.detail, raw);
-    this.#checkStream(media.streamId, raw);
+    assertSameStream(fail, this.#streamId, media.streamId, raw);
     return {
       type: 'media',
       audio: pcm16 ? pcm16FromWire(media.bytes, this.#inboundBigEndian) : mulawToPcm(media.bytes),
@@ -286,13 +287,6 @@ export class VobizSerializer implements TelephonySerializer {
       ...(start.tracks !== undefined && { tracks: start.tracks }),
     };
   }
-
-  /** A message that names a stream must name the current one (once `start` told us which). */
-  #checkStream(streamId: string | undefined, raw: string): void {
-    if (streamId !== undefined && this.#streamId !== undefined && streamId !== this.#streamId) {
-      throw fail('stream_mismatch', 'message is for another stream', raw);
-    }
-  }
 }
 
 /**
@@ -312,7 +306,3 @@ function parseExtraHeaders(m: VobizStartMessage): Record<string, string> {
 }
 
 const fail = protocolFailure('vobiz', 'Vobiz audio stream');
-
-function notStarted(what: string): ProviderProtocolError {
-  return fail('not_started', `cannot send ${what} before the stream's start message`);
-}

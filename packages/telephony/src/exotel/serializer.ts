@@ -285,10 +285,8 @@ export class ExotelSerializer implements TelephonySerializer {
       throw fail('stream_mismatch', 'stream_sid and start.stream_sid differ', raw);
     }
     const sampleRateHz = this.#startRate(m, raw);
-    const camelCase =
-      start.stream_sid === undefined &&
-      m.stream_sid === undefined &&
-      (start.streamSid ?? m.streamSid) !== undefined;
+    // The id came in camelCase when no snake_case key held it (it is known by now).
+    const camelCase = start.stream_sid === undefined && m.stream_sid === undefined;
     const sidJson = JSON.stringify(streamSid);
     const key = camelCase ? 'streamSid' : 'stream_sid';
     this.#sampleRateHz = sampleRateHz;

@@ -5,19 +5,34 @@
  */
 
 /**
- * An LLM service cannot run because of its configuration: no API key, a key the provider
- * rejected (HTTP 401/403), or a model / base URL the provider does not know (HTTP 404).
- * The server speaks `message` to the caller and logs it; retrying will not help.
+ * Base of the LLM service errors ({@link LLMConfigurationError}, {@link LLMRequestError}):
+ * a message, the provider's HTTP status when it answered, and the underlying error as `cause`.
+ * Catch it to handle either; subclasses differ only in `name`.
  */
-export class LLMConfigurationError extends Error {
-  override readonly name = 'LLMConfigurationError';
-  /** The HTTP status the provider answered with, when the error came from a request. */
+export abstract class LLMError extends Error {
+  abstract override readonly name: string;
+  /** HTTP status of the provider's answer; `undefined` when no answer came (or no request was made). */
   readonly status: number | undefined;
 
+  /**
+   * @param message What went wrong, fit to show an operator.
+   * @param options `status`: the provider's HTTP status, if it answered; `cause`: the
+   *   underlying error (becomes `Error.cause`; absent when `undefined`).
+   */
   constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = options.status;
   }
+}
+
+/**
+ * An LLM service cannot run because of its configuration: no API key, a key the provider
+ * rejected (HTTP 401/403), or a model / base URL the provider does not know (HTTP 404).
+ * The server speaks `message` to the caller and logs it; retrying will not help. `status` is
+ * the HTTP status the provider answered with, when the error came from a request.
+ */
+export class LLMConfigurationError extends LLMError {
+  override readonly name = 'LLMConfigurationError';
 }
 
 /**
@@ -26,15 +41,8 @@ export class LLMConfigurationError extends Error {
  * provider answered; `undefined` for network failures. The SDK's retries (`maxRetries`) have
  * already been spent when this is thrown.
  */
-export class LLMRequestError extends Error {
+export class LLMRequestError extends LLMError {
   override readonly name = 'LLMRequestError';
-  /** HTTP status of the provider's answer; `undefined` when no answer came. */
-  readonly status: number | undefined;
-
-  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.status = options.status;
-  }
 }
 
 /**

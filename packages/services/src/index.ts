@@ -1,5 +1,6 @@
 export {
   LLMConfigurationError,
+  LLMError,
   LLMRequestError,
   LocalEngineError,
   LocalEngineUnavailableError,

@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  basicCredentials,
   type CallbackResponse,
   type FormBody,
   formField,
-  headerValue,
+  hasBasicAuth,
   parseForm,
   postForm,
   randomHex,
@@ -160,8 +159,7 @@ export class FakeExotelApi extends FakeRestServer<FormBody, FakeExotelCall> {
   }
 
   protected authorized(request: IncomingMessage): boolean {
-    const credentials = basicCredentials(headerValue(request, 'authorization'));
-    return credentials?.user === this.apiKey && credentials.password === this.apiToken;
+    return hasBasicAuth(request, this.apiKey, this.apiToken);
   }
 
   protected sendUnauthorized(response: ServerResponse): void {

@@ -141,6 +141,12 @@ export function basicCredentials(header: string | undefined): { user: string; pa
   return colon < 0 ? undefined : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** Whether `request` carries `Authorization: Basic` credentials of exactly `user` and `password`. */
+export function hasBasicAuth(request: IncomingMessage, user: string, password: string): boolean {
+  const credentials = basicCredentials(headerValue(request, 'authorization'));
+  return credentials?.user === user && credentials.password === password;
+}
+
 /** A single-valued request header, or `undefined`. */
 export function headerValue(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];

@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import twilio from 'twilio';
 import {
-  basicCredentials,
   type CallbackResponse,
   type FormBody,
   formField,
-  headerValue,
+  hasBasicAuth,
   parseForm,
   postForm,
   randomHex,
@@ -179,8 +178,7 @@ export class FakeTwilioApi extends FakeRestServer<FormBody, FakeTwilioCall> {
   }
 
   protected authorized(request: IncomingMessage): boolean {
-    const credentials = basicCredentials(headerValue(request, 'authorization'));
-    return credentials?.user === this.accountSid && credentials.password === this.authToken;
+    return hasBasicAuth(request, this.accountSid, this.authToken);
   }
 
   protected sendUnauthorized(response: ServerResponse): void {

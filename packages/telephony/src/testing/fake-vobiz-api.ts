@@ -1,5 +1,6 @@
 import { createHmac, randomInt, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseJsonText } from '../provider-rest.ts';
 import {
   type CallbackResponse,
   headerValue,
@@ -173,11 +174,7 @@ export class FakeVobizApi extends FakeRestServer<unknown, FakeVobizCall> {
 
   /** The parsed JSON; `undefined` when malformed (a create then answers 400). */
   protected parseBody(text: string): unknown {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return undefined;
-    }
+    return parseJsonText(text);
   }
 
   protected authorized(request: IncomingMessage): boolean {

@@ -2,7 +2,7 @@
  * `POST /api/calls/outbound`: places a call through a provider's REST API; when answered, the
  * provider streams it to the agent like an inbound call.
  */
-import { ProviderApiError, type ProviderName, publicRequestUrl, voicebotStreamUrl } from '@parley/telephony';
+import { ProviderApiError, type ProviderName, publicRequestUrl } from '@parley/telephony';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { formatIssues } from '../config/agent-config.ts';
@@ -15,6 +15,7 @@ import { callControlFor } from '../telephony/call-controls.ts';
 import { OVER_LIMIT_REASON } from '../telephony/inbound.ts';
 import { canPlaceCalls, PROVIDERS, type TelephonySettings } from '../telephony/settings.ts';
 import { newStreamToken } from '../telephony/stream-token.ts';
+import { exotelStreamUrl } from '../telephony/stream-urls.ts';
 import { exotelStatusToken } from '../telephony/webhook-auth.ts';
 import { sendApiError } from './errors.ts';
 import { publicOrigin } from './public-url.ts';
@@ -114,7 +115,7 @@ export function apiOutboundRoutes(deps: ApiOutboundDeps): FastifyPluginAsync {
       const agentPath = encodeURIComponent(agent.id);
       const answerUrl =
         provider === 'exotel'
-          ? exotelStreamUrl(origin, agentPath, call.id, token, settings)
+          ? exotelStreamUrl(origin, agent.id, { callId: call.id, token }, settings.exotel)
           : publicRequestUrl(origin, `/telephony/${provider}/inbound/${agentPath}${query}`);
       try {
         const placed = await control.placeCall(
@@ -146,22 +147,6 @@ function defaultProvider(settings: TelephonySettings): ProviderName | undefined 
   if (settings.defaultProvider) return settings.defaultProvider;
   const configured = PROVIDERS.filter((p) => canPlaceCalls(settings, p));
   return configured.length === 1 ? configured[0] : undefined;
-}
-
-/** Exotel connects the answered call straight to this stream URL (custom parameters in its query). */
-function exotelStreamUrl(
-  origin: string,
-  agentPath: string,
-  callId: string,
-  token: string,
-  settings: TelephonySettings,
-): string {
-  const { apiKey, apiToken } = settings.exotel;
-  return voicebotStreamUrl({
-    url: publicRequestUrl(origin, `/ws/exotel/${agentPath}`, { websocket: true }),
-    customParameters: { callId, token },
-    ...(apiKey && apiToken ? { credentials: { apiKey, apiToken } } : {}),
-  });
 }
 
 function isAbort(error: unknown): boolean {

@@ -1,13 +1,8 @@
-import {
-  ExotelSerializer,
-  exotelSampleRateFromQuery,
-  parseExotelStatusCallback,
-  publicRequestUrl,
-  voicebotUrlAnswer,
-} from '@parley/telephony';
+import { ExotelSerializer, exotelSampleRateFromQuery, parseExotelStatusCallback } from '@parley/telephony';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { credentialsOf, MediaStreamConnection } from '../calls/media-stream.ts';
+import { exotelStreamUrl } from '../telephony/stream-urls.ts';
 import { allowOrRefuse, checkExotelRequest, checkExotelStatusRequest } from '../telephony/webhook-auth.ts';
 import { acceptAndAnswer, formOf, type RefusedOutcome, statusCallbackRoute } from './call-webhooks.ts';
 import { sendApiError } from './errors.ts';
@@ -64,17 +59,13 @@ export function exotelRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
         {
           refused: (outcome) => sendApiError(reply, ...EXOTEL_REFUSALS[outcome]),
           accepted: ({ call, agent, token }) => {
-            const { apiKey, apiToken } = settings.exotel;
-            const origin = publicOrigin(request, deps.config);
-            return reply.type('application/json').send(
-              voicebotUrlAnswer({
-                url: publicRequestUrl(origin, `/ws/exotel/${encodeURIComponent(agent.id)}`, {
-                  websocket: true,
-                }),
-                customParameters: { callId: call.id, token },
-                ...(apiKey && apiToken ? { credentials: { apiKey, apiToken } } : {}),
-              }),
+            const url = exotelStreamUrl(
+              publicOrigin(request, deps.config),
+              agent.id,
+              { callId: call.id, token },
+              settings.exotel,
             );
+            return reply.type('application/json').send({ url });
           },
         },
       );

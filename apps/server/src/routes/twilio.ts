@@ -1,13 +1,13 @@
 import {
   connectStreamTwiml,
   parseTwilioStatusCallback,
-  publicRequestUrl,
   sayAndHangupTwiml,
   TwilioSerializer,
 } from '@parley/telephony';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { MediaStreamConnection } from '../calls/media-stream.ts';
+import { twilioStreamPath, twilioStreamUrl } from '../telephony/stream-urls.ts';
 import { allowOrRefuse, checkTwilioRequest } from '../telephony/webhook-auth.ts';
 import { APOLOGIES, acceptAndAnswer, statusCallbackRoute } from './call-webhooks.ts';
 import { publicOrigin } from './public-url.ts';
@@ -64,10 +64,7 @@ export function twilioRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
         {
           refused: (outcome) => sayAndHangupTwiml(APOLOGIES[outcome]),
           accepted: ({ call, agent, token }) => {
-            // Twilio only streams to wss:// (TLS is usually terminated by a proxy in front of us).
-            const path = `/ws/twilio/${encodeURIComponent(agent.id)}`;
-            const origin = publicOrigin(request, deps.config);
-            const url = publicRequestUrl(origin, path, { websocket: true }).replace(/^ws:/, 'wss:');
+            const url = twilioStreamUrl(publicOrigin(request, deps.config), twilioStreamPath(agent.id));
             return connectStreamTwiml({ url, parameters: { callId: call.id, token, agentId: agent.id } });
           },
         },

@@ -14,6 +14,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../config/server-config.ts';
 import { publicOrigin } from '../routes/public-url.ts';
 import type { TelephonySettings } from './settings.ts';
+import { twilioStreamUrl } from './stream-urls.ts';
 
 /** How a request was authenticated: `verified` by the provider's credentials, or `unchecked` (none configured). */
 export type AuthOutcome = 'verified' | 'unchecked' | 'refused';
@@ -35,9 +36,10 @@ export function checkTwilioRequest(
 ): AuthOutcome {
   const authToken = twilioAuthToken(settings, config);
   if (!authToken) return 'unchecked';
-  let url = publicRequestUrl(publicOrigin(request, config), request.url, { websocket: kind === 'stream' });
-  // Twilio signs the upgrade with the URL of our TwiML, which is always wss:// (see routes/twilio.ts).
-  if (kind === 'stream') url = url.replace(/^ws:/, 'wss:');
+  const origin = publicOrigin(request, config);
+  // Twilio signs the upgrade with the stream URL of our TwiML.
+  const url =
+    kind === 'stream' ? twilioStreamUrl(origin, request.url) : publicRequestUrl(origin, request.url);
   const params = kind === 'webhook' && isFormRecord(request.body) ? request.body : {};
   const signature = request.headers['x-twilio-signature'];
   return validateTwilioSignature({ authToken, signature, url, params }) ? 'verified' : 'refused';

@@ -80,9 +80,20 @@ export interface CancelFrame extends Base<'cancel'> {
 export interface InterruptionFrame extends Base<'interruption'> {}
 /** Audio from the caller. */
 export interface InputAudioFrame extends Base<'input_audio'>, AudioPayload {}
-/** The caller started speaking (from VAD). */
+/**
+ * The caller's turn started. Pushed downstream by `UserTurnProcessor` (followed by an
+ * `interruption`), which decides turns from the VAD's raw `vad_user_started_speaking` and the
+ * STT's transcriptions; not by the VAD itself. A processor before the turn processor that has
+ * no VAD may push it too (the turn processor consumes it as a raw speech start).
+ */
 export interface UserStartedSpeakingFrame extends Base<'user_started_speaking'> {}
-/** The caller stopped speaking (from VAD, after `stopSecs` of silence). */
+/**
+ * The caller's turn ended. Pushed downstream by `UserTurnProcessor` after the turn's
+ * transcriptions, once the caller has been silent for the endpointing delay (or at once on a
+ * final transcription flagged `endOfUtterance`); the VAD's own silence edge, after its
+ * `stopSecs`, is `vad_user_stopped_speaking`. A processor before the turn processor that has
+ * no VAD may push it too (the turn processor consumes it as a raw speech end).
+ */
 export interface UserStoppedSpeakingFrame extends Base<'user_stopped_speaking'> {}
 /** The first audio of a bot reply was sent to the caller. */
 export interface BotStartedSpeakingFrame extends Base<'bot_started_speaking'> {}
@@ -104,12 +115,18 @@ export interface ErrorFrame extends Base<'error'> {
   readonly source?: string;
   readonly cause?: unknown;
 }
-/** A measurement (TTFB, processing time, …). */
+/** A measurement (TTFB, processing time, …); see `metric()` for the names in use. */
 export interface MetricsFrame extends Base<'metrics'> {
+  /** What was measured, snake_case, e.g. `ttfb`, `audio_seconds`, `prompt_tokens`. */
   readonly name: string;
   /** Processor that measured it. */
   readonly processor: string;
+  /** The measurement, a finite number ≥ 0 in {@link unit}; not rounded. */
   readonly value: number;
+  /**
+   * Unit of {@link value}: `ms` milliseconds, `s` seconds, `count` a plain count, `chars`
+   * characters (UTF-16 code units), `tokens` LLM tokens as the provider counted them.
+   */
   readonly unit: 'ms' | 'count' | 'chars' | 'tokens' | 's';
 }
 /** Asks the task to end gracefully (pushed upstream by any processor, e.g. on hang-up). */

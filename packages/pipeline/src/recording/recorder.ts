@@ -4,9 +4,11 @@ import { type Direction, FrameProcessor, type HandlerResult } from '../processor
 
 /** What {@link CallRecorder} wrote. */
 export interface RecordingInfo {
+  /** The WAV file written: the path given to the {@link CallRecorder} constructor. */
   readonly path: string;
   /** Length, ms. */
   readonly durationMs: number;
+  /** Sample rate of the file, Hz: the start frame's input rate. */
   readonly sampleRateHz: number;
   /** 2: caller on the left channel, bot on the right. */
   readonly channels: 2;
@@ -19,12 +21,18 @@ interface BotChunk {
 }
 
 /**
- * Records a call into one stereo WAV (caller left, bot right), time-aligned, written to disk
- * as the call goes (memory stays flat however long the call). Place it after the output
- * transport: it reads `input_audio` (the caller, whose steady 20 ms frames are the clock) and
- * the `output_audio` chunks the transport sent (placed at the caller position when sent).
+ * Records a call into one WAV, time-aligned, written to disk as the call goes (memory stays
+ * flat however long the call). Place it after the output transport: it reads `input_audio`
+ * (the caller, whose steady 20 ms frames are the clock) and the `output_audio` chunks the
+ * transport sent (placed at the caller position when sent). Every frame passes through.
+ *
+ * Format: stereo, interleaved signed 16-bit little-endian PCM WAV at the start frame's input
+ * sample rate; caller on the left channel, bot on the right, silence where one side is quiet.
  * Audio of another sample rate than the start frame's input rate is ignored.
- * Call {@link finish} (or end the pipeline) to close the file.
+ *
+ * Errors: when the file cannot be opened (at the start frame) a non-fatal `error` frame is
+ * pushed upstream and the call goes on without a recording ({@link finish} then resolves
+ * undefined). Call {@link finish} (or end the pipeline) to close the file.
  */
 export class CallRecorder extends FrameProcessor {
   private writer: WavFileWriter | undefined;
@@ -36,6 +44,10 @@ export class CallRecorder extends FrameProcessor {
   private scratch = new Int16Array(0);
   private result: Promise<RecordingInfo | undefined> | undefined;
 
+  /**
+   * @param path The WAV file to write, created (or truncated) at the start frame; missing
+   *   parent folders are created.
+   */
   constructor(private readonly path: string) {
     super('CallRecorder');
   }
@@ -61,7 +73,12 @@ export class CallRecorder extends FrameProcessor {
     await this.finish();
   }
 
-  /** Close the file (once); resolves with what was written, or undefined if nothing could be. */
+  /**
+   * Close the file (once; later calls return the same promise). Resolves with what was
+   * written, or undefined when the file could not be opened.
+   *
+   * @throws WavWriteError (as a rejection) when a write, the header patch or the close failed.
+   */
   finish(): Promise<RecordingInfo | undefined> {
     this.result ??= this.close();
     return this.result;

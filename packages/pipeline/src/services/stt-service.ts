@@ -22,7 +22,15 @@ export abstract class STTService extends FrameProcessor {
   /** Open the engine for audio at `sampleRateHz`. Throwing makes the error fatal for the call. */
   protected abstract connect(sampleRateHz: number, signal: AbortSignal): Promise<void> | void;
 
-  /** Hand caller audio to the engine (must not block). */
+  /**
+   * Hand caller audio to the engine (must not block: buffer or drop, and report trouble with
+   * `pushError` rather than throwing).
+   *
+   * @param pcm One `input_audio` frame's samples: signed 16-bit mono PCM at `sampleRateHz`
+   *   (usually 20 ms). It is the frame's own array, forwarded downstream unchanged right after
+   *   this call: it may be kept (it is not reused) but must not be mutated; copy it to change it.
+   * @param sampleRateHz Sample rate of `pcm`, Hz; normally the rate given to {@link connect}.
+   */
   protected abstract sendAudio(pcm: Int16Array, sampleRateHz: number): void;
 
   /** Release the engine. */

@@ -84,6 +84,11 @@ export class SignatureError extends Error {
   /** The URL the signature was checked against (it decides the result; log it). */
   readonly url: string;
 
+  /**
+   * @param provider - The provider whose signature scheme was checked.
+   * @param reason - `missing` (no signature header) or `mismatch`.
+   * @param url - The URL the signature was checked against; it is part of the message.
+   */
   constructor(provider: ProviderName, reason: SignatureFailure, url: string) {
     super(
       `${provider} request signature ${reason === 'missing' ? 'is missing' : 'does not match'} for ${url}`,

@@ -9,7 +9,11 @@ import {
   sendProviderRequest,
 } from '../provider-rest.ts';
 
-/** Exotel's REST API base URL (Singapore cluster; Mumbai is `https://api.in.exotel.com`). */
+/**
+ * Exotel's REST API base URL (Singapore cluster; Mumbai is `https://api.in.exotel.com`), per
+ * https://developer.exotel.com/docs/voice-v1/api-reference/connect-two-numbers ("Regional
+ * Endpoints").
+ */
 export const EXOTEL_API_BASE_URL = 'https://api.exotel.com';
 
 /** Options of {@link ExotelCallControl}. */

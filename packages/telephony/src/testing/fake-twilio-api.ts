@@ -29,7 +29,9 @@ export type FakeTwilioCallStatus =
 export interface FakeTwilioCall {
   /** `CA` + 32 hex digits. */
   readonly sid: string;
+  /** `To`: the number Twilio dials. */
   readonly to: string;
+  /** `From`: the caller ID the callee sees. */
   readonly from: string;
   /** The voice webhook URL (`Url`), requested by {@link FakeTwilioApi.answer}. */
   readonly url: string | undefined;

@@ -21,10 +21,13 @@ export type FakeVobizCallStatus = 'ringing' | 'completed' | 'busy' | 'failed' | 
 export interface FakeVobizCall {
   /** The `request_uuid` returned, also the call's `CallUUID` in callbacks. */
   readonly uuid: string;
+  /** `to`: the number Vobiz dials. */
   readonly to: string;
+  /** `from`: the caller ID the callee sees. */
   readonly from: string;
   /** `answer_url`, requested by {@link FakeVobizApi.answer}. */
   readonly answerUrl: string;
+  /** `answer_method` of `answerUrl` (default POST). */
   readonly answerMethod: string;
   /** `hangup_url`, requested by {@link FakeVobizApi.sendStatus} with final statuses. */
   readonly hangupUrl: string | undefined;

@@ -9,7 +9,7 @@ import {
   sendProviderRequest,
 } from '../provider-rest.ts';
 
-/** Vobiz's REST API base URL. */
+/** Vobiz's REST API base URL, per https://docs.vobiz.ai/call/make-call. */
 export const VOBIZ_API_BASE_URL = 'https://api.vobiz.ai/api/v1';
 
 /** Options of {@link VobizCallControl}. */
@@ -46,8 +46,8 @@ const errorAnswerSchema = z.object({ error: z.unknown().optional(), message: z.u
  * - `hangUp`: `DELETE {base}/Account/{authId}/Call/{callUuid}/`: 204 → `ended`, 404 →
  *   `already_ended`.
  *
- * Sources: https://docs.vobiz.ai/call/make-call, https://docs.vobiz.ai/call/call-object;
- * the hang-up request as pipecat's Vobiz serializer sends it.
+ * Sources: https://docs.vobiz.ai/call/make-call, https://docs.vobiz.ai/call/call-object,
+ * https://docs.vobiz.ai/call/hangup-call (the hang-up request and its 204).
  */
 export class VobizCallControl implements CallControl {
   /** Always `vobiz`. */

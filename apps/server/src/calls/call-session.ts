@@ -193,12 +193,6 @@ export class CallSession {
     this.task.cancel(reason);
   }
 
-  /** End the call after what is queued was said. */
-  end(reason: string): void {
-    this.endReason ??= reason;
-    this.task.end(reason);
-  }
-
   private async runCall(): Promise<void> {
     const { call, agent, streamId } = this.stream;
     await this.deps.calls.markInProgress(call.id, { streamId, startedAt: this.startedAt });

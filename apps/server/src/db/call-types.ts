@@ -30,11 +30,6 @@ export const TERMINAL_CALL_STATUSES: readonly TerminalCallStatus[] = [
   'canceled',
 ];
 
-/** Whether `status` is terminal (the call is over). */
-export function isTerminalCallStatus(status: CallStatus): status is TerminalCallStatus {
-  return (TERMINAL_CALL_STATUSES as readonly string[]).includes(status);
-}
-
 /** One turn of the conversation, in the order spoken. */
 export interface TranscriptEntry {
   role: 'user' | 'assistant';

@@ -14,6 +14,7 @@ export class TelephonySettingsError extends Error {
   override readonly name = 'TelephonySettingsError';
 }
 
+/** The telephony settings row (`telephony_settings`, id 1), validated on the way out. */
 export class TelephonySettingsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
@@ -40,7 +41,11 @@ export class TelephonySettingsRepository {
     };
   }
 
-  /** Replaces the settings; returns them as stored. */
+  /**
+   * Replaces the settings (validate them first, e.g. with `telephonySettingsInputSchema`);
+   * returns them as stored.
+   * @throws The database driver's error when the write fails.
+   */
   async put(settings: Omit<TelephonySettings, 'updatedAt'>): Promise<TelephonySettings> {
     const { defaultProvider, maxConcurrentCalls, twilio, exotel, vobiz } = settings;
     const values = {

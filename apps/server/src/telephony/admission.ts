@@ -19,6 +19,11 @@ export interface CallAdmissionOptions {
   readonly onAbandoned?: (callId: string) => void;
 }
 
+/**
+ * The calls this process counts against the telephony settings' `maxConcurrentCalls`: live
+ * media sessions (asked through `activeCalls`) plus accepted calls whose stream has not started
+ * (held here, each for at most the pending time). Throws nothing.
+ */
 export class CallAdmission {
   private readonly pending = new Map<string, NodeJS.Timeout>();
 

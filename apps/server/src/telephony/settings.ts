@@ -67,9 +67,8 @@ export const telephonySettingsInputSchema = z.strictObject({
   ...providerSettingsSchema.shape,
 });
 
-export type TwilioSettings = z.infer<typeof twilioSchema>;
+/** Exotel's part of the settings (see {@link ProviderSettings}). */
 export type ExotelSettings = z.infer<typeof exotelSchema>;
-export type VobizSettings = z.infer<typeof vobizSchema>;
 export type ProviderSettings = z.infer<typeof providerSettingsSchema>;
 
 /** The telephony settings, secrets included (server-side only; the API masks them). */

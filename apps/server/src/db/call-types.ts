@@ -2,9 +2,10 @@
  * Domain types of a phone call as stored in `calls`, shared by the repository
  * and its callers.
  */
+import type { ProviderName } from '@parley/telephony';
 
 /** Telephony providers Parley speaks to. Not constrained in the database, so adding one needs no migration. */
-export type TelephonyProvider = 'twilio' | 'exotel' | 'vobiz';
+export type TelephonyProvider = ProviderName;
 
 /** Who placed the call: `inbound` calls are answered by an agent, `outbound` ones are dialled by Parley. */
 export type CallDirection = 'inbound' | 'outbound';

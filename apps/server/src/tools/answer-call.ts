@@ -27,6 +27,8 @@ export interface AnsweredCall {
   readonly providerCallId: string;
   /** The answer, as received. */
   readonly body: string;
+  /** Our call id, as the answer carries it to the stream. */
+  readonly callId: string;
 }
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -57,7 +59,8 @@ export async function answerTwilio(
   const customParameters = Object.fromEntries(
     [...body.matchAll(/<Parameter name="([^"]+)" value="([^"]*)"\/>/g)].map((m) => [m[1]!, m[2]!]),
   );
-  return { url: onServer(server, url), customParameters, providerCallId: callSid, body };
+  const callId = customParameters.callId ?? '';
+  return { url: onServer(server, url), customParameters, providerCallId: callSid, body, callId };
 }
 
 /**
@@ -88,7 +91,8 @@ export async function answerVobiz(
   const body = await res.text();
   const url = /<Stream[^>]*>([^<]+)<\/Stream>/.exec(body)?.[1];
   if (!res.ok || !url) throw new Error(`Vobiz answer_url answered ${res.status}: ${body}`);
-  return { url: onServer(server, url), customParameters: {}, providerCallId: callUuid, body };
+  const callId = new URL(url).pathname.split('/').at(-2) ?? ''; // /ws/vobiz/<agent>/<callId>/<token>
+  return { url: onServer(server, url), customParameters: {}, providerCallId: callUuid, body, callId };
 }
 
 /** GETs the Exotel Voicebot applet's dynamic URL; the stream URL is the JSON's `url`, custom parameters in its query. */
@@ -106,7 +110,14 @@ export async function answerExotel(
   const customParameters = Object.fromEntries(
     [...streamUrl.searchParams].filter(([k]) => k !== 'sample-rate'),
   );
-  return { url: onServer(server, streamUrl.toString()), customParameters, providerCallId: callSid, body };
+  const callId = customParameters.callId ?? '';
+  return {
+    url: onServer(server, streamUrl.toString()),
+    customParameters,
+    providerCallId: callSid,
+    body,
+    callId,
+  };
 }
 
 /** The same path and query on the server's `ws://` origin (answers name the public `wss://` host). */
@@ -115,14 +126,18 @@ function onServer(server: ServerOrigins, url: string): string {
   return `${server.wsUrl}${u.pathname}${u.search}`;
 }
 
-/** A Twilio caller whose call was answered by the server's webhook first, as Twilio does it (not connected yet). */
-export async function dialTwilio(server: ServerOrigins, agent = 'demo'): Promise<TwilioCallSimulator> {
-  const answered = await answerTwilio(server, agent);
+/** A Twilio caller for the stream the voice webhook's TwiML gave (not connected yet). */
+export function twilioCaller(answered: AnsweredCall): TwilioCallSimulator {
   return new TwilioCallSimulator({
     url: answered.url,
     customParameters: answered.customParameters,
     callSid: answered.providerCallId,
   });
+}
+
+/** A Twilio caller whose call was answered by the server's webhook first, as Twilio does it (not connected yet). */
+export async function dialTwilio(server: ServerOrigins, agent = 'demo'): Promise<TwilioCallSimulator> {
+  return twilioCaller(await answerTwilio(server, agent));
 }
 
 /** An Exotel caller for the stream the dynamic URL's answer gave (not connected yet). */
@@ -139,20 +154,34 @@ export async function dialExotel(server: ServerOrigins, agent = 'demo'): Promise
   return exotelCaller(await answerExotel(server, agent));
 }
 
-/** A Vobiz caller whose call was answered by the server's `answer_url` first (not connected yet). */
-export async function dialVobiz(server: ServerOrigins, agent = 'demo'): Promise<VobizCallSimulator> {
-  const answered = await answerVobiz(server, agent);
+/** A Vobiz caller for the stream the `answer_url`'s XML gave (not connected yet). */
+export function vobizCaller(answered: AnsweredCall): VobizCallSimulator {
   return new VobizCallSimulator({ url: answered.url, callId: answered.providerCallId });
 }
 
-/** A caller of `provider`, answered by the server's webhook first (not connected yet). */
-export function dial(provider: ProviderName, server: ServerOrigins, agent = 'demo'): Promise<CallSimulator> {
+/** A Vobiz caller whose call was answered by the server's `answer_url` first (not connected yet). */
+export async function dialVobiz(server: ServerOrigins, agent = 'demo'): Promise<VobizCallSimulator> {
+  return vobizCaller(await answerVobiz(server, agent));
+}
+
+/** A caller of `provider` (not connected yet), answered by the server's webhook first, and our id of its call. */
+export async function dial(
+  provider: ProviderName,
+  server: ServerOrigins,
+  agent = 'demo',
+): Promise<{ sim: CallSimulator; callId: string }> {
   switch (provider) {
-    case 'twilio':
-      return dialTwilio(server, agent);
-    case 'exotel':
-      return dialExotel(server, agent);
-    case 'vobiz':
-      return dialVobiz(server, agent);
+    case 'twilio': {
+      const answered = await answerTwilio(server, agent);
+      return { sim: twilioCaller(answered), callId: answered.callId };
+    }
+    case 'exotel': {
+      const answered = await answerExotel(server, agent);
+      return { sim: exotelCaller(answered), callId: answered.callId };
+    }
+    case 'vobiz': {
+      const answered = await answerVobiz(server, agent);
+      return { sim: vobizCaller(answered), callId: answered.callId };
+    }
   }
 }

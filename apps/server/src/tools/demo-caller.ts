@@ -82,7 +82,11 @@ async function main(): Promise<void> {
     resampler.dispose();
   }
   const server = values.server!.replace(/\/+$/, '');
-  const sim = await dial(provider, { url: server, wsUrl: server.replace(/^http/, 'ws') }, values.agent);
+  const { sim, callId } = await dial(
+    provider,
+    { url: server, wsUrl: server.replace(/^http/, 'ws') },
+    values.agent,
+  );
   await sim.connect();
   sim.start();
   const timeoutMs = Number(values['turn-timeout']) * 1000;
@@ -122,18 +126,14 @@ async function main(): Promise<void> {
   console.log(`Saved ${(heard.length / 8000).toFixed(1)} s of bot audio to ${values.out}.`);
 
   await new Promise((r) => setTimeout(r, 500)); // let the server store the call
-  const res = await fetch(`${server}/api/calls?limit=1`);
+  const res = await fetch(`${server}/api/calls/${callId}`);
   if (res.ok) {
-    const { calls } = (await res.json()) as { calls: Array<{ id: string }> };
-    const id = calls[0]?.id;
-    if (id) {
-      const detail = (await (await fetch(`${server}/api/calls/${id}`)).json()) as {
-        status: string;
-        transcript: Array<{ role: string; text: string }>;
-      };
-      console.log(`Call ${id}: ${detail.status}`);
-      for (const t of detail.transcript) console.log(`  ${t.role}: ${t.text}`);
-    }
+    const detail = (await res.json()) as {
+      status: string;
+      transcript: Array<{ role: string; text: string }>;
+    };
+    console.log(`Call ${callId}: ${detail.status}`);
+    for (const t of detail.transcript) console.log(`  ${t.role}: ${t.text}`);
   }
 }
 

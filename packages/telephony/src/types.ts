@@ -104,6 +104,12 @@ export interface TelephonySerializer {
    */
   encodeHangup?(): string | undefined;
   /**
+   * Whether the provider ends a call's stream with a `stop` message (Twilio, Exotel). When
+   * `false` (Vobiz, https://docs.vobiz.ai/xml/stream/stream-events), the socket closing is the
+   * normal end of a call, not a lost connection.
+   */
+  readonly sendsStop: boolean;
+  /**
    * Length of one outbound audio chunk, ms: 20 for Twilio and Vobiz; for Exotel it depends on
    * the stream's rate (see `ExotelSerializer.outputChunkMs`), so read it after `start`.
    */

@@ -62,13 +62,6 @@ const START_TIMEOUT_MS = 10_000;
 const PLAYOUT_TIMEOUT_MS = 3000;
 /** At most this many protocol errors become call events; the rest are counted. */
 const MAX_ERROR_EVENTS = 20;
-/**
- * Providers that send no `stop`: the socket closing is how their calls normally end (Vobiz,
- * https://docs.vobiz.ai/xml/stream/stream-events), so a close is the caller hanging up, not a
- * lost connection.
- */
-const ENDS_BY_CLOSE: ReadonlySet<ProviderName> = new Set(['vobiz']);
-
 type Phase = 'waiting' | 'starting' | 'running' | 'closed';
 
 /**
@@ -384,7 +377,7 @@ export class MediaStreamConnection {
     const wasRunning = this.phase === 'running' || this.phase === 'starting';
     this.phase = 'closed';
     if (!wasRunning || !this.session || this.stopReceived) return;
-    if (ENDS_BY_CLOSE.has(this.request.provider) && !this.socketFailed) {
+    if (!this.request.serializer.sendsStop && !this.socketFailed) {
       this.session.cancel('caller_hung_up');
       return;
     }

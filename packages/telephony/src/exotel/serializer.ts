@@ -94,6 +94,8 @@ export interface ExotelSerializerOptions {
 export class ExotelSerializer implements TelephonySerializer {
   /** Always `exotel`. */
   readonly provider = 'exotel' as const;
+  /** Exotel ends a stream with `stop`. */
+  readonly sendsStop = true;
 
   readonly #now: () => number;
   #sampleRateHz: ExotelSampleRateHz;

@@ -57,6 +57,8 @@ const MAX_MESSAGE_CHARS = 64 * 1024;
 export class TwilioSerializer implements TelephonySerializer {
   /** Always `twilio`. */
   readonly provider = 'twilio' as const;
+  /** Twilio ends a stream with `stop`. */
+  readonly sendsStop = true;
   /** Outbound chunks of 20 ms (160 µ-law bytes), the size Twilio sends inbound; small chunks make `clear` prompt. */
   readonly outputChunkMs = 20;
   /** 8000 Hz, in and out. */

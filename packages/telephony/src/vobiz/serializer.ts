@@ -96,6 +96,8 @@ export interface VobizSerializerOptions {
 export class VobizSerializer implements TelephonySerializer {
   /** Always `vobiz`. */
   readonly provider = 'vobiz' as const;
+  /** Vobiz sends no `stop`: the socket closing ends the call. */
+  readonly sendsStop = false;
   /** 20 ms chunks (160 µ-law bytes, 320 L16 bytes at 8 kHz), as Vobiz sends, so `clearAudio` is prompt. */
   readonly outputChunkMs = 20;
 

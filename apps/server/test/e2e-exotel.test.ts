@@ -6,7 +6,14 @@ import type { ExotelCallSimulator } from '../src/tools/exotel-call-simulator.ts'
 import { dialExotel } from './helpers/answer.ts';
 import { expectSpeechCall, type SpeechCallProvider, useSpeechServer } from './helpers/e2e.ts';
 
+import {
+  expectAnsweredAfterFunctionCall,
+  expectAnsweredOverGreeting,
+  GatedFunction,
+} from './helpers/kept-speech.ts';
+
 const engines = await checkLocalEngines();
+const lookup = new GatedFunction();
 
 /**
  * Mean step between neighbouring samples over the mean level: about 0.3 to 0.6 for 8 kHz
@@ -47,9 +54,17 @@ const exotel: SpeechCallProvider<ExotelCallSimulator> = {
 };
 
 describe.skipIf(!engines.stt.ok || !engines.tts.ok)('an Exotel call end to end, on real speech', () => {
-  const speech = useSpeechServer(engines);
+  const speech = useSpeechServer(engines, lookup.hook);
 
   it('hears the caller, answers through the LLM, and stores the call, events and recording', async () => {
     await expectSpeechCall(speech.server, speech.llm, exotel);
+  }, 60_000);
+
+  it('answers what the caller said over the greeting once the greeting ends', async () => {
+    await expectAnsweredOverGreeting(speech.server, speech.llm, exotel);
+  }, 60_000);
+
+  it('answers what the caller said during a function call once its result is in', async () => {
+    await expectAnsweredAfterFunctionCall(speech.server, speech.llm, exotel, lookup);
   }, 60_000);
 });

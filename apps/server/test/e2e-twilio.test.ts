@@ -11,7 +11,14 @@ import {
 } from './helpers/e2e.ts';
 import { speech8k } from './helpers/fakes.ts';
 
+import {
+  expectAnsweredAfterFunctionCall,
+  expectAnsweredOverGreeting,
+  GatedFunction,
+} from './helpers/kept-speech.ts';
+
 const engines = await checkLocalEngines();
+const lookup = new GatedFunction();
 
 /** Twilio: 20 ms µ-law `media` frames and `mark`s on the call's stream. */
 const twilio: SpeechCallProvider<TwilioCallSimulator> = {
@@ -28,10 +35,18 @@ const twilio: SpeechCallProvider<TwilioCallSimulator> = {
 };
 
 describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a Twilio call end to end, on real speech', () => {
-  const speech = useSpeechServer(engines);
+  const speech = useSpeechServer(engines, lookup.hook);
 
   it('hears the caller, answers through the LLM, and stores the call, events and recording', async () => {
     await expectSpeechCall(speech.server, speech.llm, twilio);
+  }, 60_000);
+
+  it('answers what the caller said over the greeting once the greeting ends', async () => {
+    await expectAnsweredOverGreeting(speech.server, speech.llm, twilio);
+  }, 60_000);
+
+  it('answers what the caller said during a function call once its result is in', async () => {
+    await expectAnsweredAfterFunctionCall(speech.server, speech.llm, twilio, lookup);
   }, 60_000);
 
   it('on barge-in clears Twilio, aborts the LLM and keeps only what the caller heard', async () => {

@@ -108,6 +108,17 @@ function expectEveryCallEndedOnce(h: ProcessorHarness): void {
 const typesOf = (frames: readonly Frame[]) => frames.map((f) => f.type).filter((t) => t !== 'metrics');
 
 describe('LLMService function calling', () => {
+  it('pushes the calls’ lifecycle frames upstream too, for processors before the LLM', async () => {
+    const llm = new ScriptedLLM([[toolCall('u', 'lookup')], [text('Found it.')]]);
+    llm.registerFunction('lookup', async () => 'ok');
+    const { h } = await startLLM(llm);
+    h.send(frame('llm_context', { context: conversation() }));
+    await h.waitFor('llm_response_end');
+    const lifecycle = ['function_calls_started', 'function_call_in_progress', 'function_call_result'];
+    expect(typesOf(h.upstream).filter((t) => t.startsWith('function_'))).toEqual(lifecycle);
+    expect(typesOf(h.downstream).filter((t) => t.startsWith('function_'))).toEqual(lifecycle);
+  });
+
   it('runs one response’s calls in parallel and the LLM once after the last result', async () => {
     const llm = new ScriptedLLM([
       [

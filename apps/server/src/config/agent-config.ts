@@ -60,9 +60,15 @@ const turnsConfigSchema = z
     falseInterruptionTimeoutSecs: z.number().min(0).optional(),
     /** Phrases that neither interrupt the bot nor get a reply ("mhm", "okay"…). Default: a built-in English list. */
     backchannels: z.array(z.string().trim().min(1)).optional(),
-    /** The caller cannot interrupt the greeting. Default true. */
+    /**
+     * The caller cannot interrupt the greeting. Default true. What they say over it is kept and
+     * answered when the greeting ends, as a turn starting then (backchannels and noise dropped).
+     */
     muteDuringGreeting: z.boolean().optional(),
-    /** The caller cannot interrupt or start a turn while a function call runs. Default true. */
+    /**
+     * The caller cannot interrupt or start a turn while a function call runs. Default true. What
+     * they say meanwhile is kept and answered once the call's result is in, as a turn starting then.
+     */
     muteDuringFunctionCalls: z.boolean().optional(),
   })
   .refine((t) => (t.maxEndpointingDelaySecs ?? 3) >= (t.minEndpointingDelaySecs ?? 0.5), {

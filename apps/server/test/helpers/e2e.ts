@@ -9,20 +9,31 @@ import path from 'node:path';
 import { readWav } from '@parley/pipeline';
 import { FakeOpenAIServer } from '@parley/services/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { defaultServiceFactory, type EngineStatus } from '../../src/calls/services.ts';
+import { type CallServices, defaultServiceFactory, type EngineStatus } from '../../src/calls/services.ts';
 import type { CallSimulator, ReceivedMessage } from '../../src/tools/call-simulator.ts';
 import { speech8k } from './fakes.ts';
 import { startTestServer, type TestServer } from './server.ts';
 
+/** Changes each call's services (e.g. registers a function on its LLM). */
+export type ServicesHook = (services: CallServices) => void;
+
 /** A server with the production services (local STT and TTS) and a fake LLM. */
 async function startSpeechServer(
   engines: EngineStatus,
+  hook?: ServicesHook,
 ): Promise<{ server: TestServer; llm: FakeOpenAIServer }> {
   const llm = await FakeOpenAIServer.start();
-  const server = await startTestServer((config) => defaultServiceFactory(config, engines), {
-    OPENAI_API_KEY: 'test-key',
-    OPENAI_BASE_URL: llm.url,
-  });
+  const server = await startTestServer(
+    (config) => {
+      const factory = defaultServiceFactory(config, engines);
+      return (agent) => {
+        const services = factory(agent);
+        hook?.(services);
+        return services;
+      };
+    },
+    { OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: llm.url },
+  );
   return { server, llm };
 }
 
@@ -37,14 +48,14 @@ export interface SpeechServer {
  * tests and closes it after them.
  * @returns The server and LLM; reading them before `beforeAll` ran throws.
  */
-export function useSpeechServer(engines: EngineStatus): SpeechServer {
+export function useSpeechServer(engines: EngineStatus, hook?: ServicesHook): SpeechServer {
   let started: SpeechServer | undefined;
   const get = (): SpeechServer => {
     if (started === undefined) throw new Error('the speech server is not started');
     return started;
   };
   beforeAll(async () => {
-    started = await startSpeechServer(engines);
+    started = await startSpeechServer(engines, hook);
   }, 60_000);
   afterAll(async () => {
     await started?.server.close();

@@ -37,7 +37,9 @@ export interface LLMServiceOptions {
  * (`ttfb` ms, `prompt_tokens`, `completion_tokens`). Subclasses implement
  * {@link streamCompletion} only.
  *
- * Function calling (see {@link FunctionCallRunner} for the frames): the calls of one
+ * Function calling (see {@link FunctionCallRunner} for the frames, which this service pushes
+ * both downstream and upstream, so that processors before it, such as the turn processor's
+ * `FunctionCallMuteStrategy`, see them): the calls of one
  * completion form a group that runs in parallel; the assistant message with the calls and one
  * `tool` message per call go into the context at once (placeholders, filled in as calls end);
  * the LLM runs again once, after the last call of the group ended. Every call ends in exactly
@@ -63,7 +65,11 @@ export abstract class LLMService extends FrameProcessor {
     this.maxToolSteps = options.maxToolSteps ?? 3;
     this.runner = new FunctionCallRunner(
       {
-        push: (f) => this.push(f),
+        // Both ways: processors before the LLM (mute strategies, idle prompts) follow calls too.
+        push: (f) => {
+          this.push(f);
+          this.push(f, 'upstream');
+        },
         // Not pushError: a failed tool is handled (the model is told), so the service's error
         // policy, meant for its own failures, must not end the call over it.
         reportError: (e) =>

@@ -4,8 +4,10 @@ import type { Direction } from '../processors/frame-processor.ts';
 /**
  * Decides whether the caller is muted, from the frames a {@link UserTurnProcessor} sees. While
  * any of its strategies is muted, the caller's speech neither interrupts the bot nor starts a
- * turn: the processor drops the `vad_user_*` edges and the transcriptions of speech that begins
- * then (caller audio keeps flowing, e.g. to the recorder).
+ * turn, but it is not lost: the processor keeps its transcriptions and, when muting ends, takes
+ * it up as if the caller had begun speaking then (a turn if the bot is silent, tentative speech
+ * if it speaks; only backchannels or wordless noise are dropped). Caller audio keeps flowing,
+ * e.g. to the recorder.
  *
  * Strategies hold per-call state: give each call (each processor) its own instances.
  */

@@ -33,7 +33,11 @@ export interface UserTurnProcessorOptions {
   readonly name?: string;
 }
 
-type Phase = 'idle' | 'tentative' | 'turn';
+/**
+ * `deferred`: speech that began while the caller was muted, kept (VAD edges tracked,
+ * transcriptions held) until muting ends.
+ */
+type Phase = 'idle' | 'tentative' | 'turn' | 'deferred';
 type Transcript = TranscriptionFrame | InterimTranscriptionFrame;
 
 /**
@@ -82,9 +86,16 @@ type Transcript = TranscriptionFrame | InterimTranscriptionFrame;
  * - If the bot stops on its own while the caller speaks, non-backchannel words start a turn.
  * - Speech that brings nothing of the above is dropped after the same timeout.
  *
- * **Muted** (any mute strategy): the VAD edges and transcriptions of speech that begins while
- * muted are dropped (a turn already open finishes normally); tentative speech is abandoned
- * (a pause resumes) when muting begins. Caller audio always flows on.
+ * **Muted** (any mute strategy, e.g. during the greeting or a function call): speech that
+ * begins while muted neither interrupts the bot nor starts a turn, but it is kept: its
+ * transcriptions are held and its VAD edges tracked (tentative speech becomes kept speech when
+ * muting begins, and a paused bot resumes). When muting ends, the kept speech is taken up as if
+ * the caller had begun speaking at that moment: with the bot silent (the greeting finished) it
+ * starts the caller's turn at once, its held transcriptions forwarded, and the turn ends by the
+ * usual rules (at once when the caller already finished and a final transcription came); with
+ * the bot speaking it is tentative speech, judged as above. Kept speech that is only
+ * backchannels, or wordless and already over, is dropped. A turn already open when muting
+ * begins finishes normally. Caller audio always flows on.
  */
 export class UserTurnProcessor extends FrameProcessor {
   private readonly endpointing: AdaptiveEndpointing;
@@ -139,7 +150,14 @@ export class UserTurnProcessor extends FrameProcessor {
   }
 
   protected override processFrame(f: Frame, direction: Direction): HandlerResult {
-    if (this.mutes.length > 0) this.updateMute(f, direction);
+    if (this.mutes.length === 0) return this.handle(f, direction);
+    const wasMuted = this.muted;
+    this.updateMute(f, direction);
+    this.handle(f, direction);
+    if (wasMuted && !this.muted && this.phase === 'deferred') this.takeUpKeptSpeech();
+  }
+
+  private handle(f: Frame, direction: Direction): void {
     const fromInput = direction === 'downstream';
     switch (f.type) {
       case 'vad_user_started_speaking':
@@ -149,15 +167,18 @@ export class UserTurnProcessor extends FrameProcessor {
         this.onSpeechStopped();
         return;
       case 'user_started_speaking':
-        if (fromInput) return this.onSpeechStarted();
-        break;
+        if (!fromInput) break;
+        this.onSpeechStarted();
+        return;
       case 'user_stopped_speaking':
-        if (fromInput) return this.onSpeechStopped();
-        break;
+        if (!fromInput) break;
+        this.onSpeechStopped();
+        return;
       case 'transcription':
       case 'interim_transcription':
-        if (fromInput) return this.onTranscript(f);
-        break;
+        if (!fromInput) break;
+        this.onTranscript(f);
+        return;
       case 'bot_started_speaking':
         this.botSpeaking = true;
         this.lastTurnEndMs = undefined; // the bot answered: later speech is a new turn
@@ -180,8 +201,14 @@ export class UserTurnProcessor extends FrameProcessor {
   // ---- events ----
 
   private onSpeechStarted(): void {
-    if (this.muted && this.phase === 'idle') return;
     const now = this.clock.now();
+    if (this.muted && this.phase === 'idle') this.keepSpeech();
+    if (this.phase === 'deferred') {
+      this.vadSpeaking = true;
+      this.vadInTurn = true;
+      this.speechStartMs = now - this.vadStartMs;
+      return;
+    }
     const wasSilentInTurn = this.phase === 'turn' && this.vadInTurn && !this.vadSpeaking;
     this.vadSpeaking = true;
     this.speechStartMs = now - this.vadStartMs;
@@ -219,6 +246,7 @@ export class UserTurnProcessor extends FrameProcessor {
     if (!this.vadSpeaking) return; // its start was dropped (muted) or never came
     this.vadSpeaking = false;
     this.speechEndMs = this.clock.now() - this.vadStopMs;
+    if (this.phase === 'deferred') return;
     this.clock.clearTimeout(this.minSpeechTimer);
     this.minSpeechTimer = undefined;
     if (this.phase === 'turn') this.scheduleEnd();
@@ -229,9 +257,12 @@ export class UserTurnProcessor extends FrameProcessor {
   }
 
   private onTranscript(f: Transcript): void {
-    if (this.muted && this.phase === 'idle') return;
+    if (this.muted && this.phase === 'idle') this.keepSpeech();
     this.lastTranscriptMs = this.clock.now();
     switch (this.phase) {
+      case 'deferred':
+        this.held.push(f);
+        break;
       case 'idle':
         this.resetTurn();
         this.lastTurnEndMs = undefined;
@@ -267,8 +298,50 @@ export class UserTurnProcessor extends FrameProcessor {
   private updateMute(f: Frame, direction: Direction): void {
     for (const m of this.mutes) m.observe(f, direction);
     const muted = this.mutes.some((m) => m.muted);
-    if (muted && !this.muted && this.phase === 'tentative') this.dropTentative();
+    if (muted && !this.muted && this.phase === 'tentative') this.keepTentative();
     this.muted = muted;
+  }
+
+  // ---- speech while muted ----
+
+  /** Speech begins while muted: keep it for when muting ends. */
+  private keepSpeech(): void {
+    this.resetTurn();
+    this.lastTurnEndMs = undefined;
+    this.phase = 'deferred';
+  }
+
+  /** Muting begins during tentative speech: keep it (resuming a paused bot). */
+  private keepTentative(): void {
+    this.clock.clearTimeout(this.minSpeechTimer);
+    this.clock.clearTimeout(this.falseTimer);
+    this.minSpeechTimer = undefined;
+    this.falseTimer = undefined;
+    this.phase = 'deferred';
+    if (this.paused) {
+      this.paused = false;
+      this.push(frame('output_resume'));
+    }
+  }
+
+  /** Muting ended: the kept speech counts as if the caller had begun speaking now. */
+  private takeUpKeptSpeech(): void {
+    if (this.botSpeaking) {
+      this.phase = 'tentative';
+      if (this.vadSpeaking) this.armMinSpeech();
+      this.evaluateTentative();
+      if (this.phase === 'tentative' && !this.vadSpeaking) this.armFalseInterruption();
+      return;
+    }
+    const words = this.heldWords();
+    const nothingToAnswer = words.length === 0 || this.backchannels.coversAll(words);
+    if (nothingToAnswer && !this.vadSpeaking) {
+      // Over, and only noise or backchannels (a final still on its way starts a turn when it comes).
+      this.phase = 'idle';
+      this.held = [];
+      return;
+    }
+    this.commit();
   }
 
   // ---- tentative speech (while the bot speaks) ----

@@ -48,8 +48,14 @@ export {
   type LLMServiceOptions,
 } from './services/llm-service.ts';
 export { metric } from './services/metrics.ts';
+export {
+  DEFAULT_APOLOGIES,
+  ServiceErrorResponder,
+  type ServiceErrorResponderOptions,
+} from './services/service-error-responder.ts';
+export { ServiceTimeoutError } from './services/service-errors.ts';
 export { STTService } from './services/stt-service.ts';
-export { TTSService } from './services/tts-service.ts';
+export { TTSService, type TTSServiceOptions } from './services/tts-service.ts';
 export {
   PARLEY_TRACER_NAME,
   TracingObserver,

@@ -14,6 +14,7 @@ import {
   OutputTransport,
   PipelineTask,
   SentenceAggregator,
+  ServiceErrorResponder,
   type TaskResult,
   TracingObserver,
   TranscriptCollector,
@@ -79,7 +80,7 @@ const STALL_ALARM_MS = 15_000;
 
 /**
  * Runs one call: builds the agent's pipeline
- * (`input → VAD → STT → DTMF → turns → idle → [max duration] → user aggregator → LLM → sentences → TTS →
+ * (`input → service-error apologies → VAD → STT → DTMF → turns → idle → [max duration] → user aggregator → LLM → sentences → TTS →
  * output → assistant aggregator → recorder`),
  * feeds it the provider's events, stores events as they happen, and on the end stores the
  * call's status, duration, transcript and recording.
@@ -121,6 +122,8 @@ export class CallSession {
     this.task = new PipelineTask(
       [
         this.input,
+        // First after the input: every service's errors pass here on their way to the task.
+        new ServiceErrorResponder({ apologies: config.apologies ?? {} }),
         new VADProcessor({ params: config.vad ?? {} }),
         services.stt,
         new DtmfAggregator(), // key presses become the caller's words ("DTMF: 12#")
@@ -148,8 +151,9 @@ export class CallSession {
       },
     );
     this.task.errors$.subscribe((e) => {
-      this.log.warn({ source: e.source, fatal: e.fatal }, `pipeline error: ${e.message}`);
-      this.recordError(e.message, { source: e.source, fatal: e.fatal });
+      const service = e.service ? { service: e.service } : {};
+      this.log.warn({ source: e.source, fatal: e.fatal, ...service }, `pipeline error: ${e.message}`);
+      this.recordError(e.message, { source: e.source, fatal: e.fatal, ...service });
     });
   }
 

@@ -46,9 +46,16 @@ export function defaultServiceFactory(config: ServerConfig, engines: EngineStatu
         ...(baseUrl ? { baseUrl } : {}),
         model: agent.llm.model,
         ...(agent.llm.temperature !== undefined ? { temperature: agent.llm.temperature } : {}),
+        ...responseTimeout(agent.llm.responseTimeoutSecs),
       });
     }
     const stt = engines.stt.ok ? new LocalSTTService() : new DisabledSTTService();
-    return { stt, llm, tts: new LocalTTSService(), problems };
+    const tts = new LocalTTSService(responseTimeout(agent.tts.responseTimeoutSecs));
+    return { stt, llm, tts, problems };
   };
+}
+
+/** A service's `responseTimeoutMs` option from an agent's seconds (none: the service's default). */
+export function responseTimeout(secs: number | undefined): { responseTimeoutMs?: number } {
+  return secs === undefined ? {} : { responseTimeoutMs: secs * 1000 };
 }

@@ -16,6 +16,8 @@ const ttsConfigSchema = z.strictObject({
   provider: z.enum(['local', 'fake']),
   /** Provider-specific voice name. */
   voice: z.string().min(1).optional(),
+  /** Longest wait for a sentence's first audio (and between its chunks), s; then the caller hears an apology. Default 5. */
+  responseTimeoutSecs: z.number().positive().max(120).optional(),
 });
 
 const llmConfigSchema = z.strictObject({
@@ -28,6 +30,20 @@ const llmConfigSchema = z.strictObject({
   baseUrl: z.url().optional(),
   /** Sampling temperature, 0–2. */
   temperature: z.number().min(0).max(2).optional(),
+  /**
+   * Longest wait for the reply's first token (and between tokens), s, retries included; then
+   * the request is aborted and the caller hears an apology. Default 5.
+   */
+  responseTimeoutSecs: z.number().positive().max(120).optional(),
+});
+
+const apologiesSchema = z.strictObject({
+  /** Said when speech recognition fails. Default "Sorry, I didn't catch that. Could you say it again?". */
+  stt: z.string().trim().min(1).optional(),
+  /** Said when the language model fails or times out. Default "Sorry, I'm having trouble answering right now. Could you say that again?". */
+  llm: z.string().trim().min(1).optional(),
+  /** Said when speech synthesis fails or times out (through the same synthesiser). Default as `llm`. */
+  tts: z.string().trim().min(1).optional(),
 });
 
 const vadConfigSchema = z.strictObject({
@@ -109,6 +125,8 @@ export const agentConfigSchema = z.strictObject({
   idleTimeoutSecs: z.number().positive().optional(),
   /** Hang up after this many seconds in total (end reason `max_duration`). */
   maxDurationSecs: z.number().positive().optional(),
+  /** What the caller hears when a service fails mid-call (the failure is also stored as an `error` event). */
+  apologies: apologiesSchema.optional(),
 });
 
 /** A validated agent configuration, with defaults applied. */

@@ -7,7 +7,7 @@ import { OpenAILLMService } from '@parley/services';
 import { FakeOpenAIServer, FakeSTTService, FakeTTSService } from '@parley/services/testing';
 import type { ProviderName } from '@parley/telephony';
 import { afterAll, beforeAll, expect } from 'vitest';
-import type { ServiceFactory } from '../../src/calls/services.ts';
+import { responseTimeout, type ServiceFactory } from '../../src/calls/services.ts';
 import type { AgentConfig, AgentConfigInput } from '../../src/config/agent-config.ts';
 import type { Call, CallSummary } from '../../src/db/call-types.ts';
 import { startTestServer, type TestServer } from './server.ts';
@@ -23,13 +23,17 @@ export function speech8k(name: string): Int16Array {
 /**
  * Services for stream tests: the agent's `stt.options.transcripts` is what its fake STT hears,
  * one transcript each time the caller stops speaking (Silero VAD still decides when, so
- * callers must send real speech); the LLM is the OpenAI client against `llmUrl` (a
- * `FakeOpenAIServer`); the TTS plays a 440 Hz tone, `msPerChar` ms a character.
+ * callers must send real speech); the LLM is the OpenAI client against the agent's
+ * `llm.baseUrl`, else `llmUrl` (a `FakeOpenAIServer`), with its `responseTimeoutSecs`; the TTS plays a 440 Hz tone, `msPerChar` ms a character.
  */
 export function fakeServices(llmUrl: string, msPerChar = 20): ServiceFactory {
   return (config) => ({
     stt: new FakeSTTService({ transcripts: scriptedTranscripts(config) }),
-    llm: new OpenAILLMService({ apiKey: 'test', baseUrl: llmUrl }),
+    llm: new OpenAILLMService({
+      apiKey: 'test',
+      baseUrl: config.llm.baseUrl ?? llmUrl,
+      ...responseTimeout(config.llm.responseTimeoutSecs),
+    }),
     tts: new FakeTTSService({ msPerChar }),
     problems: [],
   });
@@ -42,14 +46,17 @@ export interface FakeServicesServer {
 }
 
 /**
- * Starts a {@link FakeServicesServer} before the calling `describe` block's tests, hands it to
- * `use` (which may set it up further), and closes it after them.
+ * Starts a {@link FakeServicesServer} (with `env` for its configuration) before the calling
+ * `describe` block's tests, hands it to `use` (which may set it up further), and closes it after them.
  */
-export function useFakeServicesServer(use: (started: FakeServicesServer) => void | Promise<void>): void {
+export function useFakeServicesServer(
+  use: (started: FakeServicesServer) => void | Promise<void>,
+  env: Record<string, string> = {},
+): void {
   let started: FakeServicesServer | undefined;
   beforeAll(async () => {
     const llm = await FakeOpenAIServer.start({ defaultReply: { text: 'Okay.' } });
-    started = { llm, server: await startTestServer(() => fakeServices(llm.url)) };
+    started = { llm, server: await startTestServer(() => fakeServices(llm.url), env) };
     await use(started);
   }, 60_000);
   afterAll(async () => {

@@ -113,8 +113,16 @@ export interface ErrorFrame extends Base<'error'> {
   readonly fatal: boolean;
   /** Name of the processor that failed, when known. */
   readonly source?: string;
+  /**
+   * The kind of service whose own request failed (an STT, LLM or TTS service's connection,
+   * timeout or vendor error), so the call can tell the caller; absent for other failures
+   * (e.g. a function call's handler, which the LLM is told about instead).
+   */
+  readonly service?: ServiceKind;
   readonly cause?: unknown;
 }
+/** The kinds of AI service in a voice pipeline: speech-to-text, language model, text-to-speech. */
+export type ServiceKind = 'stt' | 'llm' | 'tts';
 /** A measurement (TTFB, processing time, …); see `metric()` for the names in use. */
 export interface MetricsFrame extends Base<'metrics'> {
   /** What was measured, snake_case, e.g. `ttfb`, `audio_seconds`, `prompt_tokens`. */

@@ -1,14 +1,15 @@
 import { type Clock, systemClock } from '../clock/clock.ts';
-import type { Frame } from '../frames/frames.ts';
+import type { Frame, ServiceKind } from '../frames/frames.ts';
 import type { FrameEvent, TaskObserver } from '../processors/task.ts';
 
 /**
  * How a user turn's timing ended:
  * - `played`: the first sentence of the reply was played to the caller;
  * - `interrupted`: the caller spoke again, or an interruption aborted the reply, before that;
+ * - `failed`: an STT, LLM or TTS request failed or timed out before that (see {@link TurnTiming.error});
  * - `ended`: the call ended before that.
  */
-export type TurnOutcome = 'played' | 'interrupted' | 'ended';
+export type TurnOutcome = 'played' | 'interrupted' | 'failed' | 'ended';
 
 /**
  * Voice latency of one user turn: when each step of the reply first happened, in ms from the
@@ -22,6 +23,8 @@ export interface TurnTiming {
   /** When the caller's turn ended, ms since the call started (the start frame). */
   readonly atMs: number;
   readonly outcome: TurnOutcome;
+  /** With outcome `failed`: which service failed, and its error message. */
+  readonly error?: { readonly service: ServiceKind; readonly message: string };
   /** The VAD heard the caller's last silence begin (`vad_user_stopped_speaking`); usually ≤ 0. */
   readonly vadStoppedMs?: number;
   /** The last final transcript of the turn (`transcription`) arrived. */
@@ -53,7 +56,7 @@ export interface TurnTimingObserverOptions {
 }
 
 /** The step fields of {@link TurnTiming}. */
-type TurnStep = Exclude<keyof TurnTiming, 'turn' | 'atMs' | 'outcome'>;
+type TurnStep = Exclude<keyof TurnTiming, 'turn' | 'atMs' | 'outcome' | 'error'>;
 
 interface OpenTurn {
   readonly index: number;
@@ -184,6 +187,11 @@ export class TurnTimingObserver implements TaskObserver {
       case 'spoken_text':
         if (this.turn?.sentAt !== undefined && f.id > this.turn.anchorId) this.close('played');
         return;
+      case 'error':
+        // A service failed before the reply played: the turn ends there (an apology may follow).
+        if (this.turn && f.service !== undefined && !f.fatal)
+          this.close('failed', { service: f.service, message: f.message });
+        return;
       case 'interruption': {
         if (f.id <= this.lastInterruptionId) return;
         this.lastInterruptionId = f.id;
@@ -233,7 +241,7 @@ export class TurnTimingObserver implements TaskObserver {
     this.options.onTurnStart?.(this.turn.index);
   }
 
-  private close(outcome: TurnOutcome): void {
+  private close(outcome: TurnOutcome, error?: TurnTiming['error']): void {
     const t = this.turn;
     if (!t) return;
     this.turn = undefined;
@@ -241,6 +249,7 @@ export class TurnTimingObserver implements TaskObserver {
       turn: t.index,
       atMs: Math.round(t.anchorMs - (this.callStartMs ?? t.anchorMs)),
       outcome,
+      ...(error ? { error } : {}),
     };
     const put = (step: TurnStep, atMs: number | undefined) => {
       if (atMs !== undefined) timing[step] = Math.round(atMs - t.anchorMs);

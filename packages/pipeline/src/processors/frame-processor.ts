@@ -6,6 +6,7 @@ import {
   frame,
   isSystemFrame,
   isUninterruptible,
+  type ServiceKind,
   type StartFrame,
 } from '../frames/frames.ts';
 
@@ -222,14 +223,30 @@ export abstract class FrameProcessor {
   }
 
   /**
+   * The kind of service this processor is, for its `error` frames' `service`;
+   * `undefined` for processors that are not STT, LLM or TTS services.
+   */
+  protected get serviceKind(): ServiceKind | undefined {
+    return undefined;
+  }
+
+  /**
    * Report a failure upstream as an error frame, applying the {@link errorPolicy}: with
-   * `cancel` the frame is marked fatal; with `end` an `end_task` frame follows it.
+   * `cancel` the frame is marked fatal; with `end` an `end_task` frame follows it. A service's
+   * frame carries its {@link serviceKind}.
    */
   protected pushError(error: unknown, fatal = false): void {
     const message = error instanceof Error ? error.message : String(error);
     const policy = fatal ? 'cancel' : this.policy;
+    const service = this.serviceKind;
     this.push(
-      frame('error', { message, fatal: policy === 'cancel', source: this.name, cause: error }),
+      frame('error', {
+        message,
+        fatal: policy === 'cancel',
+        source: this.name,
+        ...(service ? { service } : {}),
+        cause: error,
+      }),
       'upstream',
     );
     if (policy === 'end') this.push(frame('end_task', { reason: `error: ${message}` }), 'upstream');

@@ -1,12 +1,11 @@
 import type { LLMContext, ToolDefinition } from '../context/llm-context.ts';
-import { type Frame, frame, type LLMMessage, type LLMToolCall } from '../frames/frames.ts';
+import { type Frame, frame, type LLMMessage, type LLMToolCall, type ServiceKind } from '../frames/frames.ts';
 import { FunctionCallRunner } from '../functions/function-call-runner.ts';
 import type { FunctionHandler, FunctionOptions } from '../functions/function-handler.ts';
 import { toolResultText } from '../functions/tool-result-text.ts';
 import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
 import { metric } from './metrics.ts';
-
-// Kept so existing imports from this module still work; the types live in ../functions/.
+import { withinResponseTimeout } from './response-timeout.ts';
 
 /** One piece of a streamed completion, as a provider adapter yields it. */
 export type LLMChunk =
@@ -29,6 +28,12 @@ export interface LLMServiceOptions {
    * Default 10000.
    */
   readonly functionTimeoutMs?: number;
+  /**
+   * Longest wait for the first piece of a completion, and between pieces, ms (`Infinity` for
+   * none). When it passes, the request is aborted and the run fails with a
+   * `ServiceTimeoutError` (a non-fatal `error` frame with `service: 'llm'`). Default 5000.
+   */
+  readonly responseTimeoutMs?: number;
 }
 
 /**
@@ -58,11 +63,14 @@ export interface LLMServiceOptions {
  */
 export abstract class LLMService extends FrameProcessor {
   private readonly maxToolSteps: number;
+  private readonly responseTimeoutMs: number;
   private readonly runner: FunctionCallRunner;
 
   constructor(name: string, options: LLMServiceOptions = {}) {
     super(name);
     this.maxToolSteps = options.maxToolSteps ?? 3;
+    this.responseTimeoutMs = options.responseTimeoutMs ?? 5000;
+    if (!(this.responseTimeoutMs > 0)) throw new RangeError('responseTimeoutMs must be > 0');
     this.runner = new FunctionCallRunner(
       {
         // Both ways: processors before the LLM (mute strategies, idle prompts) follow calls too.
@@ -129,8 +137,22 @@ export abstract class LLMService extends FrameProcessor {
     this.runner.cancelAll();
   }
 
+  protected override get serviceKind(): ServiceKind {
+    return 'llm';
+  }
+
   private async respond(context: LLMContext, signal: AbortSignal): Promise<void> {
     this.push(frame('llm_response_start'));
+    try {
+      await this.rounds(context, signal);
+    } catch (e) {
+      // Close the response, so that what follows (sentences, context) is not left waiting for it.
+      if (!signal.aborted) this.push(frame('llm_response_end'));
+      throw e;
+    }
+  }
+
+  private async rounds(context: LLMContext, signal: AbortSignal): Promise<void> {
     for (let round = 0; ; round++) {
       const calls = await this.runOnce(context, signal);
       if (signal.aborted) return;
@@ -151,7 +173,16 @@ export abstract class LLMService extends FrameProcessor {
     const t0 = performance.now();
     let first = true;
     const calls: LLMToolCall[] = [];
-    for await (const chunk of this.streamCompletion(context.snapshot(), context.tools, signal)) {
+    const timeout = new AbortController();
+    const request = AbortSignal.any([signal, timeout.signal]);
+    const chunks = withinResponseTimeout(this.streamCompletion(context.snapshot(), context.tools, request), {
+      timeoutMs: this.responseTimeoutMs,
+      clock: this.clock,
+      service: 'llm',
+      source: this.name,
+      abort: () => timeout.abort(),
+    });
+    for await (const chunk of chunks) {
       if (signal.aborted) return [];
       if (first && chunk.type !== 'usage') {
         first = false;

@@ -1,4 +1,4 @@
-import { type Frame, frame, type StartFrame } from '../frames/frames.ts';
+import { type Frame, frame, type ServiceKind, type StartFrame } from '../frames/frames.ts';
 import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
 import { metric } from './metrics.ts';
 
@@ -38,6 +38,10 @@ export abstract class STTService extends FrameProcessor {
 
   /** Called once when the caller stops speaking (see the class doc); engines that support it may finalize early. */
   protected onUserStoppedSpeaking(): void {}
+
+  protected override get serviceKind(): ServiceKind {
+    return 'stt';
+  }
 
   protected override onStart(f: StartFrame): HandlerResult {
     this.audioRateHz = f.audio.inputSampleRateHz;

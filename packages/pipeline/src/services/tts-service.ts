@@ -1,17 +1,37 @@
 import { createResampler, type StreamingResampler } from '../audio/resampler.ts';
-import { type Frame, frame, type StartFrame } from '../frames/frames.ts';
-import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+import { type Frame, frame, type ServiceKind, type StartFrame } from '../frames/frames.ts';
+import {
+  type Direction,
+  FrameProcessor,
+  type FrameProcessorOptions,
+  type HandlerResult,
+} from '../processors/frame-processor.ts';
 import { metric } from './metrics.ts';
+import { withinResponseTimeout } from './response-timeout.ts';
+
+/** Options shared by TTS services. */
+export interface TTSServiceOptions extends FrameProcessorOptions {
+  /**
+   * Longest wait for a sentence's first audio, and between its chunks, ms (`Infinity` for
+   * none). When it passes, the synthesis is aborted and fails with a `ServiceTimeoutError` (a
+   * non-fatal `error` frame with `service: 'tts'`); the sentence ends with `tts_stopped`.
+   * Default 5000.
+   */
+  readonly responseTimeoutMs?: number;
+}
 
 /**
  * Base class of TTS services. Each `tts_speak` frame is synthesized in order: the service
  * pushes `tts_started` (with a fresh `contextId` and the text), `output_audio` chunks tagged
  * with that id, and `tts_stopped`; metrics `ttfb` (ms to the first audio) and `characters`.
  * Audio is resampled to the start frame's `outputSampleRateHz` when the engine's rate differs.
- * An interruption aborts the synthesis in flight and drops the queued sentences.
+ * An interruption aborts the synthesis in flight and drops the queued sentences. A synthesis
+ * that fails (or exceeds `responseTimeoutMs`) still ends with `tts_stopped`, and its error goes
+ * upstream with `service: 'tts'`.
  * Subclasses implement {@link synthesize} and {@link sampleRateHz}.
  */
 export abstract class TTSService extends FrameProcessor {
+  private readonly responseTimeoutMs: number;
   private utterances = 0;
   private outputRateHz = 0;
   private resampler: StreamingResampler | undefined;
@@ -21,6 +41,21 @@ export abstract class TTSService extends FrameProcessor {
 
   /** Yield 16-bit mono PCM chunks of `text` at {@link sampleRateHz}; stop when `signal` aborts. */
   protected abstract synthesize(text: string, signal: AbortSignal): AsyncIterable<Int16Array>;
+
+  /**
+   * @param name Processor name (default: the class name).
+   * @param options See {@link TTSServiceOptions}.
+   * @throws RangeError when `responseTimeoutMs` is not > 0.
+   */
+  constructor(name?: string, options: TTSServiceOptions = {}) {
+    super(name, options);
+    this.responseTimeoutMs = options.responseTimeoutMs ?? 5000;
+    if (!(this.responseTimeoutMs > 0)) throw new RangeError('responseTimeoutMs must be > 0');
+  }
+
+  protected override get serviceKind(): ServiceKind {
+    return 'tts';
+  }
 
   protected override async onStart(f: StartFrame): Promise<void> {
     this.outputRateHz = f.audio.outputSampleRateHz;
@@ -47,8 +82,20 @@ export abstract class TTSService extends FrameProcessor {
     let first = true;
     this.push(frame('tts_started', { contextId, text: trimmed }));
     this.push(metric(this.name, 'characters', trimmed.length, 'chars'));
+    const timeout = new AbortController();
+    const audioChunks = withinResponseTimeout(
+      this.synthesize(trimmed, AbortSignal.any([signal, timeout.signal])),
+      {
+        timeoutMs: this.responseTimeoutMs,
+        clock: this.clock,
+        service: 'tts',
+        source: this.name,
+        abort: () => timeout.abort(),
+      },
+    );
+    let completed = false;
     try {
-      for await (const audio of this.synthesize(trimmed, signal)) {
+      for await (const audio of audioChunks) {
         if (signal.aborted) return;
         if (first) {
           first = false;
@@ -57,10 +104,11 @@ export abstract class TTSService extends FrameProcessor {
         this.emit(this.resampler ? this.resampler.process(audio) : audio, contextId);
       }
       if (this.resampler) this.emit(this.resampler.flush(), contextId);
+      completed = true;
     } finally {
-      if (signal.aborted) this.resampler?.flush(); // drop the aborted sentence's filter state
+      if (!completed) this.resampler?.flush(); // drop the unfinished sentence's filter state
+      if (!signal.aborted) this.push(frame('tts_stopped', { contextId }));
     }
-    if (!signal.aborted) this.push(frame('tts_stopped', { contextId }));
   }
 
   private emit(audio: Int16Array, contextId: string): void {

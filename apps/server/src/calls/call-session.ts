@@ -35,7 +35,7 @@ import type { CallRepository } from '../db/calls.ts';
 import type { RecordingStore } from '../recordings/store.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import { CallEventRecorder } from './event-recorder.ts';
-import type { ServiceFactory } from './services.ts';
+import type { CallServices, ServiceFactory } from './services.ts';
 import { renderTemplate } from './template.ts';
 
 /** What every call session needs from the server. */
@@ -43,7 +43,6 @@ export interface CallSessionDeps {
   readonly calls: CallRepository;
   readonly events: CallEventRepository;
   readonly sessions: SessionStore;
-  readonly services: ServiceFactory;
   readonly recordings: RecordingStore;
   readonly logger: FastifyBaseLogger;
   /** Identifies this server process in the session store. */
@@ -99,21 +98,24 @@ export class CallSession {
   private runPromise: Promise<void> | undefined;
   private readonly greeting: string | undefined;
 
+  /** @param services The call's STT, LLM and TTS, built for the agent by the server's {@link ServiceFactory}. */
   constructor(
     private readonly deps: CallSessionDeps,
     private readonly stream: CallStream,
+    services: CallServices,
   ) {
     const { call, agent } = stream;
     this.callId = call.id;
     this.log = deps.logger.child({ callId: call.id, agentId: agent.id });
     const config = agent.config;
     const vars = Object.fromEntries(Object.entries(call.context).map(([k, v]) => [k, String(v)]));
-    const services = deps.services(config);
-    for (const problem of services.problems) this.log.warn(problem);
+    for (const problem of services.problems) this.log.warn(`set-up problem: ${problem.detail}`);
 
     const context = new LLMContext([{ role: 'system', content: renderTemplate(config.prompt, vars) }]);
     const greetingText = config.greeting ? renderTemplate(config.greeting, vars) : undefined;
-    this.greeting = [...services.problems, ...(greetingText ? [greetingText] : [])].join(' ') || undefined;
+    // Set-up problems are said once, before the greeting, in a sentence each.
+    const notices = services.problems.flatMap((p) => (p.spoken ? [p.spoken] : []));
+    this.greeting = [...notices, ...(greetingText ? [greetingText] : [])].join(' ') || undefined;
 
     this.eventRecorder = new CallEventRecorder(call.id, deps.events, this.log);
     this.transcript = new TranscriptCollector((entry) => this.onTranscriptEntry(entry));

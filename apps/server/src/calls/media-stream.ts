@@ -9,11 +9,14 @@ import type { CallAdmission } from '../telephony/admission.ts';
 import { OVER_LIMIT_REASON } from '../telephony/inbound.ts';
 import { hashStreamToken } from '../telephony/stream-token.ts';
 import { CallSession, type CallSessionDeps } from './call-session.ts';
+import type { ServiceFactory } from './services.ts';
 import { PlaybackTracker } from './playback-tracker.ts';
 
 /** What the media stream handler needs. */
 export interface MediaStreamDeps extends CallSessionDeps {
   readonly agents: AgentRepository;
+  /** Builds each call's STT, LLM and TTS for its agent. */
+  readonly services: ServiceFactory;
   readonly settings: TelephonySettingsRepository;
   readonly admission: CallAdmission;
   /** Live sessions by call id (the server ends them on shutdown). */
@@ -163,12 +166,15 @@ export class MediaStreamConnection {
       const { call, agent } = admitted;
       admittedCall = call;
       deps.admission.release(call.id);
+      const services = await deps.services(agent.config);
       if (this.isClosed()) {
         // The socket closed while we were loading: the call never really started.
         await deps.calls.finish(call.id, { status: 'failed', endReason: 'connection_lost' });
         return;
       }
-      const session = new CallSession(deps, {
+      const session = new CallSession(
+        deps,
+        {
         call,
         agent,
         streamId: start.streamId,
@@ -185,8 +191,10 @@ export class MediaStreamConnection {
             this.send(request.serializer.encodeClear());
           },
         },
-        hangUp: (byAgent) => this.hangUp(call, byAgent),
-      });
+          hangUp: (byAgent) => this.hangUp(call, byAgent),
+        },
+        services,
+      );
       this.session = session;
       deps.active.set(call.id, session);
       for (const e of this.early)

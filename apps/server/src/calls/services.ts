@@ -3,43 +3,55 @@ import { LocalSTTService, LocalTTSService, OpenAILLMService } from '@parley/serv
 import type { AgentConfig } from '../config/agent-config.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 import { DisabledSTTService } from './disabled-stt.ts';
+import type { EngineChecker } from './engines.ts';
 import { NoticeLLMService } from './notice-llm.ts';
 
-/** The STT, LLM and TTS of one call, and what is wrong with the set-up (spoken to the caller). */
+/** Something an operator must fix before the agent can work. */
+export interface SetupProblem {
+  /** One short sentence a synthesiser can say to the caller (no commands, no URLs); absent when it cannot be said. */
+  readonly spoken?: string;
+  /** What is wrong and the exact fix, for the log. */
+  readonly detail: string;
+}
+
+/** The STT, LLM and TTS of one call, and what is wrong with the set-up. */
 export interface CallServices {
   readonly stt: STTService;
   readonly llm: LLMService;
   readonly tts: TTSService;
-  /** Problems an operator must fix, in words a caller can hear; empty when all is well. */
-  readonly problems: string[];
+  /** Problems an operator must fix (said to the caller once, before the greeting); empty when all is well. */
+  readonly problems: SetupProblem[];
 }
 
-/** Which local engines work on this machine (checked once at start-up). */
-export interface EngineStatus {
-  readonly stt: { readonly ok: boolean; readonly reason?: string };
-  readonly tts: { readonly ok: boolean; readonly reason?: string };
-}
+/** Builds services for an agent when its call starts; tests replace it to inject fakes. */
+export type ServiceFactory = (agent: AgentConfig) => CallServices | Promise<CallServices>;
 
-/** Builds services for an agent; tests replace it to inject fakes. */
-export type ServiceFactory = (agent: AgentConfig) => CallServices;
+const NO_STT_SPOKEN = 'Speech recognition is not installed on this server.';
+const NO_LLM = {
+  spoken: 'No language model is set up for this agent.',
+  detail:
+    "the agent has no language model: set OPENAI_API_KEY on the server, or the agent's llm.apiKey, " +
+    'or an OpenAI-compatible server with OPENAI_BASE_URL / llm.baseUrl (e.g. http://127.0.0.1:11434/v1 for Ollama)',
+};
 
 /**
  * The production factory: local (offline) STT/TTS and the OpenAI-compatible LLM, with the
  * server's `OPENAI_API_KEY` / `OPENAI_BASE_URL` as defaults for agents without their own.
+ * The local engines are checked again for every call (`engines`), so an engine installed
+ * while the server runs is used from the next call on.
  */
-export function defaultServiceFactory(config: ServerConfig, engines: EngineStatus): ServiceFactory {
-  return (agent) => {
-    const problems: string[] = [];
-    if (!engines.stt.ok)
-      problems.push(`Speech recognition is not available: ${engines.stt.reason ?? 'unknown'}.`);
+export function defaultServiceFactory(config: ServerConfig, engines: EngineChecker): ServiceFactory {
+  return async (agent) => {
+    const status = await engines();
+    const problems: SetupProblem[] = [];
+    if (!status.stt.ok)
+      problems.push({ spoken: NO_STT_SPOKEN, detail: `speech recognition: ${status.stt.reason}` });
     const apiKey = agent.llm.apiKey ?? config.openaiApiKey;
     const baseUrl = agent.llm.baseUrl ?? config.openaiBaseUrl;
     let llm: LLMService;
     if (!apiKey && !baseUrl) {
-      const notice =
-        'This agent has no language model configured. Set OPENAI_API_KEY on the server, or an API key on the agent.';
-      problems.push(notice);
-      llm = new NoticeLLMService(notice);
+      problems.push(NO_LLM);
+      llm = new NoticeLLMService(NO_LLM.spoken);
     } else {
       llm = new OpenAILLMService({
         apiKey: apiKey ?? 'not-needed',
@@ -49,7 +61,10 @@ export function defaultServiceFactory(config: ServerConfig, engines: EngineStatu
         ...responseTimeout(agent.llm.responseTimeoutSecs),
       });
     }
-    const stt = engines.stt.ok ? new LocalSTTService() : new DisabledSTTService();
+    if (!status.tts.ok) problems.push({ detail: `speech synthesis: ${status.tts.reason}` }); // unsayable
+    const stt = status.stt.ok
+      ? new LocalSTTService(status.stt.command ? { command: status.stt.command } : {})
+      : new DisabledSTTService();
     const tts = new LocalTTSService(responseTimeout(agent.tts.responseTimeoutSecs));
     return { stt, llm, tts, problems };
   };

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { readWav } from '@parley/pipeline';
 import { FakeOpenAIServer } from '@parley/services/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { type CallServices, defaultServiceFactory, type EngineStatus } from '../../src/calls/services.ts';
+import { type EngineStatus, fixedEngines } from '../../src/calls/engines.ts';
+import { type CallServices, defaultServiceFactory } from '../../src/calls/services.ts';
 import type { CallSimulator, ReceivedMessage } from '../../src/tools/call-simulator.ts';
 import { speech8k } from './fakes.ts';
 import { startTestServer, type TestServer } from './server.ts';
@@ -25,9 +26,9 @@ async function startSpeechServer(
   const llm = await FakeOpenAIServer.start();
   const server = await startTestServer(
     (config) => {
-      const factory = defaultServiceFactory(config, engines);
-      return (agent) => {
-        const services = factory(agent);
+      const factory = defaultServiceFactory(config, fixedEngines(engines));
+      return async (agent) => {
+        const services = await factory(agent);
         hook?.(services);
         return services;
       };

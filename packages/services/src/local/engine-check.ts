@@ -9,6 +9,8 @@ import { DEBIAN_MODEL_DIR, POCKETSPHINX_FIX, soundswallowerModelDir } from './po
 export interface EngineCheck {
   readonly ok: boolean;
   readonly reason?: string;
+  /** For pocketsphinx: the absolute path of the `pocketsphinx_continuous` binary found. */
+  readonly command?: string;
 }
 
 /** Result of {@link checkLocalEngines}. */
@@ -76,31 +78,46 @@ export async function assertPocketsphinxInstalled(
 }
 
 /**
- * Check, once at start-up, whether the offline engines work on this machine: pocketsphinx's
- * files are present (nothing is spawned), and Flite really synthesizes a word in its worker
- * pool (about 100–200 ms the first time; it also warms the pool). Never throws: a failure is
- * reported as `{ ok: false, reason }`, where `reason` names the fix (e.g.
- * `apt-get install pocketsphinx pocketsphinx-en-us`).
+ * Check whether the offline engines work on this machine: {@link checkLocalStt} and
+ * {@link checkLocalTts}. Never throws: a failure is reported as `{ ok: false, reason }`, where
+ * `reason` names the fix (e.g. `apt-get install pocketsphinx pocketsphinx-en-us`).
  */
 export async function checkLocalEngines(): Promise<LocalEnginesStatus> {
-  const [stt, tts] = await Promise.all([
-    check(() => assertPocketsphinxInstalled()),
-    check(async () => {
-      const timeout = AbortSignal.timeout(15_000);
-      const { pcm } = await sharedFlitePool().synthesize('ok', 'kal', timeout);
-      if (pcm.length === 0) throw new Error('Flite produced no audio');
-    }),
-  ]);
+  const [stt, tts] = await Promise.all([checkLocalStt(), checkLocalTts()]);
   return { stt, tts };
 }
 
-async function check(probe: () => Promise<unknown>): Promise<EngineCheck> {
+/**
+ * Whether pocketsphinx's files are present (nothing is spawned; a few file checks, well under
+ * a millisecond, so it can run before every call). Never throws.
+ * @param command The binary's name on `PATH` or its path. Default `pocketsphinx_continuous`.
+ * @returns `command`: the binary's path when found.
+ */
+export async function checkLocalStt(command?: string): Promise<EngineCheck> {
   try {
-    await probe();
+    const found = await assertPocketsphinxInstalled(command ? { command } : {});
+    return { ok: true, command: found };
+  } catch (e) {
+    return failed(e);
+  }
+}
+
+/**
+ * Whether Flite really synthesizes a word in its worker pool (about 100–200 ms the first time;
+ * it also warms the pool). Never throws.
+ */
+export async function checkLocalTts(): Promise<EngineCheck> {
+  try {
+    const { pcm } = await sharedFlitePool().synthesize('ok', 'kal', AbortSignal.timeout(15_000));
+    if (pcm.length === 0) throw new Error('Flite produced no audio');
     return { ok: true };
   } catch (e) {
-    return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+    return failed(e);
   }
+}
+
+function failed(e: unknown): EngineCheck {
+  return { ok: false, reason: e instanceof Error ? e.message : String(e) };
 }
 
 async function canRun(file: string): Promise<boolean> {

@@ -9,8 +9,8 @@ import type { CallAdmission } from '../telephony/admission.ts';
 import { OVER_LIMIT_REASON } from '../telephony/inbound.ts';
 import { hashStreamToken } from '../telephony/stream-token.ts';
 import { CallSession, type CallSessionDeps } from './call-session.ts';
-import type { ServiceFactory } from './services.ts';
 import { PlaybackTracker } from './playback-tracker.ts';
+import type { ServiceFactory } from './services.ts';
 
 /** What the media stream handler needs. */
 export interface MediaStreamDeps extends CallSessionDeps {
@@ -175,22 +175,22 @@ export class MediaStreamConnection {
       const session = new CallSession(
         deps,
         {
-        call,
-        agent,
-        streamId: start.streamId,
-        sampleRateHz: start.mediaFormat.sampleRateHz,
-        outputChunkMs: request.serializer.outputChunkMs,
-        sink: {
-          sendAudio: (pcm, rate) => this.send(request.serializer.encodeAudio(pcm, rate)),
-          sendMark: (name) => {
-            this.playback.sent(name);
-            this.send(request.serializer.encodeMark(name));
+          call,
+          agent,
+          streamId: start.streamId,
+          sampleRateHz: start.mediaFormat.sampleRateHz,
+          outputChunkMs: request.serializer.outputChunkMs,
+          sink: {
+            sendAudio: (pcm, rate) => this.send(request.serializer.encodeAudio(pcm, rate)),
+            sendMark: (name) => {
+              this.playback.sent(name);
+              this.send(request.serializer.encodeMark(name));
+            },
+            clearAudio: () => {
+              this.playback.cleared();
+              this.send(request.serializer.encodeClear());
+            },
           },
-          clearAudio: () => {
-            this.playback.cleared();
-            this.send(request.serializer.encodeClear());
-          },
-        },
           hangUp: (byAgent) => this.hangUp(call, byAgent),
         },
         services,

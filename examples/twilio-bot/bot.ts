@@ -6,6 +6,7 @@ import {
   OutputTransport,
   PipelineTask,
   SentenceAggregator,
+  ServiceErrorResponder,
   UserContextAggregator,
   VADProcessor,
 } from '@parley/pipeline';
@@ -34,6 +35,7 @@ export function createVoiceBot(sink: AudioSink, llm: OpenAILLMServiceOptions = {
   const input = new InputTransport();
   const task = new PipelineTask([
     input, // caller audio in
+    new ServiceErrorResponder(), // a failed STT/LLM/TTS request → a short spoken apology
     new VADProcessor(), // raw speech edges: vad_user_started/stopped_speaking
     new LocalSTTService(), // speech → transcription; with no turn processor, each final one is a turn
     new UserContextAggregator(context), // the caller's turn → the LLM context

@@ -178,7 +178,8 @@ export async function expectSpeechCall<S extends CallSimulator>(
   const call = (await server.parley.calls.get(callId!))!;
   expect(call.endReason).toBe('caller_hung_up');
   expect(call.durationMs).toBeGreaterThan(callMs - 2000);
-  expect(call.durationMs).toBeLessThanOrEqual(callMs + 500);
+  // The server times the call from its own start to its own end; a loaded machine delays both.
+  expect(call.durationMs).toBeLessThanOrEqual(callMs + 2000);
   expect(call.transcript.map((t) => t.role)).toEqual(['assistant', 'user', 'assistant']);
   expect(call.transcript[2]!.text).toContain('take a message');
   expect(call.recordingPath).toMatch(/\d{4}[/\\]\d{2}[/\\][0-9a-f-]{36}\.wav$/);

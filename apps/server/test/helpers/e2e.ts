@@ -189,7 +189,9 @@ export async function expectSpeechCall<S extends CallSimulator>(
   const recording = readWav(recordingFile);
   expect(recording.channels).toBe(2);
   const recordingMs = (recording.pcm.length / 2 / recording.sampleRateHz) * 1000;
-  expect(Math.abs(recordingMs - call.durationMs!)).toBeLessThan(1500);
+  // The recording starts with the pipeline, after the call was marked live in the database:
+  // on a loaded machine that write alone can take a second or two.
+  expect(Math.abs(recordingMs - call.durationMs!)).toBeLessThan(3000);
 
   // Events, in order; the caller's turn has its voice timing.
   const events = await server.parley.events.list(call.id);

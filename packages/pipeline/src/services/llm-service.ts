@@ -3,7 +3,12 @@ import { type Frame, frame, type LLMMessage, type LLMToolCall, type ServiceKind 
 import { FunctionCallRunner } from '../functions/function-call-runner.ts';
 import type { FunctionHandler, FunctionOptions } from '../functions/function-handler.ts';
 import { toolResultText } from '../functions/tool-result-text.ts';
-import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+import {
+  type Direction,
+  FrameProcessor,
+  type HandlerResult,
+  isAbortError,
+} from '../processors/frame-processor.ts';
 import { metric } from './metrics.ts';
 import { withinResponseTimeout } from './response-timeout.ts';
 
@@ -146,9 +151,10 @@ export abstract class LLMService extends FrameProcessor {
     try {
       await this.rounds(context, signal);
     } catch (e) {
+      if (signal.aborted && isAbortError(e)) return;
+      this.pushError(e);
       // Close the response, so that what follows (sentences, context) is not left waiting for it.
       if (!signal.aborted) this.push(frame('llm_response_end'));
-      throw e;
     }
   }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -10,6 +11,8 @@ import { CallEventRepository } from './db/call-events.ts';
 import { CallRepository } from './db/calls.ts';
 import type { Database } from './db/database.ts';
 import { TelephonySettingsRepository } from './db/telephony-settings.ts';
+import { applyWithRepositories } from './durability/apply-entry.ts';
+import { WriteJournal } from './durability/write-journal.ts';
 import { RecordingStore } from './recordings/store.ts';
 import { apiAgentsRoutes } from './routes/api-agents.ts';
 import { apiCallsRoutes } from './routes/api-calls.ts';
@@ -44,6 +47,8 @@ export interface ParleyApp {
   readonly calls: CallRepository;
   readonly events: CallEventRepository;
   readonly settings: TelephonySettingsRepository;
+  /** Durable writes of call events and ends (journaled under `DATA_DIR` while the database is down). */
+  readonly journal: WriteJournal;
   /**
    * Stop accepting calls, end the live ones (their records, events and recordings are
    * stored) and close the server. Does not close the database or the session store.
@@ -59,9 +64,16 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     trustProxy: true,
     bodyLimit: 1024 * 1024,
   });
+  const serverId = randomUUID();
   const agents = new AgentRepository(database.db);
-  const calls = new CallRepository(database.db);
+  const calls = new CallRepository(database.db, serverId);
   const events = new CallEventRepository(database.db);
+  const journal = new WriteJournal(
+    path.join(config.dataDir, 'journal', 'call-writes.jsonl'),
+    applyWithRepositories(calls, events),
+    app.log,
+  );
+  await journal.open();
   const recordings = new RecordingStore(config.recordingsDir);
   const settings = new TelephonySettingsRepository(database.db);
   const active = new Map<string, CallSession>();
@@ -84,7 +96,8 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     services,
     recordings,
     logger: app.log,
-    serverId: randomUUID(),
+    serverId,
+    journal,
     active,
     config,
     hangUpCall: providerHangUp(settings, app.log),
@@ -109,6 +122,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     await Promise.allSettled(running.map((s) => s.run()));
     admission.clear();
     await app.close();
+    await journal.close(); // what the database did not take yet is replayed at the next start
   };
-  return { app, active, agents, calls, events, settings, shutdown };
+  return { app, active, agents, calls, events, settings, journal, shutdown };
 }

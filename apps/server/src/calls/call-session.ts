@@ -29,9 +29,9 @@ import type { ProviderEvent } from '@parley/telephony';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AgentConfig } from '../config/agent-config.ts';
 import type { Agent } from '../db/agents.ts';
-import type { CallEventRepository } from '../db/call-events.ts';
 import type { Call } from '../db/call-types.ts';
 import type { CallRepository } from '../db/calls.ts';
+import type { WriteJournal } from '../durability/write-journal.ts';
 import type { RecordingStore } from '../recordings/store.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import { CallEventRecorder } from './event-recorder.ts';
@@ -41,7 +41,8 @@ import { renderTemplate } from './template.ts';
 /** What every call session needs from the server. */
 export interface CallSessionDeps {
   readonly calls: CallRepository;
-  readonly events: CallEventRepository;
+  /** Durable writes of the call's events and end (journaled while the database is down). */
+  readonly journal: WriteJournal;
   readonly sessions: SessionStore;
   readonly recordings: RecordingStore;
   readonly logger: FastifyBaseLogger;
@@ -117,7 +118,7 @@ export class CallSession {
     const notices = services.problems.flatMap((p) => (p.spoken ? [p.spoken] : []));
     this.greeting = [...notices, ...(greetingText ? [greetingText] : [])].join(' ') || undefined;
 
-    this.eventRecorder = new CallEventRecorder(call.id, deps.events, this.log);
+    this.eventRecorder = new CallEventRecorder(call.id, (entry) => deps.journal.write(entry));
     this.transcript = new TranscriptCollector((entry) => this.onTranscriptEntry(entry));
     this.recorder = new CallRecorder(deps.recordings.pathFor(call.id, this.startedAt));
 
@@ -223,25 +224,20 @@ export class CallSession {
     const recordingPath = recording ? this.deps.recordings.toStoredPath(recording.path) : undefined;
     const durationMs = endedAt.getTime() - this.startedAt.getTime();
     this.eventRecorder.record('call_ended', { reason, how: result.how, durationMs });
-    try {
-      const finished = await this.deps.calls.finish(call.id, {
+    await this.eventRecorder.flush();
+    // Stored, or journaled while the database is unreachable (then replayed when it is back).
+    await this.deps.journal.write({
+      kind: 'finish',
+      callId: call.id,
+      end: {
         status: this.failed ? 'failed' : 'completed',
-        endedAt,
+        endedAt: endedAt.toISOString(),
         durationMs,
         endReason: reason,
-        transcript,
+        transcript: transcript.map((t) => ({ ...t })),
         ...(recordingPath ? { recordingPath } : {}),
-      });
-      // A status callback may have closed the row first: keep the artifacts anyway.
-      if (!finished)
-        await this.deps.calls.saveArtifacts(call.id, {
-          transcript,
-          ...(recordingPath ? { recordingPath } : {}),
-        });
-    } catch (err) {
-      this.log.error({ err }, 'could not store the end of the call');
-    }
-    await this.eventRecorder.flush();
+      },
+    });
     await this.deps.sessions.delete(call.id).catch((err: unknown) => this.log.warn({ err }, 'session store'));
     this.log.info({ reason, durationMs, turns: transcript.length }, 'call ended');
     await this.stream.hangUp(!ENDED_BY_CALLER.has(reason));

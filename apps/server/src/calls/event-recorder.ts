@@ -1,34 +1,35 @@
 import type { FrameEvent, TaskObserver, TurnTiming } from '@parley/pipeline';
-import type { CallEventRepository, NewCallEvent } from '../db/call-events.ts';
+import type { JournalEntry } from '../durability/write-journal.ts';
 
-/** Minimal logger shape (pino's fits). */
-export interface EventLogger {
-  error(obj: object, msg: string): void;
-}
+/** Stores a journal entry (the server's `WriteJournal.write`); resolves once it is durable, never rejects. */
+export type EventWriter = (entry: JournalEntry) => Promise<void>;
+
+type QueuedEvent = Extract<JournalEntry, { kind: 'events' }>['events'][number];
 
 /**
- * Writes a call's events to the database in order, batched (at most one write in flight,
- * flushed every `flushMs`), and maps pipeline frames to events: `tool_called`, `tool_result`.
+ * Writes a call's events in order, batched (at most one write in flight, flushed every
+ * `flushMs`) through the server's write journal, each with a key unique to the call so a
+ * replayed batch is stored once; maps pipeline frames to events: `tool_called`, `tool_result`.
  * Transcript lines (`user_spoke`, `agent_spoke`), `error`, `call_started` and `call_ended`
  * are added by the call session through {@link record}, and each user turn's voice latency
  * (`turn`) through {@link recordTurn}.
  */
 export class CallEventRecorder implements TaskObserver {
-  private queue: NewCallEvent[] = [];
+  private queue: QueuedEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readonly seen = new Set<number>();
+  private count = 0;
 
   constructor(
     private readonly callId: string,
-    private readonly events: CallEventRepository,
-    private readonly logger: EventLogger,
+    private readonly write: EventWriter,
     private readonly flushMs = 250,
   ) {}
 
   /** Queue an event (stamped now). */
   record(type: string, data: Record<string, unknown> = {}): void {
-    this.queue.push({ type, at: new Date(), data });
+    this.queue.push({ key: `${this.callId}:${++this.count}`, type, at: new Date().toISOString(), data });
     this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
   }
 
@@ -58,20 +59,14 @@ export class CallEventRecorder implements TaskObserver {
     }
   }
 
-  /** Write everything queued so far; resolves when it is stored (failures are logged, never thrown). */
+  /** Write everything queued so far; resolves when it is stored or journaled (never rejects). */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = this.queue;
+    const events = this.queue;
     this.queue = [];
-    if (batch.length === 0) return this.writing;
-    this.writing = this.writing.then(() =>
-      this.events.append(this.callId, batch).then(
-        () => undefined,
-        (err: unknown) =>
-          this.logger.error({ err, callId: this.callId, lost: batch.length }, 'could not store call events'),
-      ),
-    );
+    if (events.length === 0) return this.writing;
+    this.writing = this.writing.then(() => this.write({ kind: 'events', callId: this.callId, events }));
     return this.writing;
   }
 }

@@ -2,6 +2,7 @@ import type { ProviderEvent, ProviderName, TelephonySerializer } from '@parley/t
 import { ProviderProtocolError } from '@parley/telephony';
 import type { WebSocket } from 'ws';
 import type { Agent, AgentRepository } from '../db/agents.ts';
+import type { CallEventRepository } from '../db/call-events.ts';
 import type { Call } from '../db/call-types.ts';
 import { DuplicateCallError } from '../db/errors.ts';
 import type { TelephonySettingsRepository } from '../db/telephony-settings.ts';
@@ -17,6 +18,7 @@ export interface MediaStreamDeps extends CallSessionDeps {
   readonly agents: AgentRepository;
   /** Builds each call's STT, LLM and TTS for its agent. */
   readonly services: ServiceFactory;
+  readonly events: CallEventRepository;
   readonly settings: TelephonySettingsRepository;
   readonly admission: CallAdmission;
   /** Live sessions by call id (the server ends them on shutdown). */

@@ -28,6 +28,8 @@ export interface NewCallEvent {
   at: Date;
   /** Event-specific payload; must survive `JSON.stringify`. @defaultValue `{}` */
   data?: Record<string, unknown>;
+  /** Unique idempotency key: an event whose key is already stored is skipped. */
+  key?: string;
 }
 
 /** A stored event. */
@@ -50,14 +52,30 @@ export class CallEventRepository {
    * Appends `events` to the call's log, in array order, numbering them after
    * the call's last event. Concurrent appends to the same call are serialised
    * by a row lock on the call (its `last_event_seq` counter), so seqs never
-   * collide and have no gaps; each append's events stay contiguous.
-   * @returns the stored events, in order.
+   * collide and have no gaps; each append's events stay contiguous. Events whose `key` is
+   * already stored are skipped (a batch replayed after a lost acknowledgement is stored once).
+   * @returns the events stored by this call, in order.
    * @throws {@link CallNotFoundError} if the call does not exist.
    */
-  async append(callId: string, events: readonly NewCallEvent[]): Promise<CallEvent[]> {
+  async append(callId: string, batch: readonly NewCallEvent[]): Promise<CallEvent[]> {
     if (!isUuid(callId)) throw new CallNotFoundError(callId);
-    if (events.length === 0) return [];
+    if (batch.length === 0) return [];
     return await this.db.transaction().execute(async (trx) => {
+      const keys = batch.flatMap((e) => (e.key === undefined ? [] : [e.key]));
+      const stored =
+        keys.length === 0
+          ? new Set<string>()
+          : new Set(
+              (
+                await trx
+                  .selectFrom('call_events')
+                  .select('event_key')
+                  .where('event_key', 'in', keys)
+                  .execute()
+              ).map((r) => r.event_key),
+            );
+      const events = batch.filter((e) => e.key === undefined || !stored.has(e.key));
+      if (events.length === 0) return [];
       const counter = await trx
         .updateTable('calls')
         .set((eb) => ({ last_event_seq: eb('last_event_seq', '+', events.length) }))
@@ -76,6 +94,7 @@ export class CallEventRepository {
             type: event.type,
             at: event.at,
             data: JSON.stringify(event.data ?? {}),
+            event_key: event.key ?? null,
           })),
         )
         .returningAll()

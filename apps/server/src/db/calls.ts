@@ -91,7 +91,14 @@ const SUMMARY_COLUMNS = [
  * not a UUID like an unknown one, so ids from URLs can be passed as they are.
  */
 export class CallRepository {
-  constructor(private readonly db: Kysely<DB>) {}
+  /**
+   * @param ownerId This server process's id, stored as the owner of the calls it creates or
+   *   streams (so another process can tell they were lost with it); none in tools and tests.
+   */
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly ownerId: string | null = null,
+  ) {}
 
   /**
    * Stores a new call.
@@ -112,6 +119,7 @@ export class CallRepository {
           provider_metadata: JSON.stringify(call.providerMetadata ?? {}),
           context: JSON.stringify(call.context ?? {}),
           stream_token_hash: call.streamTokenHash ?? null,
+          owner_id: this.ownerId,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -243,6 +251,7 @@ export class CallRepository {
       .set((eb) => ({
         status: 'in_progress',
         stream_id: stream.streamId,
+        owner_id: this.ownerId,
         started_at: eb.fn.coalesce('started_at', sql<Date>`${stream.startedAt}::timestamptz`),
         answered_at: eb.fn.coalesce('answered_at', sql<Date>`${stream.startedAt}::timestamptz`),
       }))

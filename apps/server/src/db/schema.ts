@@ -61,6 +61,8 @@ export interface CallsTable {
   last_event_seq: Generated<number>;
   /** SHA-256 (hex) of the one-time token the call's media stream must present; null once used. */
   stream_token_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Id of the server process that placed, answered or streams the call; see `servers`. */
+  owner_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** `call_events`: the ordered event log of a call. */
@@ -73,6 +75,15 @@ export interface CallEventsTable {
   type: string;
   at: ColumnType<Date, Date, Date>;
   data: JsonWithDefault<unknown>;
+  /** Unique key given by the writer, so that a replayed batch is stored once. */
+  event_key: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** `servers`: one row per running server process, with its heartbeat. */
+export interface ServersTable {
+  id: string;
+  started_at: TimestampWithDefault;
+  heartbeat_at: TimestampWithDefault;
 }
 
 /** `telephony_settings`: one row (id 1) of provider credentials and call limits. */
@@ -91,4 +102,5 @@ export interface DB {
   calls: CallsTable;
   call_events: CallEventsTable;
   telephony_settings: TelephonySettingsTable;
+  servers: ServersTable;
 }

@@ -24,14 +24,20 @@ export interface TestServer {
 /**
  * Start a server on a random loopback port (or on `env.PORT` when given, so that a test can set
  * `PUBLIC_URL` to the server's own origin) with a throwaway database (PostgreSQL at
- * `DATABASE_URL` or PGlite), session store (Redis at `REDIS_URL` or memory) and recordings dir.
+ * `DATABASE_URL` or PGlite), session store (Redis at `REDIS_URL` or memory), data dir and recordings dir.
  */
 export async function startTestServer(
   services: (config: ServerConfig) => ServiceFactory,
   env: Record<string, string> = {},
 ): Promise<TestServer> {
   const recordingsDir = await mkdtemp(path.join(tmpdir(), 'parley-rec-'));
-  const config = loadServerConfig({ RECORDINGS_DIR: recordingsDir, LOG_LEVEL: 'warn', ...env });
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-data-'));
+  const config = loadServerConfig({
+    RECORDINGS_DIR: recordingsDir,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
   const database = await openTestDatabase();
   const sessions = createSessionStore(process.env.REDIS_URL, { keyPrefix: `parley-test-${randomUUID()}:` });
   const parley = await buildApp({ config, database, sessions, services: services(config) });
@@ -50,6 +56,7 @@ export async function startTestServer(
       await sessions.close();
       await database.close();
       await rm(recordingsDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -14,6 +14,7 @@
  * 6. Soak: 50 simultaneous calls (each lasting BENCH_SOAK_CALL_SECONDS, then replaced by a new
  *    one; 0 keeps the same calls) for BENCH_SOAK_MINUTES; heapUsed after a full GC at the
  *    start, every minute and at the end.
+ * 7. The call recorder's synchronous cost per 20 ms caller frame, 20 recorders writing at once.
  *
  * Environment: BENCH_SECONDS (per capacity step, default 15), BENCH_MAX_CALLS (default 400),
  * BENCH_LATENCY_SECONDS (default 60), BENCH_SOAK_MINUTES (default 10; 0 skips the soak),
@@ -225,4 +226,11 @@ if (section(6) && soakMinutes > 0) {
   }
   printFigure('soak heap trend', den > 0 ? num / den : 0, 'MB per minute');
   printFigure('soak rss per call', s.rssPerCallMb, 'MB', { target: 10 });
+}
+
+if (section(7)) {
+  console.log(
+    `# call recorder, µs per 20 ms caller frame, 20 recorders${pinned ? ', pinned to one core' : ''}`,
+  );
+  runScript('recorder.ts', [], { timeoutMs: 600_000, inherit: true });
 }

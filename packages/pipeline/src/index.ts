@@ -7,6 +7,7 @@ export { MULAW_SILENCE, mulawToPcm, pcmToMulaw } from './audio/mulaw.ts';
 export { pcmFromBytes, pcmToBytes } from './audio/pcm16.ts';
 export { createResampler, DEFAULT_RESAMPLER_QUALITY, StreamingResampler } from './audio/resampler.ts';
 export { SampleFifo } from './audio/sample-fifo.ts';
+export { type RepairedWav, repairWavHeader } from './audio/wav-header.ts';
 export { readWav, type WavAudio } from './audio/wav-reader.ts';
 export { type WavFileInfo, WavFileWriter, type WavFileWriterOptions } from './audio/wav-writer.ts';
 export { type Clock, systemClock, type TimerHandle } from './clock/clock.ts';
@@ -41,7 +42,7 @@ export {
   type TaskResult,
 } from './processors/task.ts';
 export { PipelineStallError } from './processors/task-errors.ts';
-export { CallRecorder, type RecordingInfo } from './recording/recorder.ts';
+export { CallRecorder, type CallRecorderOptions, type RecordingInfo } from './recording/recorder.ts';
 export {
   type LLMChunk,
   LLMService,

@@ -1,9 +1,11 @@
-import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import wavefile from 'wavefile';
 import { AudioFormatError, WavWriteError } from '../src/audio/audio-errors.ts';
+import { repairWavHeader } from '../src/audio/wav-header.ts';
 import { readWav } from '../src/audio/wav-reader.ts';
 import { WavFileWriter } from '../src/audio/wav-writer.ts';
 import { SPEECH_DIR, speechClip } from './fixtures/speech.ts';
@@ -120,6 +122,105 @@ describe('WavFileWriter', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+describe('WavFileWriter, crash safety', () => {
+  it('create() returns before the file exists and keeps what is written meanwhile', async () => {
+    const path = join(dir, 'later', 'created.wav');
+    const w = WavFileWriter.create(path, { sampleRateHz: 8000, channels: 1 });
+    expect(existsSync(path)).toBe(false);
+    w.write(new Int16Array(160).fill(9));
+    const info = await w.close();
+    expect(info.samples).toBe(160);
+    expect(readWav(path).pcm[159]).toBe(9);
+  });
+
+  it('reports a file that cannot be created through onError and close(), with nothing left open', async () => {
+    const blocker = join(dir, 'blocker');
+    await writeFile(blocker, 'x');
+    const onError = vi.fn();
+    const w = WavFileWriter.create(join(blocker, 'x.wav'), { sampleRateHz: 8000, channels: 1, onError });
+    w.write(new Int16Array(160));
+    await expect(w.close()).rejects.toBeInstanceOf(WavWriteError);
+    expect(onError).toHaveBeenCalledTimes(1);
+  });
+
+  it('rewrites the header every headerIntervalMs of audio, never claiming more than is on disk', async () => {
+    const path = join(dir, 'synced.wav');
+    const w = WavFileWriter.create(path, { sampleRateHz: 8000, channels: 2, headerIntervalMs: 1000 });
+    const frame = new Int16Array(320); // 20 ms of stereo
+    for (let i = 0; i < 130; i++) w.write(frame); // 2.6 s: header rewritten at 1 s and 2 s
+    const bytesPerSecond = 8000 * 2 * 2;
+    await vi.waitFor(async () => expect((await readFile(path)).readUInt32LE(40)).toBe(2 * bytesPerSecond));
+    const bytes = await readFile(path);
+    expect(bytes.readUInt32LE(4)).toBe(36 + 2 * bytesPerSecond);
+    expect(bytes.length).toBeGreaterThanOrEqual(44 + 2 * bytesPerSecond);
+    expect(readWav(path).pcm.length).toBe(2 * 8000 * 2); // playable as it stands
+    await w.close();
+    expect((await readFile(path)).readUInt32LE(40)).toBe(2.6 * bytesPerSecond);
+  });
+
+  it('with headerIntervalMs 0 writes the sizes only on close', async () => {
+    const path = join(dir, 'unsynced.wav');
+    const w = WavFileWriter.create(path, { sampleRateHz: 8000, channels: 1, headerIntervalMs: 0 });
+    for (let i = 0; i < 500; i++) w.write(new Int16Array(160)); // 10 s, 160 KB: several writes
+    await vi.waitFor(async () => expect((await stat(path)).size).toBeGreaterThan(128 * 1024));
+    expect((await readFile(path)).readUInt32LE(40)).toBe(0);
+    await w.close();
+    expect((await readFile(path)).readUInt32LE(40)).toBe(500 * 320);
+  });
+});
+
+describe('repairWavHeader', () => {
+  /** A mono 8 kHz WAV whose header says `claimed` data bytes while `pcm` follows it. */
+  async function staleWav(name: string, pcm: Int16Array, claimed: number): Promise<string> {
+    const path = join(dir, name);
+    const w = await WavFileWriter.open(path, { sampleRateHz: 8000, channels: 1 });
+    w.write(pcm);
+    await w.close();
+    const bytes = await readFile(path);
+    bytes.writeUInt32LE(36 + claimed, 4);
+    bytes.writeUInt32LE(claimed, 40);
+    await writeFile(path, bytes);
+    return path;
+  }
+
+  it('gives a header left stale by a crash the length of the audio in the file', async () => {
+    const pcm = new Int16Array(8000).map((_, i) => i % 1000);
+    const path = await staleWav('crashed.wav', pcm, 0);
+    expect(readWav(path).pcm.length).toBe(0); // what a player sees before the repair
+    const repaired = await repairWavHeader(path);
+    expect(repaired).toEqual({
+      path,
+      samples: 8000,
+      durationMs: 1000,
+      sampleRateHz: 8000,
+      channels: 1,
+      repaired: true,
+    });
+    const read = readWav(path);
+    expect(read.pcm.length).toBe(8000);
+    expect(read.pcm[999]).toBe(999);
+    expect((await repairWavHeader(path)).repaired).toBe(false); // a good header is left alone
+  });
+
+  it('cuts off a torn last sample', async () => {
+    const path = await staleWav('torn.wav', new Int16Array(800), 400);
+    await writeFile(path, Buffer.concat([await readFile(path), Buffer.from([1])]));
+    const repaired = await repairWavHeader(path);
+    expect(repaired.samples).toBe(800);
+    expect((await stat(path)).size).toBe(44 + 1600);
+  });
+
+  it('refuses files that are not WAVs or were cut inside their header', async () => {
+    const notWav = join(dir, 'not.wav');
+    await writeFile(notWav, Buffer.alloc(100, 1));
+    await expect(repairWavHeader(notWav)).rejects.toBeInstanceOf(AudioFormatError);
+    const cut = await staleWav('cut.wav', new Int16Array(10), 0);
+    await truncate(cut, 30);
+    await expect(repairWavHeader(cut)).rejects.toBeInstanceOf(AudioFormatError);
+    await expect(repairWavHeader(join(dir, 'missing.wav'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
 

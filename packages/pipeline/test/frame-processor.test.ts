@@ -55,6 +55,21 @@ describe('FrameProcessor', () => {
     expect(h.types()).toEqual(['start']);
   });
 
+  it('passes a cancel that comes before the start on and ignores a later start', async () => {
+    let started = false;
+    class Engine extends FrameProcessor {
+      protected override onStart(): HandlerResult {
+        started = true;
+      }
+    }
+    const h = new ProcessorHarness(new Engine());
+    h.send(frame('cancel', { reason: 'hung up' }));
+    h.send(frame('start', { audio: { inputSampleRateHz: 8000, outputSampleRateHz: 8000 }, metadata: {} }));
+    await tick();
+    expect(started).toBe(false);
+    expect(h.types()).toEqual(['cancel']);
+  });
+
   it('waits for an async onStart before handling frames that arrived meanwhile, in order', async () => {
     let release!: () => void;
     class SlowStart extends FrameProcessor {

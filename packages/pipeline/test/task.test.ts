@@ -84,6 +84,24 @@ describe('PipelineTask', () => {
     expect(log).toEqual(['start aborted', 'stopped: cancel']);
   });
 
+  it.each(['cancel', 'end', 'stop'] as const)(
+    'starts nothing when %s() came before run() (a caller who hung up while the call loaded)',
+    async (how) => {
+      const starts: string[] = [];
+      class Engine extends FrameProcessor {
+        protected override onStart(): HandlerResult {
+          starts.push(this.name); // would spawn a process or open a file
+        }
+      }
+      const task = new PipelineTask([new Engine('a'), new Engine('b')]);
+      task[how]('caller_hung_up');
+      expect(task.finished).toBe(true);
+      expect(await task.run()).toEqual({ how, reason: 'caller_hung_up' });
+      await tick();
+      expect(starts).toEqual([]);
+    },
+  );
+
   it('ends on idle timeout measured on the task clock, postponed by activity', async () => {
     const clock = new VirtualClock();
     const task = new PipelineTask([new Pass()], { clock, idleTimeoutMs: 10_000 });

@@ -1,11 +1,15 @@
+import { readdirSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { frame, ProcessorHarness } from '@parley/pipeline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalEngineUnavailableError, LocalTTSService, synthesizeWithFlite } from '../src/index.ts';
-import { FlitePool } from '../src/local/flite-pool.ts';
+import { FlitePool, fliteWasmPath } from '../src/local/flite-pool.ts';
 import { rms } from './helpers/wav.ts';
 
 const SENTENCE = 'Hello, how can I help you today?';
+
+/** Descriptors this process has open. */
+const openFds = () => readdirSync('/proc/self/fd').length;
 
 describe('LocalTTSService (Flite in worker threads)', () => {
   let harness: ProcessorHarness<LocalTTSService> | undefined;
@@ -83,6 +87,35 @@ describe('LocalTTSService (Flite in worker threads)', () => {
     );
     expect(harness.ofType('output_audio')).toHaveLength(0);
     expect(harness.ofType('error', 'upstream')).toHaveLength(0);
+  });
+});
+
+describe('Flite descriptors', () => {
+  it('returns to the same count of open descriptors after 20 calls of three sentences', async () => {
+    await synthesizeWithFlite('warm up'); // the shared worker and its /dev/null live from here on
+    const before = openFds();
+    for (let call = 0; call < 20; call++) {
+      const h = new ProcessorHarness(new LocalTTSService());
+      await h.start();
+      for (const text of ['Hello.', `This is call ${call + 1}.`, 'Goodbye!'])
+        h.send(frame('tts_speak', { text }));
+      await h.waitFor('tts_stopped', { count: 3, timeoutMs: 30_000 });
+      h.send(frame('end', { reason: 'done' }));
+      await h.waitFor('end');
+      h.dispose();
+    }
+    const after = openFds();
+    console.log(`open descriptors before 20 Flite calls: ${before}, after: ${after}`);
+    expect(after).toBeLessThanOrEqual(before + 2); // 60 sentences: a leak shows as +60
+  });
+
+  it('releases every descriptor of a pool once it is closed', async () => {
+    const before = openFds();
+    const pool = new FlitePool(fliteWasmPath(), 1);
+    await pool.synthesize('One sentence.', 'kal');
+    expect(openFds()).toBeGreaterThan(before); // /dev/null for Flite's output
+    await pool.close();
+    expect(openFds()).toBeLessThanOrEqual(before);
   });
 });
 

@@ -77,6 +77,8 @@ const ENDED_BY_CALLER = new Set(['caller_hung_up', 'connection_lost']);
 const HEARTBEAT_MS = 1000;
 /** Longer than a slow LLM reply (heartbeats queue behind it), shorter than a caller's patience. */
 const STALL_ALARM_MS = 15_000;
+/** Caller audio kept while the call is stored as started (before the pipeline runs), ms. */
+const MAX_EARLY_AUDIO_MS = 10_000;
 
 /**
  * Runs one call: builds the agent's pipeline
@@ -98,6 +100,9 @@ export class CallSession {
   private failed = false;
   private runPromise: Promise<void> | undefined;
   private readonly greeting: string | undefined;
+  /** Caller audio that came before the pipeline ran (undefined once it runs), and its samples. */
+  private early: Array<{ audio: Int16Array; sampleRateHz: number }> | undefined = [];
+  private earlySamples = 0;
 
   /** @param services The call's STT, LLM and TTS, built for the agent by the server's {@link ServiceFactory}. */
   constructor(
@@ -170,7 +175,8 @@ export class CallSession {
   handle(event: ProviderEvent): void {
     switch (event.type) {
       case 'media':
-        this.input.pushAudio(event.audio, event.sampleRateHz);
+        if (this.early) this.keepEarly(event.audio, event.sampleRateHz);
+        else this.input.pushAudio(event.audio, event.sampleRateHz);
         break;
       case 'mark':
         this.input.pushFrame(frame('playback_mark', { name: event.name }));
@@ -207,6 +213,9 @@ export class CallSession {
     this.eventRecorder.record('call_started', { streamId, agentId: agent.id, provider: call.provider });
 
     const running = this.task.run();
+    // What the caller said while the call was being stored goes in first, in order.
+    for (const { audio, sampleRateHz } of this.early ?? []) this.input.pushAudio(audio, sampleRateHz);
+    this.early = undefined;
     if (this.greeting) this.task.queueFrame(frame('tts_speak', { text: this.greeting }));
     const result = await running;
     await this.finish(result);
@@ -241,6 +250,13 @@ export class CallSession {
     await this.deps.sessions.delete(call.id).catch((err: unknown) => this.log.warn({ err }, 'session store'));
     this.log.info({ reason, durationMs, turns: transcript.length }, 'call ended');
     await this.stream.hangUp(!ENDED_BY_CALLER.has(reason));
+  }
+
+  /** Keeps caller audio that came before the pipeline ran (bounded; later audio is dropped). */
+  private keepEarly(audio: Int16Array, sampleRateHz: number): void {
+    if (this.earlySamples + audio.length > (MAX_EARLY_AUDIO_MS * sampleRateHz) / 1000) return;
+    this.early?.push({ audio, sampleRateHz });
+    this.earlySamples += audio.length;
   }
 
   private putSession(callId: string, agentId: string, streamId: string): void {

@@ -4,11 +4,12 @@ import { dirname } from 'node:path';
 import wavefile from 'wavefile';
 import { AudioFormatError, WavWriteError } from './audio-errors.ts';
 import { pcmToBytes } from './pcm16.ts';
+import { findWavChunk, MAX_WAV_DATA_BYTES } from './wav-header.ts';
 
 /** Bytes gathered before one file write (~4 s of 8 kHz mono, ~2 s of 8 kHz stereo). */
 const CHUNK_BYTES = 64 * 1024;
-/** The RIFF size field is 32-bit: data beyond this cannot be described by the header. */
-const MAX_DATA_BYTES = 0xffff_ffff - 36;
+/** Default {@link WavFileWriterOptions.headerIntervalMs}. */
+const DEFAULT_HEADER_INTERVAL_MS = 5000;
 
 /** Format of a WAV file being written. */
 export interface WavFileWriterOptions {
@@ -16,7 +17,17 @@ export interface WavFileWriterOptions {
   readonly sampleRateHz: number;
   /** Channel count (1 mono, 2 stereo); samples given to `write` are interleaved. */
   readonly channels: number;
-  /** Called once, on the first write failure (the same error `close()` rejects with). */
+  /**
+   * Every this much audio, ms, what was written goes to disk and the header's sizes are
+   * rewritten, so a process that dies without {@link WavFileWriter.close} leaves a playable
+   * file missing at most this much audio at its end. Measured in audio written (no timer):
+   * for a live call, about as often in wall time. Default 5000; 0 rewrites only on close.
+   */
+  readonly headerIntervalMs?: number;
+  /**
+   * Called once, on the first failure (creating the file, a write, the header, the close):
+   * the same error `close()` rejects with.
+   */
   readonly onError?: (error: WavWriteError) => void;
 }
 
@@ -35,15 +46,18 @@ export interface WavFileInfo {
 /**
  * Writes a 16-bit PCM WAV file incrementally, so a recording of any length keeps only
  * ~64 KB in memory (plus whatever the disk has not yet accepted). The 44-byte header comes from
- * `wavefile`; its RIFF and data sizes are patched on {@link close}.
+ * `wavefile`; its RIFF and data sizes are rewritten every `headerIntervalMs` of audio and on
+ * {@link close}.
  *
- * Samples are copied into a 64 KB buffer by {@link write} and written in order, one write at
- * a time. A write failure does not throw where it happens: further samples are dropped,
- * `options.onError` is called once, {@link error} holds the failure and {@link close}
- * rejects with it.
+ * {@link create} returns at once and creates the file in the background (parent folders
+ * too); samples written meanwhile wait in memory. Samples are copied into a 64 KB buffer by
+ * {@link write} and written in order, one file operation at a time. A failure does not throw
+ * where it happens: further samples are dropped, `options.onError` is called once,
+ * {@link error} holds the failure and {@link close} rejects with it. The file handle is
+ * closed by {@link close} in every case.
  *
  * @example
- * const w = await WavFileWriter.open('recordings/call.wav', { sampleRateHz: 8000, channels: 2 });
+ * const w = WavFileWriter.create('recordings/call.wav', { sampleRateHz: 8000, channels: 2 });
  * w.write(stereoFrame);            // per 20 ms
  * const { durationMs } = await w.close();
  */
@@ -54,7 +68,12 @@ export class WavFileWriter {
   private dataBytes = 0;
   /** Data bytes handed to the write chain, bytes. */
   private queued = 0;
-  private tail: Promise<void> = Promise.resolve();
+  /** `dataBytes` at which the next header rewrite is due (Infinity: only on close). */
+  private nextSyncAt: number;
+  private readonly syncBytes: number;
+  private file: FileHandle | undefined;
+  /** The chain of file operations: creating the file, then writes and header rewrites in order. */
+  private tail: Promise<void>;
   private failure: WavWriteError | undefined;
   private closing: Promise<WavFileInfo> | undefined;
 
@@ -65,44 +84,72 @@ export class WavFileWriter {
     readonly sampleRateHz: number,
     /** Channel count. */
     readonly channels: number,
-    private readonly file: FileHandle,
-    private readonly header: Uint8Array,
+    private readonly header: Buffer,
     private readonly dataSizeOffset: number,
-    private readonly onError: ((error: WavWriteError) => void) | undefined,
-  ) {}
+    headerIntervalMs: number,
+    private onError: ((error: WavWriteError) => void) | undefined,
+  ) {
+    const frameBytes = 2 * channels;
+    this.syncBytes = Math.max(1, Math.round((headerIntervalMs * sampleRateHz) / 1000)) * frameBytes;
+    this.nextSyncAt = headerIntervalMs > 0 ? this.syncBytes : Number.POSITIVE_INFINITY;
+    this.tail = this.createFile();
+  }
 
   /**
-   * Create (or truncate) `path`, creating its parent folders, and write the WAV header.
+   * Start writing `path`: returns at once; the file is created (or truncated), with its
+   * parent folders and header, in the background. A failure to create it is reported like a
+   * write failure (`options.onError`, {@link error}, {@link close} rejects).
    *
-   * @throws AudioFormatError for a sample rate or channel count out of range.
-   * @throws WavWriteError when the folder or file cannot be created or written.
+   * @throws AudioFormatError for a sample rate, channel count or header interval out of range.
    */
-  static async open(path: string, options: WavFileWriterOptions): Promise<WavFileWriter> {
+  static create(path: string, options: WavFileWriterOptions): WavFileWriter {
     const { sampleRateHz, channels } = options;
+    const headerIntervalMs = options.headerIntervalMs ?? DEFAULT_HEADER_INTERVAL_MS;
     if (!Number.isInteger(sampleRateHz) || sampleRateHz < 1) {
       throw new AudioFormatError(`sampleRateHz must be a positive integer, got ${sampleRateHz}`);
     }
     if (!Number.isInteger(channels) || channels < 1 || channels > 65535) {
       throw new AudioFormatError(`channels must be an integer 1..65535, got ${channels}`);
     }
+    if (!Number.isFinite(headerIntervalMs) || headerIntervalMs < 0) {
+      throw new AudioFormatError(`headerIntervalMs must be 0 or more, got ${headerIntervalMs}`);
+    }
     const wav = new wavefile.WaveFile();
     wav.fromScratch(channels, sampleRateHz, '16', []);
-    const header = wav.toBuffer();
-    const dataId = findChunk(header, 'data');
-    if (dataId < 0) throw new WavWriteError('wavefile produced a header without a data chunk', path);
-    let file: FileHandle | undefined;
-    try {
-      await mkdir(dirname(path), { recursive: true });
-      file = await open(path, 'w');
-      await writeFully(file, header, 0);
-    } catch (e) {
-      await file?.close().catch(() => undefined);
-      throw new WavWriteError(`could not create ${path}: ${errorText(e)}`, path, { cause: e });
-    }
-    return new WavFileWriter(path, sampleRateHz, channels, file, header, dataId + 4, options.onError);
+    const header = Buffer.from(wav.toBuffer());
+    const dataId = findWavChunk(header, 'data');
+    if (dataId < 0) throw new AudioFormatError('wavefile produced a header without a data chunk');
+    return new WavFileWriter(
+      path,
+      sampleRateHz,
+      channels,
+      header,
+      dataId + 4,
+      headerIntervalMs,
+      options.onError,
+    );
   }
 
-  /** The first write failure, if any. */
+  /**
+   * Like {@link create}, but resolves once the file exists with its header.
+   *
+   * @throws AudioFormatError for a sample rate, channel count or header interval out of range.
+   * @throws WavWriteError when the folder or file cannot be created or written (nothing is
+   *   left open; `options.onError` is not called for it).
+   */
+  static async open(path: string, options: WavFileWriterOptions): Promise<WavFileWriter> {
+    const { onError, ...rest } = options;
+    const writer = WavFileWriter.create(path, rest);
+    await writer.tail;
+    if (writer.failure) {
+      await writer.close().catch(() => undefined);
+      throw writer.failure;
+    }
+    writer.onError = onError;
+    return writer;
+  }
+
+  /** The first failure, if any. */
   get error(): WavWriteError | undefined {
     return this.failure;
   }
@@ -121,9 +168,9 @@ export class WavFileWriter {
     }
     if (this.failure) return;
     let bytes = pcmToBytes(pcm);
-    if (this.dataBytes + bytes.length > MAX_DATA_BYTES) {
+    if (this.dataBytes + bytes.length > MAX_WAV_DATA_BYTES) {
       this.fail(new WavWriteError('WAV size limit (4 GiB) reached; later audio is dropped', this.path));
-      const room = MAX_DATA_BYTES - this.dataBytes;
+      const room = MAX_WAV_DATA_BYTES - this.dataBytes;
       bytes = bytes.subarray(0, room - (room % (2 * this.channels)));
     }
     this.dataBytes += bytes.length;
@@ -135,14 +182,15 @@ export class WavFileWriter {
       offset += n;
       if (this.fill === CHUNK_BYTES) this.flushChunk();
     }
+    if (this.dataBytes >= this.nextSyncAt) this.sync();
   }
 
   /**
-   * Write what is buffered, patch the header sizes and close the file. Idempotent: later
+   * Write what is buffered, rewrite the header sizes and close the file. Idempotent: later
    * calls return the same promise. Succeeds with zero samples (a valid, empty WAV).
    *
-   * @throws WavWriteError (as a rejection) when any write, the header patch or the close failed;
-   *   the file is closed in every case.
+   * @throws WavWriteError (as a rejection) when creating the file, any write, the header or
+   *   the close failed; the file handle is closed in every case.
    */
   close(): Promise<WavFileInfo> {
     this.closing ??= this.finish();
@@ -151,24 +199,12 @@ export class WavFileWriter {
 
   private async finish(): Promise<WavFileInfo> {
     if (this.fill > 0) this.flushChunk();
+    this.queueHeader();
     await this.tail;
+    const file = this.file;
+    this.file = undefined;
     try {
-      if (!this.failure) {
-        const sizes = Buffer.alloc(4);
-        sizes.writeUInt32LE(this.header.length - 8 + this.queued, 0);
-        await writeFully(this.file, sizes, 4);
-        sizes.writeUInt32LE(this.queued, 0);
-        await writeFully(this.file, sizes, this.dataSizeOffset);
-      }
-    } catch (e) {
-      this.fail(
-        new WavWriteError(`could not patch the header of ${this.path}: ${errorText(e)}`, this.path, {
-          cause: e,
-        }),
-      );
-    }
-    try {
-      await this.file.close();
+      await file?.close();
     } catch (e) {
       this.fail(new WavWriteError(`could not close ${this.path}: ${errorText(e)}`, this.path, { cause: e }));
     }
@@ -182,21 +218,53 @@ export class WavFileWriter {
     };
   }
 
-  /** Hands the full (or final) chunk to the write chain and starts a new one. */
+  private async createFile(): Promise<void> {
+    try {
+      await mkdir(dirname(this.path), { recursive: true });
+      this.file = await open(this.path, 'w');
+      await writeFully(this.file, this.header, 0);
+    } catch (e) {
+      this.fail(new WavWriteError(`could not create ${this.path}: ${errorText(e)}`, this.path, { cause: e }));
+    }
+  }
+
+  /** Sends what is buffered to the disk and rewrites the header after it. */
+  private sync(): void {
+    while (this.nextSyncAt <= this.dataBytes) this.nextSyncAt += this.syncBytes;
+    if (this.fill > 0) this.flushChunk();
+    this.queueHeader();
+  }
+
+  /** Hands the buffered samples to the write chain. */
   private flushChunk(): void {
-    const data = this.chunk.subarray(0, this.fill);
+    let data: Buffer;
+    if (this.fill === CHUNK_BYTES) {
+      data = this.chunk; // handed over whole; a new buffer takes the next samples
+      this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    } else {
+      data = Buffer.from(this.chunk.subarray(0, this.fill)); // a periodic sync: keep the buffer
+    }
     const position = this.header.length + this.queued;
     this.queued += data.length;
-    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
     this.fill = 0;
+    this.queueOp(`could not write ${this.path}`, (file) => writeFully(file, data, position));
+  }
+
+  /** Queues a rewrite of the header saying the data written so far (after those writes). */
+  private queueHeader(): void {
+    const header = Buffer.from(this.header);
+    header.writeUInt32LE(this.header.length - 8 + this.queued, 4);
+    header.writeUInt32LE(this.queued, this.dataSizeOffset);
+    this.queueOp(`could not update the header of ${this.path}`, (file) => writeFully(file, header, 0));
+  }
+
+  private queueOp(what: string, op: (file: FileHandle) => Promise<void>): void {
     this.tail = this.tail.then(async () => {
-      if (this.failure) return;
+      if (this.failure || !this.file) return;
       try {
-        await writeFully(this.file, data, position);
+        await op(this.file);
       } catch (e) {
-        this.fail(
-          new WavWriteError(`could not write ${this.path}: ${errorText(e)}`, this.path, { cause: e }),
-        );
+        this.fail(new WavWriteError(`${what}: ${errorText(e)}`, this.path, { cause: e }));
       }
     });
   }
@@ -219,18 +287,6 @@ async function writeFully(file: FileHandle, data: Uint8Array, position: number):
     const { bytesWritten } = await file.write(data, done, data.length - done, position + done);
     done += bytesWritten;
   }
-}
-
-/** Offset of the RIFF sub-chunk `id` in a WAV header (walking the chunk list), or -1. */
-function findChunk(header: Uint8Array, id: string): number {
-  const buf = Buffer.from(header.buffer, header.byteOffset, header.byteLength);
-  let offset = 12; // after "RIFF", size, "WAVE"
-  while (offset + 8 <= buf.length) {
-    if (buf.toString('latin1', offset, offset + 4) === id) return offset;
-    const size = buf.readUInt32LE(offset + 4);
-    offset += 8 + size + (size % 2);
-  }
-  return -1;
 }
 
 function errorText(e: unknown): string {

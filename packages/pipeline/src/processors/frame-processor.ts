@@ -68,7 +68,8 @@ export interface ProcessorSnapshot {
  * - nothing is processed before the start frame, and nothing else until `onStart` settles
  *   (frames arriving meanwhile wait, in order; a `cancel` aborts the start's signal and passes
  *   on at once, and `onStop('cancel')` runs when the start settled); frames before `start`
- *   are dropped;
+ *   are dropped, except a `cancel`, which passes on and stops the processor (a later `start`
+ *   is ignored);
  * - system frames are handled at once, even while a data handler is awaiting;
  * - data and control frames queue and are handled one at a time, in order; a synchronous
  *   handler costs no promise;
@@ -153,7 +154,12 @@ export abstract class FrameProcessor {
     }
     if (this.state === 'idle') {
       if (f.type === 'start') this.begin(f);
-      else if (f.type === 'cancel') this.push(f, direction); // let a cancel before start reach the end
+      else if (f.type === 'cancel') {
+        // A cancel before start reaches the end, and a start after it is ignored: nothing may
+        // open engines, files or processes for a call that is already over.
+        this.state = 'stopped';
+        this.push(f, direction);
+      }
       return; // nothing is processed before start
     }
     if (this.state === 'starting') {

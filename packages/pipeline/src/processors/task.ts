@@ -154,6 +154,9 @@ export class PipelineTask {
   run(): Promise<TaskResult> {
     if (this.started) return this.done;
     this.started = true;
+    // Ended before it ran (e.g. the caller hung up while the call loaded): start nothing, or
+    // the processors would open engines, files and processes that no end frame ever stops.
+    if (this.result) return this.done;
     if (this.observers.length > 0) this.attachObservers();
     const idleMs = this.options.idleTimeoutMs ?? 0;
     if (idleMs > 0) {
@@ -191,7 +194,10 @@ export class PipelineTask {
     for (const f of frames) this.queueFrame(f);
   }
 
-  /** End gracefully: an `end` frame follows everything queued. Falls back to cancel after `endTimeoutMs`. */
+  /**
+   * End gracefully: an `end` frame follows everything queued. Falls back to cancel after
+   * `endTimeoutMs`. Before {@link run}, the task finishes at once and `run` starts nothing.
+   */
   end(reason = 'ended'): void {
     this.close('end', reason);
   }
@@ -204,9 +210,16 @@ export class PipelineTask {
     this.close('stop', reason);
   }
 
-  /** Stop at once: processors abort their work and drop what is queued. */
+  /**
+   * Stop at once: processors abort their work and drop what is queued. Before {@link run},
+   * the task finishes at once and `run` then starts nothing.
+   */
   cancel(reason = 'cancelled'): void {
     if (this.result) return;
+    if (!this.started) {
+      this.finish({ how: 'cancel', reason });
+      return;
+    }
     this.ending = true;
     this.clearClockTimers();
     // Armed first: the frame may finish the task synchronously, which clears it.
@@ -216,6 +229,10 @@ export class PipelineTask {
 
   private close(type: 'end' | 'stop', reason: string): void {
     if (this.ending || this.result) return;
+    if (!this.started) {
+      this.finish({ how: type, reason }); // nothing to drain; run() then starts nothing
+      return;
+    }
     this.ending = true;
     this.clearClockTimers();
     this.armFinishTimer(this.options.endTimeoutMs ?? 15_000, () =>

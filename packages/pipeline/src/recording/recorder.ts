@@ -20,6 +20,16 @@ interface BotChunk {
   readonly samples: Int16Array;
 }
 
+/** Options of {@link CallRecorder}. */
+export interface CallRecorderOptions {
+  /**
+   * How much audio may be written between two rewrites of the WAV header, ms (see
+   * `WavFileWriterOptions.headerIntervalMs`): at most this much is missing from the header
+   * of a recording whose process was killed. Default 5000.
+   */
+  readonly headerIntervalMs?: number;
+}
+
 /**
  * Records a call into one WAV, time-aligned, written to disk as the call goes (memory stays
  * flat however long the call). Place it after the output transport: it reads `input_audio`
@@ -28,14 +38,22 @@ interface BotChunk {
  *
  * Format: stereo, interleaved signed 16-bit little-endian PCM WAV at the start frame's input
  * sample rate; caller on the left channel, bot on the right, silence where one side is quiet.
- * Audio of another sample rate than the start frame's input rate is ignored.
+ * Audio of another sample rate than the start frame's input rate is ignored. The header is
+ * rewritten every `headerIntervalMs` of audio, so a crash leaves a playable file.
  *
- * Errors: when the file cannot be opened (at the start frame) a non-fatal `error` frame is
- * pushed upstream and the call goes on without a recording ({@link finish} then resolves
- * undefined). Call {@link finish} (or end the pipeline) to close the file.
+ * Lifecycle, whatever order start, audio, end, cancel and {@link finish} come in: the file is
+ * created (in the background, audio waiting in memory meanwhile) when the first audio
+ * arrives, so a call that ends before any audio reached the recorder leaves no file and
+ * {@link finish} resolves undefined ("no audio"). The first {@link finish} (which `end`,
+ * `stop` and `cancel` call) closes the recording: audio after it is ignored and the file
+ * handle is released once the writes queued before it are done.
+ *
+ * Errors: when the file cannot be created or written, a non-fatal `error` frame is pushed
+ * upstream (once) and the call goes on; {@link finish} then rejects.
  */
 export class CallRecorder extends FrameProcessor {
   private writer: WavFileWriter | undefined;
+  private closed = false;
   private rateHz = 8000;
   private callerPos = 0;
   private botEnd = 0;
@@ -45,20 +63,20 @@ export class CallRecorder extends FrameProcessor {
   private result: Promise<RecordingInfo | undefined> | undefined;
 
   /**
-   * @param path The WAV file to write, created (or truncated) at the start frame; missing
+   * @param path The WAV file to write, created (or truncated) at the first audio; missing
    *   parent folders are created.
+   * @param options See {@link CallRecorderOptions}.
    */
-  constructor(private readonly path: string) {
+  constructor(
+    private readonly path: string,
+    private readonly options: CallRecorderOptions = {},
+  ) {
     super('CallRecorder');
   }
 
-  protected override async onStart(f: StartFrame): Promise<void> {
+  protected override onStart(f: StartFrame): HandlerResult {
+    // Synchronous: no starting window in which a cancel would find the recorder half open.
     this.rateHz = f.audio.inputSampleRateHz;
-    try {
-      this.writer = await WavFileWriter.open(this.path, { sampleRateHz: this.rateHz, channels: 2 });
-    } catch (e) {
-      this.pushError(e); // a call without a recording beats no call
-    }
   }
 
   protected override processFrame(f: Frame, direction: Direction): HandlerResult {
@@ -70,40 +88,66 @@ export class CallRecorder extends FrameProcessor {
   }
 
   protected override async onStop(): Promise<void> {
-    await this.finish();
+    // A failure was reported as an error frame when it happened; finish() still rejects with it.
+    await this.finish().catch(() => undefined);
   }
 
   /**
-   * Close the file (once; later calls return the same promise). Resolves with what was
-   * written, or undefined when the file could not be opened.
+   * Close the recording (once; later calls return the same promise). Resolves with what was
+   * written, or undefined when no audio arrived (no file was created).
    *
-   * @throws WavWriteError (as a rejection) when a write, the header patch or the close failed.
+   * @throws WavWriteError (as a rejection) when creating the file, a write, the header or the
+   *   close failed.
    */
   finish(): Promise<RecordingInfo | undefined> {
     this.result ??= this.close();
     return this.result;
   }
 
-  private async close(): Promise<RecordingInfo | undefined> {
+  private close(): Promise<RecordingInfo | undefined> {
+    this.closed = true;
     const writer = this.writer;
-    if (!writer) return undefined;
     this.writer = undefined;
     // Bot audio past the caller's last frame still goes in, against caller silence.
-    if (this.botEnd > this.callerPos) this.writeFrames(new Int16Array(this.botEnd - this.callerPos), writer);
+    if (writer && this.botEnd > this.callerPos) {
+      this.writeFrames(new Int16Array(this.botEnd - this.callerPos), writer);
+    }
+    this.bot = [];
     this.scratch = new Int16Array(0);
-    const info = await writer.close();
-    return { path: info.path, durationMs: info.durationMs, sampleRateHz: this.rateHz, channels: 2 };
+    if (!writer) return Promise.resolve(undefined);
+    const rateHz = this.rateHz;
+    return writer.close().then((info) => ({
+      path: info.path,
+      durationMs: info.durationMs,
+      sampleRateHz: rateHz,
+      channels: 2 as const,
+    }));
+  }
+
+  /** The writer, created at the first audio; undefined once the recording is closed. */
+  private open(): WavFileWriter | undefined {
+    if (this.closed) return undefined;
+    this.writer ??= WavFileWriter.create(this.path, {
+      sampleRateHz: this.rateHz,
+      channels: 2,
+      ...(this.options.headerIntervalMs !== undefined
+        ? { headerIntervalMs: this.options.headerIntervalMs }
+        : {}),
+      onError: (e) => this.pushError(e), // a call without a recording beats no call
+    });
+    return this.writer;
   }
 
   private addBot(samples: Int16Array): void {
-    if (!this.writer) return;
+    if (!this.open()) return;
     const pos = Math.max(this.botEnd, this.callerPos);
     this.bot.push({ pos, samples });
     this.botEnd = pos + samples.length;
   }
 
   private writeCaller(samples: Int16Array): void {
-    if (this.writer) this.writeFrames(samples, this.writer);
+    const writer = this.open();
+    if (writer) this.writeFrames(samples, writer);
   }
 
   /**

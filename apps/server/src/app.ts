@@ -10,6 +10,14 @@ import { CallEventRepository } from './db/call-events.ts';
 import { CallRepository } from './db/calls.ts';
 import type { Database } from './db/database.ts';
 import { TelephonySettingsRepository } from './db/telephony-settings.ts';
+import { installJsonBodyParser } from './limits/json-body.ts';
+import { PendingStreamGuard } from './limits/pending-streams.ts';
+import { installRateLimits } from './limits/rate-limits.ts';
+import { RefusalCounters } from './limits/refusals.ts';
+import { MAX_WEBSOCKET_PAYLOAD_BYTES } from './limits/stream-messages.ts';
+import { limitWebhookBodies } from './limits/webhook-bodies.ts';
+import { onWebSocketError } from './limits/websocket-errors.ts';
+import { loggerOptions } from './logging.ts';
 import { RecordingStore } from './recordings/store.ts';
 import { apiAgentsRoutes } from './routes/api-agents.ts';
 import { apiCallsRoutes } from './routes/api-calls.ts';
@@ -31,7 +39,7 @@ export interface AppOptions {
   readonly database: Database;
   readonly sessions: SessionStore;
   readonly services: ServiceFactory;
-  /** pino logger options or an existing logger; default: pino at `config.logLevel`. */
+  /** An existing logger; default: pino at `config.logLevel` (pretty on a terminal, see `loggerOptions`). */
   readonly logger?: FastifyBaseLogger;
 }
 
@@ -44,6 +52,8 @@ export interface ParleyApp {
   readonly calls: CallRepository;
   readonly events: CallEventRepository;
   readonly settings: TelephonySettingsRepository;
+  /** Refused webhooks, streams and requests since start-up (also in `/health`). */
+  readonly refusals: RefusalCounters;
   /**
    * Stop accepting calls, end the live ones (their records, events and recordings are
    * stored) and close the server. Does not close the database or the session store.
@@ -55,10 +65,12 @@ export interface ParleyApp {
 export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   const { config, database, sessions, services } = options;
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: { level: config.logLevel } }),
-    trustProxy: true,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(config.logLevel) }),
+    // Forwarded headers are believed only from the configured proxies (TRUST_PROXY).
+    trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
     bodyLimit: 1024 * 1024,
   });
+  const refusals = new RefusalCounters();
   const agents = new AgentRepository(database.db);
   const calls = new CallRepository(database.db);
   const events = new CallEventRepository(database.db);
@@ -66,6 +78,8 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   const settings = new TelephonySettingsRepository(database.db);
   const active = new Map<string, CallSession>();
   const admission = new CallAdmission(() => active.size, {
+    streamWaitMs: config.limits.streamWaitMs,
+    defaultLimit: config.limits.maxConcurrentCalls,
     // A call the provider never streamed (it failed to connect, or the caller hung up first)
     // must not stay `ringing`; a status callback may have ended it already.
     onAbandoned: (callId) => {
@@ -88,12 +102,24 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     active,
     config,
     hangUpCall: providerHangUp(settings, app.log),
+    refusals,
+    streamStartTimeoutMs: config.limits.streamStartTimeoutMs,
+    pendingStreams: new PendingStreamGuard(config.limits.maxPendingStreamsPerIp, refusals),
   };
 
   installErrorHandling(app);
+  installJsonBodyParser(app);
+  limitWebhookBodies(app);
+  await installRateLimits(app, config.limits, refusals);
+  streamDeps.pendingStreams.install(app);
   await app.register(formbody);
-  await app.register(websocket, { options: { maxPayload: 256 * 1024 } });
-  await app.register(healthRoutes({ database, activeCalls: () => active.size }));
+  await app.register(websocket, {
+    options: { maxPayload: MAX_WEBSOCKET_PAYLOAD_BYTES },
+    errorHandler: onWebSocketError,
+  });
+  await app.register(
+    healthRoutes({ database, activeCalls: () => active.size, refusals: () => refusals.snapshot() }),
+  );
   await app.register(apiCallsRoutes({ calls, events, recordings }));
   await app.register(apiOutboundRoutes({ agents, calls, settings, admission, config }));
   await app.register(apiAgentsRoutes({ agents }));
@@ -110,5 +136,5 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     admission.clear();
     await app.close();
   };
-  return { app, active, agents, calls, events, settings, shutdown };
+  return { app, active, agents, calls, events, settings, refusals, shutdown };
 }

@@ -42,14 +42,18 @@ export interface FakeServicesServer {
 }
 
 /**
- * Starts a {@link FakeServicesServer} before the calling `describe` block's tests, hands it to
- * `use` (which may set it up further), and closes it after them.
+ * Starts a {@link FakeServicesServer} (with the environment variables `env`) before the calling
+ * `describe` block's tests, hands it to `use` (which may set it up further), and closes it after
+ * them.
  */
-export function useFakeServicesServer(use: (started: FakeServicesServer) => void | Promise<void>): void {
+export function useFakeServicesServer(
+  use: (started: FakeServicesServer) => void | Promise<void>,
+  env: Record<string, string> = {},
+): void {
   let started: FakeServicesServer | undefined;
   beforeAll(async () => {
     const llm = await FakeOpenAIServer.start({ defaultReply: { text: 'Okay.' } });
-    started = { llm, server: await startTestServer(() => fakeServices(llm.url)) };
+    started = { llm, server: await startTestServer(() => fakeServices(llm.url), env) };
     await use(started);
   }, 60_000);
   afterAll(async () => {

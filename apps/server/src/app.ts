@@ -111,12 +111,13 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   installJsonBodyParser(app);
   limitWebhookBodies(app);
   await installRateLimits(app, config.limits, refusals);
-  streamDeps.pendingStreams.install(app);
   await app.register(formbody);
   await app.register(websocket, {
     options: { maxPayload: MAX_WEBSOCKET_PAYLOAD_BYTES },
     errorHandler: onWebSocketError,
   });
+  // After the websocket plugin, whose hooks destroy the socket of an upgrade we answer.
+  streamDeps.pendingStreams.install(app);
   await app.register(
     healthRoutes({ database, activeCalls: () => active.size, refusals: () => refusals.snapshot() }),
   );

@@ -24,7 +24,9 @@ export class PendingStreamGuard {
   /**
    * Adds the `onRequest` hook to `app`: each media-stream upgrade takes a place (freed when its
    * stream hands it back, see {@link ticketOf}, or at the latest when its socket closes), or is
-   * answered 429 `too_many_pending_streams`, logged as a warning and counted.
+   * answered 429 `too_many_pending_streams`, logged as a warning and counted. Install it after
+   * `@fastify/websocket`, whose `onRequest` hook marks the request as an upgrade so that its
+   * `onResponse` hook destroys the socket once we answered.
    */
   install(app: FastifyInstance): void {
     app.addHook('onRequest', async (request, reply) => {

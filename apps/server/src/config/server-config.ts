@@ -47,8 +47,8 @@ export interface ServerConfig {
 export interface ServerLimits {
   /**
    * Calls carried at once when the telephony settings set no `maxConcurrentCalls`.
-   * `MAX_CONCURRENT_CALLS`; default: from the machine (see `machineCallLimit`: 4 a core, one a
-   * 150 MB of free memory, at least 1).
+   * `MAX_CONCURRENT_CALLS`; default: from the machine (see `machineCallLimit`: 4 per core, one
+   * per 150 MB of free memory at start-up, at least 1; the local STT runs a process per call).
    */
   readonly maxConcurrentCalls: number;
   /**

@@ -14,6 +14,8 @@
  * 6. Soak: 50 simultaneous calls (each lasting BENCH_SOAK_CALL_SECONDS, then replaced by a new
  *    one; 0 keeps the same calls) for BENCH_SOAK_MINUTES; heapUsed after a full GC at the
  *    start, every minute and at the end.
+ * 7. Hostile input: deeply nested JSON in media-stream messages and request bodies, against
+ *    flat ones of the same size (see `hostile-input.ts`).
  *
  * Environment: BENCH_SECONDS (per capacity step, default 15), BENCH_MAX_CALLS (default 400),
  * BENCH_LATENCY_SECONDS (default 60), BENCH_SOAK_MINUTES (default 10; 0 skips the soak),
@@ -225,4 +227,9 @@ if (section(6) && soakMinutes > 0) {
   }
   printFigure('soak heap trend', den > 0 ? num / den : 0, 'MB per minute');
   printFigure('soak rss per call', s.rssPerCallMb, 'MB', { target: 10 });
+}
+
+if (section(7)) {
+  console.log('# hostile input: nested JSON in stream messages and request bodies, against flat');
+  runScript('hostile-input.ts', [], { timeoutMs: 600_000, inherit: true });
 }

@@ -15,6 +15,8 @@
  *    one; 0 keeps the same calls) for BENCH_SOAK_MINUTES; heapUsed after a full GC at the
  *    start, every minute and at the end.
  * 7. The call recorder's synchronous cost per 20 ms caller frame, 20 recorders writing at once.
+ * 8. Hostile input: deeply nested JSON in media-stream messages and request bodies, against
+ *    flat ones of the same size (see `hostile-input.ts`).
  *
  * Environment: BENCH_SECONDS (per capacity step, default 15), BENCH_MAX_CALLS (default 400),
  * BENCH_LATENCY_SECONDS (default 60), BENCH_SOAK_MINUTES (default 10; 0 skips the soak),
@@ -233,4 +235,9 @@ if (section(7)) {
     `# call recorder, µs per 20 ms caller frame, 20 recorders${pinned ? ', pinned to one core' : ''}`,
   );
   runScript('recorder.ts', [], { timeoutMs: 600_000, inherit: true });
+}
+
+if (section(8)) {
+  console.log('# hostile input: nested JSON in stream messages and request bodies, against flat');
+  runScript('hostile-input.ts', [], { timeoutMs: 600_000, inherit: true });
 }

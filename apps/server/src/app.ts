@@ -13,6 +13,14 @@ import type { Database } from './db/database.ts';
 import { TelephonySettingsRepository } from './db/telephony-settings.ts';
 import { applyWithRepositories } from './durability/apply-entry.ts';
 import { WriteJournal } from './durability/write-journal.ts';
+import { installJsonBodyParser } from './limits/json-body.ts';
+import { PendingStreamGuard } from './limits/pending-streams.ts';
+import { installRateLimits } from './limits/rate-limits.ts';
+import { RefusalCounters } from './limits/refusals.ts';
+import { MAX_WEBSOCKET_PAYLOAD_BYTES } from './limits/stream-messages.ts';
+import { limitWebhookBodies } from './limits/webhook-bodies.ts';
+import { onWebSocketError } from './limits/websocket-errors.ts';
+import { loggerOptions } from './logging.ts';
 import { RecordingStore } from './recordings/store.ts';
 import { apiAgentsRoutes } from './routes/api-agents.ts';
 import { apiCallsRoutes } from './routes/api-calls.ts';
@@ -34,7 +42,7 @@ export interface AppOptions {
   readonly database: Database;
   readonly sessions: SessionStore;
   readonly services: ServiceFactory;
-  /** pino logger options or an existing logger; default: pino at `config.logLevel`. */
+  /** An existing logger; default: pino at `config.logLevel` (pretty on a terminal, see `loggerOptions`). */
   readonly logger?: FastifyBaseLogger;
 }
 
@@ -49,6 +57,8 @@ export interface ParleyApp {
   readonly settings: TelephonySettingsRepository;
   /** Durable writes of call events and ends (journaled under `DATA_DIR` while the database is down). */
   readonly journal: WriteJournal;
+  /** Refused webhooks, streams and requests since start-up (also in `/health`). */
+  readonly refusals: RefusalCounters;
   /**
    * Stop accepting calls, end the live ones (their records, events and recordings are
    * stored) and close the server. Does not close the database or the session store.
@@ -60,11 +70,13 @@ export interface ParleyApp {
 export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   const { config, database, sessions, services } = options;
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: { level: config.logLevel } }),
-    trustProxy: true,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(config.logLevel) }),
+    // Forwarded headers are believed only from the configured proxies (TRUST_PROXY).
+    trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
     bodyLimit: 1024 * 1024,
   });
   const serverId = randomUUID();
+  const refusals = new RefusalCounters();
   const agents = new AgentRepository(database.db);
   const calls = new CallRepository(database.db, serverId);
   const events = new CallEventRepository(database.db);
@@ -78,6 +90,8 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   const settings = new TelephonySettingsRepository(database.db);
   const active = new Map<string, CallSession>();
   const admission = new CallAdmission(() => active.size, {
+    streamWaitMs: config.limits.streamWaitMs,
+    defaultLimit: config.limits.maxConcurrentCalls,
     // A call the provider never streamed (it failed to connect, or the caller hung up first)
     // must not stay `ringing`; a status callback may have ended it already.
     onAbandoned: (callId) => {
@@ -101,12 +115,25 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     active,
     config,
     hangUpCall: providerHangUp(settings, app.log),
+    refusals,
+    streamStartTimeoutMs: config.limits.streamStartTimeoutMs,
+    pendingStreams: new PendingStreamGuard(config.limits.maxPendingStreamsPerIp, refusals),
   };
 
   installErrorHandling(app);
+  installJsonBodyParser(app);
+  limitWebhookBodies(app);
+  await installRateLimits(app, config.limits, refusals);
   await app.register(formbody);
-  await app.register(websocket, { options: { maxPayload: 256 * 1024 } });
-  await app.register(healthRoutes({ database, activeCalls: () => active.size }));
+  await app.register(websocket, {
+    options: { maxPayload: MAX_WEBSOCKET_PAYLOAD_BYTES },
+    errorHandler: onWebSocketError,
+  });
+  // After the websocket plugin, whose hooks destroy the socket of an upgrade we answer.
+  streamDeps.pendingStreams.install(app);
+  await app.register(
+    healthRoutes({ database, activeCalls: () => active.size, refusals: () => refusals.snapshot() }),
+  );
   await app.register(apiCallsRoutes({ calls, events, recordings }));
   await app.register(apiOutboundRoutes({ agents, calls, settings, admission, config }));
   await app.register(apiAgentsRoutes({ agents }));
@@ -124,5 +151,5 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     await app.close();
     await journal.close(); // what the database did not take yet is replayed at the next start
   };
-  return { app, active, agents, calls, events, settings, journal, shutdown };
+  return { app, active, agents, calls, events, settings, journal, refusals, shutdown };
 }

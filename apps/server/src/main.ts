@@ -6,6 +6,7 @@ import { defaultServiceFactory } from './calls/services.ts';
 import { loadServerConfig } from './config/server-config.ts';
 import { AgentRepository } from './db/agents.ts';
 import { openDatabase } from './db/database.ts';
+import { loggerOptions } from './logging.ts';
 import { createSessionStore } from './sessions/index.ts';
 
 /** Starts Parley: database (PGlite by default), demo agent, session store, HTTP + WebSocket server. */
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   if (await new AgentRepository(database.db).seedDemo()) console.log('Seeded the demo agent "demo".');
   const engines = localEngineChecker();
   const status = await engines(); // also warms Flite; calls check again when they start
-  const logger = pino({ level: config.logLevel });
+  const logger = pino(loggerOptions(config.logLevel));
   const sessions = createSessionStore(config.redisUrl, { logger });
   const { app, shutdown } = await buildApp({
     config,

@@ -22,7 +22,7 @@ describe('CallAdmission (the concurrency limit)', () => {
   it('reports a call whose stream never came, once, and frees its place', () => {
     const abandoned: string[] = [];
     const admission = new CallAdmission(() => 0, {
-      pendingMs: 1000,
+      streamWaitMs: 1000,
       onAbandoned: (id) => abandoned.push(id),
     });
     admission.tryAdmit('lost', 1);
@@ -35,5 +35,31 @@ describe('CallAdmission (the concurrency limit)', () => {
     expect(admission.count).toBe(0);
     vi.advanceTimersByTime(10_000);
     expect(abandoned).toEqual(['lost']);
+  });
+
+  it('lets a ringing outbound call wait long for its answer, then its stream only briefly', () => {
+    const abandoned: string[] = [];
+    const admission = new CallAdmission(() => 0, {
+      streamWaitMs: 1000,
+      answerWaitMs: 60_000,
+      onAbandoned: (id) => abandoned.push(id),
+    });
+    admission.tryAdmit('outbound', 1, 'answer');
+    vi.advanceTimersByTime(30_000);
+    expect(abandoned).toEqual([]);
+    // Answered: its webhook admits it again, and now its stream has a second to come.
+    expect(admission.tryAdmit('outbound', 1)).toBe(true);
+    vi.advanceTimersByTime(1000);
+    expect(abandoned).toEqual(['outbound']);
+    expect(admission.count).toBe(0);
+  });
+
+  it('applies the default limit when the settings set none', () => {
+    const admission = new CallAdmission(() => 1, { defaultLimit: 2 });
+    expect(admission.tryAdmit('a', null)).toBe(true);
+    expect(admission.tryAdmit('b', null)).toBe(false);
+    // A limit from the settings wins over the default.
+    expect(admission.tryAdmit('b', 3)).toBe(true);
+    admission.clear();
   });
 });

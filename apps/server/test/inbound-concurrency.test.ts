@@ -21,7 +21,8 @@ describe('the concurrency limit on inbound calls', () => {
   let server: TelephonyTestServer;
 
   beforeAll(async () => {
-    server = await startTelephonyTestServer();
+    // The server's own limit, for settings that set none.
+    server = await startTelephonyTestServer({ MAX_CONCURRENT_CALLS: '2' });
     await putAgent(server, AGENT, GREETING_AGENT);
   }, 60_000);
 
@@ -144,12 +145,17 @@ describe('the concurrency limit on inbound calls', () => {
     await hangUp({ id, sim });
   });
 
-  it('takes calls again once the live call ended, and takes any number without a limit', async () => {
+  it("takes calls again once the live call ended, and falls back to the server's limit when the settings set none", async () => {
     await putSettings(server, { maxConcurrentCalls: 1 });
     await hangUp(await liveCall());
     const next = await liveCall();
     await putSettings(server, { maxConcurrentCalls: null });
     const another = await liveCall();
+    // MAX_CONCURRENT_CALLS is 2: a third call is busy.
+    const callSid = `CA${randomBytes(16).toString('hex')}`;
+    const res = await postForm(server, `/telephony/twilio/inbound/${AGENT}`, { CallSid: callSid });
+    expect(res.body).toContain(`<Say>${APOLOGIES.busy}</Say><Hangup/>`);
+    expect(await refusedRow('twilio', callSid)).toMatchObject({ status: 'busy' });
     await Promise.all([hangUp(next), hangUp(another)]);
   });
 });

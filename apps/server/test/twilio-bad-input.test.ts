@@ -7,6 +7,7 @@ import type { ServiceFactory } from '../src/calls/services.ts';
 import type { Call } from '../src/db/call-types.ts';
 import { TwilioCallSimulator } from '../src/tools/twilio-call-simulator.ts';
 import { answerTwilio, dialTwilio } from './helpers/answer.ts';
+import { expectRefused } from './helpers/fakes.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 const AUTH_TOKEN = 'test_token';
@@ -118,16 +119,15 @@ describe('Twilio: bad input ends or continues the call cleanly', () => {
     expect(errors.map((e) => e.data.code)).toContain('connection_lost');
   });
 
-  it('disconnects a client that is not Twilio and records the rejected stream', async () => {
-    const ws = new WebSocket(`${server.wsUrl}/ws/twilio/demo`);
-    await new Promise((r) => ws.once('open', r));
-    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
-    for (let i = 0; i < 20; i++) ws.send(JSON.stringify({ hello: 'world', i }));
-    expect(await closed).toBe(1008);
-    const call = await finishedCall((c) => c.providerCallId === null && c.status === 'failed');
-    expect(call.endReason).toContain('invalid messages before start');
-    const events = await eventsOf(call);
-    expect(events.at(-1)?.data.code).toBe('stream_rejected');
+  it('disconnects a client that is not Twilio, counts it, and stores no call', async () => {
+    const code = await expectRefused(server, 'stream_without_start', async () => {
+      const ws = new WebSocket(`${server.wsUrl}/ws/twilio/demo`);
+      await new Promise((r) => ws.once('open', r));
+      const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+      for (let i = 0; i < 20; i++) ws.send(JSON.stringify({ hello: 'world', i }));
+      return closed;
+    });
+    expect(code).toBe(1008);
   });
 
   /** Opens a stream with these custom parameters, sends `start`, and returns the close code. */
@@ -137,20 +137,19 @@ describe('Twilio: bad input ends or continues the call cleanly', () => {
     sim.start();
     return (await sim.closed()).code;
   }
-  const rejectedWith = (reason: string) =>
-    finishedCall((c) => c.status === 'failed' && c.endReason === reason && c.providerCallId === null);
+  /** {@link streamWith}, checking that the refusal is counted and stores no call. */
+  const refusedStream = (customParameters: Record<string, string>, agent = 'demo') =>
+    expectRefused(server, 'stream_refused', () => streamWith(customParameters, agent));
 
-  it('refuses a stream that carries no call token, and records it', async () => {
-    expect(await streamWith({})).toBe(1008);
-    const call = await rejectedWith('a stream without a call the server created or accepted');
-    expect((await eventsOf(call)).at(-1)?.data.code).toBe('stream_rejected');
+  it('refuses a stream that carries no call token, counts it, and stores no call', async () => {
+    expect(await refusedStream({})).toBe(1008);
   });
 
   it('refuses a wrong token, a used token and a token for another agent', async () => {
     const answered = await answerTwilio(server);
     const { callId, token } = answered.customParameters;
-    expect(await streamWith({ callId: callId!, token: 'f'.repeat(32) })).toBe(1008);
-    expect(await streamWith({ callId: callId!, token: token! }, 'other-agent')).toBe(1008);
+    expect(await refusedStream({ callId: callId!, token: 'f'.repeat(32) })).toBe(1008);
+    expect(await refusedStream({ callId: callId!, token: token! }, 'other-agent')).toBe(1008);
     // The right token still works once (the refusals above did not use it up)…
     const sim = new TwilioCallSimulator({ url: answered.url, customParameters: answered.customParameters });
     await sim.connect();
@@ -158,12 +157,10 @@ describe('Twilio: bad input ends or continues the call cleanly', () => {
     await sim.streamSilence(100);
     expect(sim.isOpen).toBe(true);
     // …and only once.
-    expect(await streamWith({ callId: callId!, token: token! })).toBe(1008);
+    expect(await refusedStream({ callId: callId!, token: token! })).toBe(1008);
     sim.stop();
     const call = await finishedCall((c) => c.id === callId);
     expect(call.status).toBe('completed');
-    const refused = await rejectedWith('the stream token is unknown, used, or for another call');
-    expect(refused.providerMetadata.requestedAgent).toBeDefined();
   });
 
   it('answers an unknown agent with a spoken apology and a hang-up', async () => {

@@ -66,20 +66,24 @@ describe('Vobiz streams (protocol notes 5.7–5.9)', () => {
   let llm: FakeOpenAIServer;
   let vobiz: FakeVobizApi;
 
-  useFakeServicesServer(async (started) => {
-    ({ server, llm } = started);
-    vobiz = await FakeVobizApi.start({ authId: AUTH_ID, authToken: AUTH_TOKEN });
-    await putAgent(server, 'support-bot', {
-      greeting: 'Hello! This is the Parley demo agent. How can I help you?',
-    });
-    // Credentials turn on signature checks for answer_url and let the agent hang up over REST.
-    const res = await server.parley.app.inject({
-      method: 'PUT',
-      url: '/api/telephony-settings',
-      payload: { vobiz: { authId: AUTH_ID, authToken: AUTH_TOKEN, apiBaseUrl: vobiz.url } },
-    });
-    expect(res.statusCode).toBe(200);
-  });
+  useFakeServicesServer(
+    async (started) => {
+      ({ server, llm } = started);
+      vobiz = await FakeVobizApi.start({ authId: AUTH_ID, authToken: AUTH_TOKEN });
+      await putAgent(server, 'support-bot', {
+        greeting: 'Hello! This is the Parley demo agent. How can I help you?',
+      });
+      // Credentials turn on signature checks for answer_url and let the agent hang up over REST.
+      const res = await server.parley.app.inject({
+        method: 'PUT',
+        url: '/api/telephony-settings',
+        payload: { vobiz: { authId: AUTH_ID, authToken: AUTH_TOKEN, apiBaseUrl: vobiz.url } },
+      });
+      expect(res.statusCode).toBe(200);
+      // 5.9 comes through a TLS proxy on this host, whose X-Forwarded-Proto the server believes.
+    },
+    { TRUST_PROXY: '127.0.0.1' },
+  );
 
   afterAll(async () => {
     await vobiz?.close();
@@ -159,7 +163,7 @@ describe('Vobiz streams (protocol notes 5.7–5.9)', () => {
     // A fresh CallUUID: 5.7 used the notes' one, and that call has ended.
     const form = { ...(step.request.form as Record<string, string>), CallUUID: randomUUID() };
     const expected = step.expectResponse as { status: number; bodyContains: string[] };
-    // Our answer_url path; the notes' host, behind a TLS proxy.
+    // Our answer_url path; the notes' host, behind a TLS proxy (trusted: see TRUST_PROXY above).
     const url = 'https://example.com/telephony/vobiz/inbound/support-bot';
     const res = await server.parley.app.inject({
       method: 'POST',

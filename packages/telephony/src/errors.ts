@@ -4,6 +4,7 @@ import type { ProviderName } from './types.ts';
  * Why a provider message was refused (inbound) or could not be produced (outbound).
  *
  * - `message_too_large`: the text message is longer than any valid message of the protocol.
+ * - `message_too_deep`: the text nests arrays and objects deeper than any valid message.
  * - `malformed_json`: the text is not JSON.
  * - `invalid_message`: JSON, but not an object with the fields the event needs.
  * - `invalid_audio`: an audio payload that is not valid base64, is empty, is over 1 s long, or
@@ -22,6 +23,7 @@ import type { ProviderName } from './types.ts';
  */
 export type ProviderProtocolErrorCode =
   | 'message_too_large'
+  | 'message_too_deep'
   | 'malformed_json'
   | 'invalid_message'
   | 'invalid_audio'

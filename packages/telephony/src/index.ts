@@ -33,12 +33,14 @@ export {
   voicebotStreamUrl,
   voicebotUrlAnswer,
 } from './exotel/index.ts';
+export { jsonNestsDeeperThan } from './json-depth.ts';
 export { type PublicRequestUrlOptions, publicRequestUrl } from './public-url.ts';
 export {
   assertTwilioSignature,
   type ConnectStreamTwimlOptions,
   connectStreamTwiml,
   parseTwilioStatusCallback,
+  rejectTwiml,
   sayAndHangupTwiml,
   TwilioCallControl,
   type TwilioCallControlOptions,
@@ -61,6 +63,7 @@ export {
   type VobizSignatureCheck,
   type VobizStreamXmlOptions,
   validateVobizSignature,
+  vobizHangupXml,
   vobizSpeakAndHangupXml,
   vobizStreamXml,
 } from './vobiz/index.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ProviderProtocolError, type ProviderProtocolErrorCode } from './errors.ts';
+import { jsonNestsDeeperThan } from './json-depth.ts';
 import type { ProviderName } from './types.ts';
 
 /**
@@ -21,6 +22,19 @@ export type ProtocolFailure = (
 
 /** Longest event name echoed back in an `unknown` event, characters. */
 export const MAX_EVENT_NAME_CHARS = 64;
+
+/**
+ * Deepest nesting of a provider message we parse: the providers' messages nest three levels
+ * (`start.mediaFormat.encoding`, `start.customParameters.x`); the margin is for additions.
+ */
+export const MAX_MESSAGE_DEPTH = 8;
+
+/**
+ * Messages shorter than this are parsed without a depth check: nesting that fits in them
+ * costs `JSON.parse` microseconds, and media messages (a few hundred characters, 50 a second
+ * per call) skip the scan.
+ */
+const DEPTH_CHECK_FROM_CHARS = 1024;
 
 /** A {@link ProtocolFailure} for `provider` whose messages start with `label: `. */
 export function protocolFailure(provider: ProviderName, label: string): ProtocolFailure {
@@ -50,10 +64,11 @@ export function notStarted(fail: ProtocolFailure, what: string): ProviderProtoco
 }
 
 /**
- * Parses one text message: at most `maxChars` characters of JSON, an object with a string
- * `event`.
+ * Parses one text message: at most `maxChars` characters of JSON nested at most
+ * {@link MAX_MESSAGE_DEPTH} levels, an object with a string `event`.
  *
- * @throws {@link ProviderProtocolError} `message_too_large`, `malformed_json` (the
+ * @throws {@link ProviderProtocolError} `message_too_large`, `message_too_deep` (both before
+ *   `JSON.parse` spends time on the text), `malformed_json` (the
  *   `SyntaxError` is not kept: V8 quotes the input in it), `invalid_message`.
  */
 export function readEventMessage(
@@ -62,6 +77,9 @@ export function readEventMessage(
   fail: ProtocolFailure,
 ): { msg: JsonObject; event: string } {
   if (raw.length > maxChars) throw fail('message_too_large', `message of ${raw.length} characters`, raw);
+  if (raw.length >= DEPTH_CHECK_FROM_CHARS && jsonNestsDeeperThan(raw, MAX_MESSAGE_DEPTH)) {
+    throw fail('message_too_deep', `message nests more than ${MAX_MESSAGE_DEPTH} levels`, raw);
+  }
   let msg: unknown;
   try {
     msg = JSON.parse(raw);

@@ -295,6 +295,15 @@ describe('TwilioSerializer: refused messages', () => {
     expectCode(() => started().parse(mediaMessage('A'.repeat(70_000))), 'message_too_large');
   });
 
+  it('refuses a deeply nested message before parsing it, and parses shallow ones as before', () => {
+    const deep = `{"event":"media","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+    // Valid JSON that JSON.parse takes milliseconds over: refused by the scan, never parsed.
+    expectCode(() => new TwilioSerializer().parse(deep), 'message_too_deep');
+    // Brackets inside strings are not nesting.
+    const stringy = JSON.stringify({ event: 'teleport', note: '['.repeat(5000) });
+    expect(new TwilioSerializer().parse(stringy)).toEqual({ type: 'unknown', event: 'teleport' });
+  });
+
   it('keeps working after a refused message', () => {
     const serializer = started();
     expectCode(() => serializer.parse(mediaMessage('!!!!')), 'invalid_audio');

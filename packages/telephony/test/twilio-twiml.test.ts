@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectStreamTwiml, sayAndHangupTwiml } from '../src/twilio/twiml.ts';
+import { connectStreamTwiml, rejectTwiml, sayAndHangupTwiml } from '../src/twilio/twiml.ts';
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 
@@ -67,5 +67,11 @@ describe('sayAndHangupTwiml', () => {
   it('escapes the text and refuses an empty one', () => {
     expect(sayAndHangupTwiml('a < b & c')).toContain('<Say>a &lt; b &amp; c</Say>');
     expect(() => sayAndHangupTwiml('  ')).toThrow(TypeError);
+  });
+});
+
+describe('rejectTwiml', () => {
+  it('rejects the call without answering it', () => {
+    expect(rejectTwiml()).toBe(`${XML_DECLARATION}<Response><Reject/></Response>`);
   });
 });

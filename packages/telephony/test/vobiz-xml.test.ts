@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { vobizSpeakAndHangupXml, vobizStreamXml } from '../src/vobiz/xml.ts';
+import { vobizHangupXml, vobizSpeakAndHangupXml, vobizStreamXml } from '../src/vobiz/xml.ts';
 import { SEQUENCE_5_9 } from './fixtures/vobiz-sequences.ts';
 
 describe('vobizStreamXml', () => {
@@ -77,5 +77,11 @@ describe('vobizSpeakAndHangupXml', () => {
   it('refuses blank text and characters XML cannot carry', () => {
     expect(() => vobizSpeakAndHangupXml('  ')).toThrow(TypeError);
     expect(() => vobizSpeakAndHangupXml('a\u0000b')).toThrow(TypeError);
+  });
+});
+
+describe('vobizHangupXml', () => {
+  it('hangs up at once, saying nothing', () => {
+    expect(vobizHangupXml()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
   });
 });

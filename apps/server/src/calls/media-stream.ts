@@ -6,6 +6,9 @@ import type { CallEventRepository } from '../db/call-events.ts';
 import type { Call } from '../db/call-types.ts';
 import { DuplicateCallError } from '../db/errors.ts';
 import type { TelephonySettingsRepository } from '../db/telephony-settings.ts';
+import type { RefusalCounters } from '../limits/refusals.ts';
+import { MAX_STREAM_MESSAGE_BYTES } from '../limits/stream-messages.ts';
+import type { PendingStreamTicket } from '../limits/upgrade-gate.ts';
 import type { CallAdmission } from '../telephony/admission.ts';
 import { OVER_LIMIT_REASON } from '../telephony/inbound.ts';
 import { hashStreamToken } from '../telephony/stream-token.ts';
@@ -28,6 +31,10 @@ export interface MediaStreamDeps extends CallSessionDeps {
    * when done, never rejects. Called when the agent ends the call.
    */
   readonly hangUpCall: (call: Call) => Promise<void>;
+  /** Where refused streams and messages are counted. */
+  readonly refusals: RefusalCounters;
+  /** How long a stream may take to send its `start`, ms. */
+  readonly streamStartTimeoutMs: number;
 }
 
 /** A call id and its one-time stream token, as the stream presents them. */
@@ -53,16 +60,19 @@ export interface MediaStreamRequest {
    * static Voicebot URL has no webhook before the stream).
    */
   readonly authenticated?: boolean;
+  /** The upgrade's place among its address's pending streams: handed back once `start` comes or the socket closes. */
+  readonly pending?: PendingStreamTicket | undefined;
 }
 
 /** Close codes (RFC 6455 §7.4.1). */
 const POLICY_VIOLATION = 1008;
 const NORMAL = 1000;
+const MESSAGE_TOO_BIG = 1009;
 const INTERNAL_ERROR = 1011;
 /** A client that sends this many bad messages before `start` is not a provider. */
 const MAX_BAD_BEFORE_START = 20;
-/** Time allowed between the upgrade and the `start` message, ms. */
-const START_TIMEOUT_MS = 10_000;
+/** `ws`'s error code for a message over its `maxPayload` (it closes with 1009 itself). */
+const WS_MESSAGE_TOO_BIG = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 /** Longest wait for the provider to play our last audio before an agent's hang-up, ms. */
 const PLAYOUT_TIMEOUT_MS = 3000;
 /** At most this many protocol errors become call events; the rest are counted. */
@@ -72,8 +82,11 @@ type Phase = 'waiting' | 'starting' | 'running' | 'closed';
 /**
  * Drives one provider WebSocket: reads messages through the provider's serializer, starts a
  * {@link CallSession} on `start`, and hands it everything after. Never throws: malformed
- * messages become `error` call events (the call continues); a client that never sends a valid
- * `start` is disconnected with 1008 and recorded as a failed call.
+ * messages become `error` call events (the call continues); a message over the provider's size
+ * limit ({@link MAX_STREAM_MESSAGE_BYTES}) closes the stream with 1009. A client that sends no
+ * valid `start` in time, or a `start` that names no call it may carry (a wrong or used token,
+ * a call that has its stream already), is disconnected with 1008, logged as a warning and
+ * counted; it writes no call row.
  */
 export class MediaStreamConnection {
   private phase: Phase = 'waiting';
@@ -96,13 +109,21 @@ export class MediaStreamConnection {
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     socket.on('close', () => this.onClose());
     this.startTimer = setTimeout(
-      () => this.reject(`no start message within ${START_TIMEOUT_MS / 1000} s`),
-      START_TIMEOUT_MS,
+      () => this.reject(`no start message within ${deps.streamStartTimeoutMs / 1000} s`),
+      deps.streamStartTimeoutMs,
     );
   }
 
   private onMessage(data: unknown, isBinary: boolean): void {
     if (this.phase === 'closed') return;
+    const bytes = Buffer.isBuffer(data) ? data.length : 0;
+    if (bytes > MAX_STREAM_MESSAGE_BYTES[this.request.provider]) {
+      this.tooLarge(
+        `a message of ${bytes} bytes, over the limit of ${MAX_STREAM_MESSAGE_BYTES[this.request.provider]}`,
+      );
+      this.close(MESSAGE_TOO_BIG, 'message too big');
+      return;
+    }
     if (isBinary) {
       this.protocolError('binary WebSocket frames are not part of the protocol', 'invalid_message');
       return;
@@ -131,11 +152,34 @@ export class MediaStreamConnection {
     if (this.phase === 'running') this.session?.handle(event);
   }
 
-  /** E.g. a frame over `maxPayload` (ws then closes with 1009): the call's events say why it ended. */
+  /**
+   * A bad frame, a frame over `maxPayload` (ws then closes with 1009) or a lost connection: the
+   * client's fault or the network's, so a warning without a stack; the call's events say why
+   * it ended.
+   */
   private onSocketError(err: Error): void {
-    this.deps.logger.warn({ err, agentId: this.request.agentId }, 'media stream socket error');
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === WS_MESSAGE_TOO_BIG) {
+      this.tooLarge(err.message);
+      return;
+    }
+    this.deps.logger.warn(
+      { code, agentId: this.request.agentId, callId: this.session?.callId },
+      `media stream socket error: ${err.message}`,
+    );
     this.socketFailed = true;
     this.protocolError(`media stream socket error: ${err.message}`, 'socket_error');
+  }
+
+  /** A message over the size limit: logged, counted, and the end of the stream. */
+  private tooLarge(detail: string): void {
+    this.deps.refusals.count('message_too_large');
+    this.deps.logger.warn(
+      { agentId: this.request.agentId, callId: this.session?.callId, remote: this.request.remoteAddress },
+      `media stream closed: ${detail}`,
+    );
+    this.socketFailed = true;
+    if (this.session) this.protocolError(`message too large: ${detail}`, 'message_too_large');
   }
 
   private protocolError(message: string, code: string): void {
@@ -160,6 +204,7 @@ export class MediaStreamConnection {
   private async begin(start: Extract<ProviderEvent, { type: 'start' }>): Promise<void> {
     this.phase = 'starting';
     clearTimeout(this.startTimer);
+    this.request.pending?.release();
     const { deps, request } = this;
     let admittedCall: Call | undefined;
     try {
@@ -231,7 +276,7 @@ export class MediaStreamConnection {
   /**
    * The call this stream belongs to: the one whose one-time token it presents, or, for an
    * authenticated provider connection without one, a new inbound call. Anything else is
-   * refused (closed with 1008, logged and stored as a failed call).
+   * refused (closed with 1008, logged and counted; no call row is written).
    */
   private async admit(
     start: Extract<ProviderEvent, { type: 'start' }>,
@@ -239,11 +284,13 @@ export class MediaStreamConnection {
     const { deps, request } = this;
     const credentials = request.credentials ?? credentialsOf(start.customParameters);
     if (credentials) {
-      let call = await deps.calls.claimStreamToken(credentials.callId, hashStreamToken(credentials.token), {
-        provider: request.provider,
-        agentId: request.agentId,
-      });
-      if (!call) {
+      let call = await deps.calls.claimStreamToken(
+        credentials.callId,
+        hashStreamToken(credentials.token),
+        { provider: request.provider, agentId: request.agentId },
+        start.streamId,
+      );
+      if (!call || deps.active.has(call.id)) {
         await this.refuse('the stream token is unknown, used, or for another call', start);
         return undefined;
       }
@@ -285,6 +332,7 @@ export class MediaStreamConnection {
         to: start.to ?? null,
         providerCallId: start.callId || null,
         providerMetadata: { accountId: start.accountId ?? null, customParameters: start.customParameters },
+        streamId: start.streamId,
       });
     } catch (error) {
       // Two streams for the same provider call raced past the look-up above.
@@ -318,51 +366,43 @@ export class MediaStreamConnection {
     if (byAgent) void this.deps.hangUpCall(call);
   }
 
-  /** Logs and records the refusal (on `callId`, the call the stream claimed, else on a new failed call), then closes with 1008. */
+  /**
+   * Logs (a warning) and counts the refusal, then closes with 1008. No call row is written; a
+   * call the stream proved its own (`claimedCallId`: it used the call's token) is ended
+   * `failed` with the reason, as no other stream can carry it now.
+   */
   private async refuse(
     reason: string,
     start: Extract<ProviderEvent, { type: 'start' }>,
-    callId?: string,
+    claimedCallId?: string,
   ): Promise<void> {
+    this.deps.refusals.count('stream_refused');
     this.deps.logger.warn(
-      { agentId: this.request.agentId, remote: this.request.remoteAddress, providerCallId: start.callId },
+      {
+        agentId: this.request.agentId,
+        remote: this.request.remoteAddress,
+        providerCallId: start.callId,
+        callId: claimedCallId,
+      },
       `media stream refused: ${reason}`,
     );
-    await this.recordFailure(reason, start, callId);
+    if (claimedCallId !== undefined) await this.failClaimedCall(claimedCallId, reason);
     this.close(POLICY_VIOLATION, 'not a valid media stream');
   }
 
-  /** Stores a call that could not start, with its errors, so admins see it. */
-  private async recordFailure(
-    reason: string,
-    start?: Extract<ProviderEvent, { type: 'start' }>,
-    existingCallId?: string,
-  ): Promise<void> {
-    const { calls, events, logger } = this.deps;
+  /** Ends a call whose stream could not start, with its errors, so admins see why. */
+  private async failClaimedCall(callId: string, reason: string): Promise<void> {
+    const { calls, events, logger, admission } = this.deps;
+    admission.release(callId);
     try {
-      const agent = start && !existingCallId ? await this.deps.agents.get(this.request.agentId) : undefined;
-      const call =
-        existingCallId !== undefined
-          ? { id: existingCallId }
-          : await calls.create({
-              agentId: agent?.id ?? null,
-              provider: this.request.provider,
-              direction: 'inbound',
-              status: 'ringing',
-              providerMetadata: {
-                remoteAddress: this.request.remoteAddress,
-                requestedAgent: this.request.agentId,
-                ...(start ? { providerCallId: start.callId } : {}),
-              },
-            });
       const at = new Date();
-      await events.append(call.id, [
+      await events.append(callId, [
         ...this.early.map((e) => ({ type: 'error', at, data: { message: e.message, code: e.code } })),
         { type: 'error', at, data: { message: reason, code: 'stream_rejected' } },
       ]);
-      await calls.finish(call.id, { status: 'failed', endReason: reason, endedAt: at });
+      await calls.finish(callId, { status: 'failed', endReason: reason, endedAt: at });
     } catch (err) {
-      logger.error({ err }, 'could not record a rejected media stream');
+      logger.error({ err, callId }, 'could not end a call whose stream was refused');
     }
   }
 
@@ -371,19 +411,25 @@ export class MediaStreamConnection {
     return this.phase === 'closed';
   }
 
+  /** Closes a stream that sent no valid `start` (1008): logged as a warning and counted, no call row. */
   private reject(reason: string): void {
     if (this.phase !== 'waiting') return;
     this.phase = 'closed';
+    this.deps.refusals.count('stream_without_start');
     this.deps.logger.warn(
-      { agentId: this.request.agentId, remote: this.request.remoteAddress },
+      {
+        agentId: this.request.agentId,
+        remote: this.request.remoteAddress,
+        errors: this.early.map((e) => e.code),
+      },
       `media stream rejected: ${reason}`,
     );
-    void this.recordFailure(reason);
     this.close(POLICY_VIOLATION, 'not a valid media stream');
   }
 
   private onClose(): void {
     clearTimeout(this.startTimer);
+    this.request.pending?.release();
     const wasRunning = this.phase === 'running' || this.phase === 'starting';
     this.phase = 'closed';
     if (!wasRunning || !this.session || this.stopReceived) return;

@@ -1,5 +1,7 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { machineCallLimit } from '../limits/machine-limit.ts';
 
 /** The server's settings, from environment variables (each documented in the README). */
 export interface ServerConfig {
@@ -29,6 +31,43 @@ export interface ServerConfig {
   readonly openaiBaseUrl: string | undefined;
   /** pino level. `LOG_LEVEL`, default `info`. */
   readonly logLevel: string;
+  /**
+   * The reverse proxies whose `X-Forwarded-For`/`-Proto`/`-Host` headers are believed
+   * (addresses, CIDRs, or proxy-addr's `loopback`, `linklocal`, `uniquelocal`), passed to
+   * Fastify's `trustProxy`. Otherwise the client's address (for IP allow-lists and rate limits)
+   * is the socket's, and URLs are built from the Host header. `TRUST_PROXY`, comma-separated;
+   * default: none.
+   */
+  readonly trustProxy: readonly string[];
+  /** Limits on calls, streams and requests. */
+  readonly limits: ServerLimits;
+}
+
+/** Limits on calls, media streams and requests (see the README's configuration table). */
+export interface ServerLimits {
+  /**
+   * Calls carried at once when the telephony settings set no `maxConcurrentCalls`.
+   * `MAX_CONCURRENT_CALLS`; default: from the machine (see `machineCallLimit`: 4 per core, one
+   * per 150 MB of free memory at start-up, at least 1; the local STT runs a process per call).
+   */
+  readonly maxConcurrentCalls: number;
+  /**
+   * How long a call answered by its webhook keeps its place under the concurrency limit while
+   * its media stream has not started, ms; then it is ended `failed` (`no_stream`).
+   * `STREAM_WAIT_SECS`, default 15.
+   */
+  readonly streamWaitMs: number;
+  /** How long a media stream may take to send its `start`, ms. `STREAM_START_TIMEOUT_SECS`, default 5. */
+  readonly streamStartTimeoutMs: number;
+  /**
+   * Media-stream WebSockets one address may hold open before their `start` (further upgrades get
+   * 429). `MAX_PENDING_STREAMS_PER_IP`, default 20.
+   */
+  readonly maxPendingStreamsPerIp: number;
+  /** Requests to `/telephony/*` per address per minute. `RATE_LIMIT_WEBHOOKS_PER_MIN`, default 1200. */
+  readonly webhooksPerMinute: number;
+  /** Requests to `/api/*` per address per minute. `RATE_LIMIT_API_PER_MIN`, default 1200. */
+  readonly apiRequestsPerMinute: number;
 }
 
 const optional = z
@@ -48,7 +87,35 @@ const envSchema = z.object({
   OPENAI_API_KEY: optional,
   OPENAI_BASE_URL: optional,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: optional.pipe(
+    z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined ? [] : v.split(',').map((p) => p.trim())))
+      .pipe(
+        z.array(z.string().refine(isProxyAddress, 'an address, a CIDR, loopback, linklocal or uniquelocal')),
+      ),
+  ),
+  MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).max(100_000).optional(),
+  STREAM_WAIT_SECS: z.coerce.number().positive().max(600).default(15),
+  STREAM_START_TIMEOUT_SECS: z.coerce.number().positive().max(60).default(5),
+  MAX_PENDING_STREAMS_PER_IP: z.coerce.number().int().min(1).default(20),
+  RATE_LIMIT_WEBHOOKS_PER_MIN: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_API_PER_MIN: z.coerce.number().int().min(1).default(1200),
 });
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `1.2.3.4`, `10.0.0.0/8`, `::1`, `fd00::/8`, or one of proxy-addr's names. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
 
 /**
  * Read the configuration from `env` (default `process.env`). Relative paths resolve against `cwd`.
@@ -73,5 +140,14 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     openaiApiKey: e.OPENAI_API_KEY,
     openaiBaseUrl: e.OPENAI_BASE_URL,
     logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    limits: {
+      maxConcurrentCalls: e.MAX_CONCURRENT_CALLS ?? machineCallLimit(),
+      streamWaitMs: e.STREAM_WAIT_SECS * 1000,
+      streamStartTimeoutMs: e.STREAM_START_TIMEOUT_SECS * 1000,
+      maxPendingStreamsPerIp: e.MAX_PENDING_STREAMS_PER_IP,
+      webhooksPerMinute: e.RATE_LIMIT_WEBHOOKS_PER_MIN,
+      apiRequestsPerMinute: e.RATE_LIMIT_API_PER_MIN,
+    },
   };
 }

@@ -32,6 +32,8 @@ export interface NewCall {
   context?: Record<string, unknown>;
   /** SHA-256 of the one-time token its media stream must present (see `telephony/stream-token.ts`). */
   streamTokenHash?: string;
+  /** The provider's id of the call's media stream, for a call its stream announced (it gets no token). */
+  streamId?: string;
 }
 
 /** Filters and page of {@link CallRepository.list}. */
@@ -120,6 +122,7 @@ export class CallRepository {
           context: JSON.stringify(call.context ?? {}),
           stream_token_hash: call.streamTokenHash ?? null,
           owner_id: this.ownerId,
+          stream_id: call.streamId ?? null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -151,11 +154,12 @@ export class CallRepository {
   }
 
   /**
-   * Gives a live call a new one-time stream token (a provider retrying its webhook gets a
-   * fresh one) and, when it has none yet, its provider call id.
-   * @returns the call, or `undefined` (nothing changed) if it does not exist or has ended.
+   * Gives a live call its one-time stream token and, when it has none yet, its provider call id.
+   * A call gets one token in its life: not when it has one already (issued, even if unused),
+   * when its stream has started (`streamId` set), or when it has ended.
+   * @returns the call, or `undefined` (nothing changed) if it does not exist or may not get a token.
    */
-  async prepareStream(
+  async issueStreamToken(
     id: string,
     update: { streamTokenHash: string; providerCallId?: string },
   ): Promise<Call | undefined> {
@@ -170,6 +174,8 @@ export class CallRepository {
       }))
       .where('id', '=', id)
       .where('status', 'in', LIVE_CALL_STATUSES)
+      .where('stream_token_hash', 'is', null)
+      .where('stream_id', 'is', null)
       .returningAll()
       .executeTakeFirst();
     return row && toCall(row);
@@ -177,19 +183,21 @@ export class CallRepository {
 
   /**
    * Uses up a call's one-time stream token: when `tokenHash` matches the live call's, and the
-   * call is `owner`'s (provider and agent), clears it and returns the call; otherwise (unknown
-   * call, wrong or used token, another provider or agent, call over) returns `undefined` and
-   * changes nothing. Atomic: of two streams presenting the same token, one wins.
+   * call is `owner`'s (provider and agent), clears it, records `streamId` (so the call never
+   * gets another token, see {@link CallRepository.issueStreamToken}) and returns the call;
+   * otherwise (unknown call, wrong or used token, another provider or agent, call over) returns
+   * `undefined` and changes nothing. Atomic: of two streams presenting the same token, one wins.
    */
   async claimStreamToken(
     id: string,
     tokenHash: string,
     owner: { provider: TelephonyProvider; agentId: string },
+    streamId: string,
   ): Promise<Call | undefined> {
     if (!isUuid(id)) return undefined;
     const row = await this.db
       .updateTable('calls')
-      .set({ stream_token_hash: null })
+      .set({ stream_token_hash: null, stream_id: streamId })
       .where('id', '=', id)
       .where('stream_token_hash', '=', tokenHash)
       .where('provider', '=', owner.provider)

@@ -89,6 +89,8 @@ export function apiOutboundRoutes(deps: ApiOutboundDeps): FastifyPluginAsync {
         return sendApiError(reply, 400, 'provider_not_configured', `${provider} credentials are not set`);
       }
 
+      // Exotel streams the call as soon as it is answered, to the URL we give it now; Twilio
+      // and Vobiz fetch our answer URL first, which issues the token (see `acceptCall`).
       const { token, hash } = newStreamToken();
       const call = await deps.calls.create({
         agentId: agent.id,
@@ -98,9 +100,9 @@ export function apiOutboundRoutes(deps: ApiOutboundDeps): FastifyPluginAsync {
         from,
         to,
         context: context ?? {},
-        streamTokenHash: hash,
+        ...(provider === 'exotel' ? { streamTokenHash: hash } : {}),
       });
-      if (!deps.admission.tryAdmit(call.id, settings.maxConcurrentCalls)) {
+      if (!deps.admission.tryAdmit(call.id, settings.maxConcurrentCalls, 'answer')) {
         await deps.calls.finish(call.id, { status: 'busy', endReason: OVER_LIMIT_REASON });
         return sendApiError(reply, 429, 'concurrency_limit', 'The concurrency limit is reached');
       }

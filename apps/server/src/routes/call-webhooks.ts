@@ -13,8 +13,11 @@ import { callIdQuery, type TelephonyRouteDeps } from './telephony-deps.ts';
 /** A call the server will not take, and why. */
 export type RefusedOutcome = Exclude<AcceptCallResult['outcome'], 'accepted'>;
 
-/** What callers hear when their call is refused, by reason. */
-export const APOLOGIES: Readonly<Record<RefusedOutcome, string>> = {
+/**
+ * What callers hear when their call is refused, by reason. A `duplicate` webhook gets no
+ * apology: it is not a new call (each provider refuses it in its own way, see the routes).
+ */
+export const APOLOGIES: Readonly<Record<Exclude<RefusedOutcome, 'duplicate'>, string>> = {
   unknown_agent: 'Sorry, this number is not connected to an agent. Goodbye.',
   unknown_call: 'Sorry, this call can no longer be connected. Goodbye.',
   busy: 'Sorry, all our agents are busy right now. Please call again later. Goodbye.',
@@ -24,11 +27,13 @@ const REFUSAL_LOGS: Readonly<Record<RefusedOutcome, string>> = {
   unknown_agent: 'inbound call for an unknown agent',
   unknown_call: 'webhook for an unknown or ended call',
   busy: 'call refused: concurrency limit',
+  duplicate: 'webhook refused: the call has its stream token already, is streaming or has ended',
 };
 
 /**
- * Accepts the announced call (see `acceptCall`), logs what became of it, and answers with
- * `answer.accepted` (the provider's stream answer) or `answer.refused`.
+ * Accepts the announced call (see `acceptCall`), logs what became of it (a refusal as a
+ * warning; a `duplicate` is also counted), and answers with `answer.accepted` (the provider's
+ * stream answer) or `answer.refused`.
  */
 export async function acceptAndAnswer<T>(
   request: FastifyRequest,
@@ -50,6 +55,7 @@ export async function acceptAndAnswer<T>(
     request.log.info(log, 'answering call');
     return answer.accepted(result);
   }
+  if (result.outcome === 'duplicate') deps.refusals.count('duplicate_webhook');
   request.log.warn(log, REFUSAL_LOGS[result.outcome]);
   return answer.refused(result.outcome);
 }

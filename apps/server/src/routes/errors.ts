@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { formatIssues } from '../config/agent-config.ts';
+import { JSON_TOO_DEEP } from '../limits/json-body.ts';
 
 /**
  * The body of every error response: `{ error: { code, message, issues?, requestId? } }`.
@@ -56,17 +57,22 @@ const CLIENT_ERROR_CODES: Readonly<Record<number, string>> = {
   429: 'too_many_requests',
 };
 
-const INVALID_JSON_CODES = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
+const INVALID_JSON_CODES = new Set([
+  'FST_ERR_CTP_INVALID_JSON_BODY',
+  'FST_ERR_CTP_EMPTY_JSON_BODY',
+  JSON_TOO_DEEP,
+]);
 
 /**
  * Installs on `app` (and so on every plugin registered in it afterwards, unless one sets its own):
  * - an error handler answering {@link ApiErrorBody} JSON:
  *   - a thrown `ZodError` (e.g. from `schema.parse(request.params)`) or a Fastify schema
  *     validation failure: 400 `invalid_request`, with `issues` for zod;
- *   - a malformed or empty JSON body: 400 `invalid_json`;
+ *   - a malformed, empty or too deeply nested JSON body: 400 `invalid_json`;
  *   - any other error carrying a 4xx `statusCode` (body too large, unsupported media type,
  *     unsatisfiable range…): that status, a code from the status (`payload_too_large`…), the
- *     error's message and its `headers` (e.g. `Content-Range` on 416);
+ *     error's message and its `headers` (e.g. `Content-Range` on 416); client errors are logged
+ *     at `info` without a stack (they are the client's doing);
  *   - anything else: 500 `internal_error` with a generic message and the request id; the
  *     error and its stack are logged (with the request id), never sent;
  * - a not-found handler answering 404 `not_found` JSON for unknown routes.
@@ -87,7 +93,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     const code = stringProperty(error, 'code');
     const message = stringProperty(error, 'message') ?? 'Bad request';
     if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
-      request.log.info({ err: error }, 'client error');
+      request.log.info({ statusCode, code }, `client error: ${message}`);
       const headers = objectProperty(error, 'headers');
       if (headers !== undefined) {
         for (const [name, value] of Object.entries(headers)) {

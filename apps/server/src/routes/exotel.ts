@@ -29,7 +29,8 @@ const streamQuery = z.looseObject({
  * - `GET|POST /telephony/exotel/inbound/:agent`: the Voicebot applet's dynamic URL; answers
  *   `{"url":"wss://…/ws/exotel/:agent?callId=…&token=…"}` (with the Basic credentials embedded
  *   when an API key and token are set). An unknown agent gets 404, a call over the concurrency
- *   limit 503 (Exotel's flow then goes on to its next applet).
+ *   limit 503 (Exotel's flow then goes on to its next applet), a `CallSid` that has its stream
+ *   token already, is streaming or has ended 409.
  * - `POST /telephony/exotel/status[?callId=&sig=]`: call status callbacks (those of calls we
  *   placed authenticate with their `sig`, see `checkExotelStatusRequest`).
  * - `GET /ws/exotel/:agent`: the AgentStream WebSocket; `?sample-rate=` picks the rate.
@@ -101,6 +102,7 @@ export function exotelRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
             agentId: agent,
             serializer: new ExotelSerializer({ sampleRateHz: exotelSampleRateFromQuery(search) ?? 8000 }),
             remoteAddress: request.ip,
+            pending: deps.pendingStreams.ticketOf(request),
             credentials: credentialsOf(query),
             authenticated: authenticatedUpgrades.delete(request.raw),
           },
@@ -116,6 +118,7 @@ const EXOTEL_REFUSALS: Readonly<Record<RefusedOutcome, [number, string, string]>
   unknown_agent: [404, 'agent_not_found', 'No such agent'],
   unknown_call: [404, 'call_not_found', 'The call has ended'],
   busy: [503, 'concurrency_limit', 'All agents are busy'],
+  duplicate: [409, 'call_already_answered', 'The call has its stream already, or has ended'],
 };
 
 /** Upgrade requests that passed the allow-list and/or Basic auth (not merely unchecked). */

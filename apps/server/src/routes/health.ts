@@ -12,6 +12,8 @@ export interface HealthDeps {
   readonly activeCalls: () => number | Promise<number>;
   /** How long the database may take to answer `select 1`, in milliseconds. @defaultValue 1000 */
   readonly databaseTimeoutMs?: number;
+  /** Counts of refused webhooks, streams and requests since start-up, by kind (see `RefusalCounters`). */
+  readonly refusals?: () => Readonly<Record<string, number>>;
 }
 
 /** The body of `GET /health`. */
@@ -22,6 +24,8 @@ export interface HealthBody {
   readonly uptimeSecs: number;
   readonly database: Database['dialect'];
   readonly activeCalls: number;
+  /** Refusals since start-up, by kind (see `RefusalKind`), when the server counts them. */
+  readonly refusals?: Readonly<Record<string, number>>;
   /** Why the status is `unavailable`. */
   readonly reason?: string;
 }
@@ -46,6 +50,7 @@ export function healthRoutes(deps: HealthDeps): FastifyPluginAsync {
         uptimeSecs: Math.floor(process.uptime()),
         database: deps.database.dialect,
         activeCalls,
+        ...(deps.refusals ? { refusals: deps.refusals() } : {}),
         ...(databaseProblem === undefined ? {} : { reason: databaseProblem.reason }),
       };
       if (databaseProblem !== undefined) {

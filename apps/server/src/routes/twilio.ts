@@ -1,6 +1,7 @@
 import {
   connectStreamTwiml,
   parseTwilioStatusCallback,
+  rejectTwiml,
   sayAndHangupTwiml,
   TwilioSerializer,
 } from '@parley/telephony';
@@ -28,7 +29,8 @@ const voiceWebhookSchema = z.looseObject({
  *   call we placed, whose id `callId` carries); answers TwiML that opens a bidirectional
  *   `<Connect><Stream>` to `/ws/twilio/:agent` with `<Parameter>`s `callId` and a one-time
  *   `token`; an unknown agent or call, or a call over the concurrency limit, gets a spoken
- *   apology and a hang-up.
+ *   apology and a hang-up; a webhook for a call that has its token already, is streaming or
+ *   has ended (a retry, or a replayed webhook) gets `<Reject/>` and no token.
  * - `POST /telephony/twilio/status[?callId=]`: call status callbacks.
  * - `GET /ws/twilio/:agent`: the Media Streams WebSocket (one pipeline per call).
  * With a Twilio auth token set, all require a valid `X-Twilio-Signature`
@@ -62,7 +64,8 @@ export function twilioRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
           metadata: { accountSid: AccountSid ?? null },
         },
         {
-          refused: (outcome) => sayAndHangupTwiml(APOLOGIES[outcome]),
+          refused: (outcome) =>
+            outcome === 'duplicate' ? rejectTwiml() : sayAndHangupTwiml(APOLOGIES[outcome]),
           accepted: ({ call, agent, token }) => {
             const url = twilioStreamUrl(publicOrigin(request, deps.config), twilioStreamPath(agent.id));
             return connectStreamTwiml({ url, parameters: { callId: call.id, token, agentId: agent.id } });
@@ -95,6 +98,7 @@ export function twilioRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
             agentId: agent,
             serializer: new TwilioSerializer(),
             remoteAddress: request.ip,
+            pending: deps.pendingStreams.ticketOf(request),
           },
           deps,
         );

@@ -2,6 +2,7 @@ import {
   parseVobizStatusCallback,
   publicRequestUrl,
   VobizSerializer,
+  vobizHangupXml,
   vobizSpeakAndHangupXml,
   vobizStreamXml,
 } from '@parley/telephony';
@@ -34,7 +35,8 @@ const streamParams = agentParams.extend({
  *   keepCallAlive="true" contentType="audio/x-mulaw;rate=8000">` whose URL path carries the call
  *   id and a one-time token (`/ws/vobiz/:agent/:callId/:token`: path segments are what Vobiz is
  *   documented to keep); an unknown agent or call, or a call over the limit, hears an apology
- *   and is hung up.
+ *   and is hung up; a webhook for a call that has its token already, is streaming or has ended
+ *   gets a bare `<Hangup/>` and no token.
  * - `POST /telephony/vobiz/status[?callId=]`: `hangup_url` and other call callbacks.
  * - `GET /ws/vobiz/:agent/:callId/:token` (and `/ws/vobiz/:agent` with `callId`/`token` in the
  *   `extraHeaders`): the audio stream.
@@ -67,7 +69,8 @@ export function vobizRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
           to: To,
         },
         {
-          refused: (outcome) => vobizSpeakAndHangupXml(APOLOGIES[outcome]),
+          refused: (outcome) =>
+            outcome === 'duplicate' ? vobizHangupXml() : vobizSpeakAndHangupXml(APOLOGIES[outcome]),
           accepted: ({ call, agent, token }) => {
             const path = ['ws', 'vobiz', agent.id, call.id, token].map(encodeURIComponent).join('/');
             const origin = publicOrigin(request, deps.config);
@@ -94,6 +97,7 @@ export function vobizRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
           agentId: path.agent,
           serializer: new VobizSerializer({ contentType: 'audio/x-mulaw;rate=8000' }),
           remoteAddress: request.ip,
+          pending: deps.pendingStreams.ticketOf(request),
           credentials: credentialsOf(path),
         },
         deps,

@@ -1,28 +1,42 @@
 /**
  * The concurrency limit: how many calls this server process carries at once. A call counts
  * from the moment it is accepted (webhook answered, outbound call placed) until its media
- * session ends; an accepted call whose stream never comes stops counting after
- * {@link PENDING_STREAM_MS}, and is then reported abandoned.
+ * session ends; an accepted call whose stream never comes stops counting after a wait (short
+ * once answered, long while an outbound call rings), and is then reported abandoned.
  */
 
 /**
- * How long an accepted call holds its place while its media stream has not started, ms: longer
- * than an outbound call rings (Twilio's default timeout is 60 s) before it is answered.
+ * How long a call answered by its webhook holds its place while its media stream has not
+ * started, ms: providers open the stream within a second or two of our answer, so a longer wait
+ * only lets bogus webhooks hold places (`STREAM_WAIT_SECS` sets it).
  */
-export const PENDING_STREAM_MS = 120_000;
+export const STREAM_WAIT_MS = 15_000;
+
+/**
+ * How long an outbound call we placed holds its place before it is answered, ms: longer than
+ * it rings (Twilio's default timeout is 60 s).
+ */
+export const ANSWER_WAIT_MS = 120_000;
+
+/** What an admitted call waits for: its answer (an outbound call ringing) or its media stream. */
+export type AdmissionWait = 'answer' | 'stream';
 
 /** Options of {@link CallAdmission}. */
 export interface CallAdmissionOptions {
-  /** How long an accepted call waits for its stream, ms; default {@link PENDING_STREAM_MS}. */
-  readonly pendingMs?: number;
+  /** How long an answered call waits for its stream, ms; default {@link STREAM_WAIT_MS}. */
+  readonly streamWaitMs?: number;
+  /** How long a placed outbound call waits to be answered, ms; default {@link ANSWER_WAIT_MS}. */
+  readonly answerWaitMs?: number;
+  /** The limit when the caller passes `null` (the settings set none); default: no limit. */
+  readonly defaultLimit?: number;
   /** Called with the id of an accepted call whose stream did not start in time (must not throw). */
   readonly onAbandoned?: (callId: string) => void;
 }
 
 /**
- * The calls this process counts against the telephony settings' `maxConcurrentCalls`: live
- * media sessions (asked through `activeCalls`) plus accepted calls whose stream has not started
- * (held here, each for at most the pending time). Throws nothing.
+ * The calls this process counts against the concurrency limit: live media sessions (asked
+ * through `activeCalls`) plus accepted calls whose stream has not started (held here, each for
+ * at most its wait). Throws nothing.
  */
 export class CallAdmission {
   private readonly pending = new Map<string, NodeJS.Timeout>();
@@ -39,17 +53,26 @@ export class CallAdmission {
   }
 
   /**
-   * Holds a place for `callId` until it is released ({@link release}) or the pending time
-   * passes (then `onAbandoned` hears of it).
-   * @returns `false` (nothing held) when `limit` calls are already counted; `limit` null: no limit.
+   * Holds a place for `callId` until it is released ({@link release}) or its wait passes (then
+   * `onAbandoned` hears of it). A call that holds a place already keeps it, its wait restarted
+   * (an answered outbound call now waits for its stream).
+   * @param limit The most calls counted at once; `null`: the default limit.
+   * @param wait What the call waits for: `stream` (answered) or `answer` (an outbound call ringing).
+   * @returns `false` (nothing held) when the limit is reached.
    */
-  tryAdmit(callId: string, limit: number | null): boolean {
-    if (this.pending.has(callId)) return true;
-    if (limit !== null && this.count >= limit) return false;
+  tryAdmit(callId: string, limit: number | null, wait: AdmissionWait = 'stream'): boolean {
+    const held = this.pending.has(callId);
+    const max = limit ?? this.options.defaultLimit ?? null;
+    if (!held && max !== null && this.count >= max) return false;
+    clearTimeout(this.pending.get(callId));
+    const waitMs =
+      wait === 'answer'
+        ? (this.options.answerWaitMs ?? ANSWER_WAIT_MS)
+        : (this.options.streamWaitMs ?? STREAM_WAIT_MS);
     const timer = setTimeout(() => {
       this.pending.delete(callId);
       this.options.onAbandoned?.(callId);
-    }, this.options.pendingMs ?? PENDING_STREAM_MS);
+    }, waitMs);
     timer.unref();
     this.pending.set(callId, timer);
     return true;

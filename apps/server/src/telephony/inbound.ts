@@ -1,7 +1,7 @@
 /**
  * Accepting a call announced by a provider's webhook (an inbound call, or the answer of an
- * outbound call we placed): find or create its row, apply the concurrency limit, and give its
- * media stream a one-time token.
+ * outbound call we placed): find or create its row, give its media stream its one-time token,
+ * and apply the concurrency limit.
  */
 import type { ProviderName } from '@parley/telephony';
 import type { Agent, AgentRepository } from '../db/agents.ts';
@@ -38,8 +38,13 @@ export interface CallAnnouncement {
 /** What became of the call. */
 export type AcceptCallResult =
   | { readonly outcome: 'unknown_agent' }
-  /** `callId` named a call that does not exist, has ended, or belongs to another provider or agent. */
+  /** `callId` named a call that does not exist, or belongs to another provider or agent. */
   | { readonly outcome: 'unknown_call' }
+  /**
+   * The call has its stream token already, is streaming, or has ended (a provider's retry, or
+   * a replayed or forged webhook): no new token, nothing changed.
+   */
+  | { readonly outcome: 'duplicate'; readonly call: Call }
   /** Over the concurrency limit: the call is stored as `busy`. */
   | { readonly outcome: 'busy'; readonly call: Call }
   /** Answer with a stream that carries `callId` and `token`. */
@@ -49,13 +54,16 @@ export type AcceptCallResult =
 export const OVER_LIMIT_REASON = 'concurrency_limit';
 
 /**
- * Finds the announced call (by our id, else by the provider's, for webhook retries) or creates
- * it as `ringing`, then gives it a fresh stream token. A new call over the concurrency limit is
- * stored as `busy` with end reason {@link OVER_LIMIT_REASON}.
+ * Finds the announced call (by our id, else by the provider's) or creates it as `ringing`,
+ * and gives it its one-time stream token. A call gets one token in its life: a webhook for a
+ * call that has one, is streaming or has ended is a `duplicate` and changes nothing (so a
+ * replayed webhook cannot attach a second stream to a live call). A call over the concurrency
+ * limit is stored as `busy` with end reason {@link OVER_LIMIT_REASON}.
  */
 export async function acceptCall(deps: AcceptCallDeps, a: CallAnnouncement): Promise<AcceptCallResult> {
   const agent = await deps.agents.get(a.agentId);
   if (!agent) return { outcome: 'unknown_agent' };
+  const { token, hash } = newStreamToken();
   let call: Call | undefined;
   if (a.callId !== undefined) {
     call = await deps.calls.get(a.callId);
@@ -64,7 +72,14 @@ export async function acceptCall(deps: AcceptCallDeps, a: CallAnnouncement): Pro
   } else if (a.providerCallId !== undefined) {
     call = await deps.calls.findByProviderCallId(a.provider, a.providerCallId);
   }
-  if (!call) {
+  if (call) {
+    const issued = await deps.calls.issueStreamToken(call.id, {
+      streamTokenHash: hash,
+      ...(a.providerCallId === undefined ? {} : { providerCallId: a.providerCallId }),
+    });
+    if (!issued) return { outcome: 'duplicate', call };
+    call = issued;
+  } else {
     try {
       call = await deps.calls.create({
         agentId: agent.id,
@@ -75,27 +90,24 @@ export async function acceptCall(deps: AcceptCallDeps, a: CallAnnouncement): Pro
         to: a.to ?? null,
         providerCallId: a.providerCallId ?? null,
         providerMetadata: a.metadata ?? {},
+        streamTokenHash: hash,
       });
     } catch (error) {
-      // Two deliveries of the same webhook raced: use the row the other one made.
+      // Two deliveries of the same webhook raced: the other one made the call and its token.
       if (!(error instanceof DuplicateCallError)) throw error;
-      call = await deps.calls.findByProviderCallId(error.provider as ProviderName, error.providerCallId);
-      if (!call) throw error;
+      const other = await deps.calls.findByProviderCallId(
+        error.provider as ProviderName,
+        error.providerCallId,
+      );
+      if (!other) throw error;
+      return { outcome: 'duplicate', call: other };
     }
   }
   const { maxConcurrentCalls } = await deps.settings.get();
   if (!deps.admission.tryAdmit(call.id, maxConcurrentCalls)) {
+    // The token dies with the call: a stream can only claim a live call's.
     await deps.calls.finish(call.id, { status: 'busy', endReason: OVER_LIMIT_REASON });
     return { outcome: 'busy', call };
   }
-  const { token, hash } = newStreamToken();
-  const prepared = await deps.calls.prepareStream(call.id, {
-    streamTokenHash: hash,
-    ...(a.providerCallId === undefined ? {} : { providerCallId: a.providerCallId }),
-  });
-  if (!prepared) {
-    deps.admission.release(call.id); // no stream will come
-    return { outcome: 'unknown_call' };
-  }
-  return { outcome: 'accepted', call: prepared, agent, token };
+  return { outcome: 'accepted', call, agent, token };
 }

@@ -62,7 +62,10 @@ export const providerSettingsSchema = z.strictObject({
 export const telephonySettingsInputSchema = z.strictObject({
   /** Provider of outbound calls that name none; null: the only provider with credentials, if one. */
   defaultProvider: z.enum(['twilio', 'exotel', 'vobiz']).nullable().default(null),
-  /** Most simultaneous calls (inbound and outbound) this server takes; null: no limit. */
+  /**
+   * Most simultaneous calls (inbound and outbound) this server takes; null: the server's default
+   * (`MAX_CONCURRENT_CALLS`, else derived from the machine's cores and memory).
+   */
   maxConcurrentCalls: z.number().int().min(1).max(100_000).nullable().default(null),
   ...providerSettingsSchema.shape,
 });
@@ -78,7 +81,7 @@ export interface TelephonySettings extends ProviderSettings {
   readonly updatedAt: Date | null;
 }
 
-/** Settings of a fresh server: no credentials, no limit. */
+/** Settings of a fresh server: no credentials, the server's default limit. */
 export const EMPTY_TELEPHONY_SETTINGS: TelephonySettings = {
   defaultProvider: null,
   maxConcurrentCalls: null,

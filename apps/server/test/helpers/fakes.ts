@@ -5,11 +5,11 @@ import path from 'node:path';
 import { readWav } from '@parley/pipeline';
 import { OpenAILLMService } from '@parley/services';
 import { FakeOpenAIServer, FakeSTTService, FakeTTSService } from '@parley/services/testing';
-import type { ProviderName } from '@parley/telephony';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { responseTimeout, type ServiceFactory } from '../../src/calls/services.ts';
 import type { AgentConfig, AgentConfigInput } from '../../src/config/agent-config.ts';
 import type { Call, CallSummary } from '../../src/db/call-types.ts';
+import type { RefusalKind } from '../../src/limits/refusals.ts';
 import { startTestServer, type TestServer } from './server.ts';
 
 /** Real speech clips at 8 kHz (see test-fixtures/speech/README.md). */
@@ -46,8 +46,9 @@ export interface FakeServicesServer {
 }
 
 /**
- * Starts a {@link FakeServicesServer} (with `env` for its configuration) before the calling
- * `describe` block's tests, hands it to `use` (which may set it up further), and closes it after them.
+ * Starts a {@link FakeServicesServer} (with the environment variables `env`) before the calling
+ * `describe` block's tests, hands it to `use` (which may set it up further), and closes it after
+ * them.
  */
 export function useFakeServicesServer(
   use: (started: FakeServicesServer) => void | Promise<void>,
@@ -136,20 +137,27 @@ export async function finishedCall(
   return found!;
 }
 
+/** How many calls the server has stored, of every provider and status. */
+export async function callCount(server: TestServer): Promise<number> {
+  return (await server.parley.calls.list({ limit: 1 })).total;
+}
+
 /**
- * The newest call `provider`'s refused stream recorded with this end reason and not in `seen`
- * (then added to it); fails the test unless it failed without a provider call id.
+ * Runs `act`, which makes the server refuse something, and checks that the refusal was counted
+ * once as `kind` and that no call row was written meanwhile.
+ * @returns What `act` resolved to.
  */
-export async function refusedCall(
+export async function expectRefused<T>(
   server: TestServer,
-  provider: ProviderName,
-  reason: string,
-  seen: Set<string> = new Set(),
-): Promise<Call> {
-  const call = await finishedCall(server, (c) => c.endReason === reason && !seen.has(c.id));
-  seen.add(call.id);
-  expect(call).toMatchObject({ status: 'failed', provider, providerCallId: null });
-  return call;
+  kind: RefusalKind,
+  act: () => Promise<T>,
+): Promise<T> {
+  const before = server.parley.refusals.snapshot()[kind];
+  const rows = await callCount(server);
+  const result = await act();
+  await expect.poll(() => server.parley.refusals.snapshot()[kind], { timeout: 10_000 }).toBe(before + 1);
+  expect(await callCount(server)).toBe(rows);
+  return result;
 }
 
 /** A finished call's `error` events' codes, in order. */

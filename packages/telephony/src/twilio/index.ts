@@ -2,4 +2,9 @@ export { TwilioCallControl, type TwilioCallControlOptions } from './call-control
 export { TwilioSerializer } from './serializer.ts';
 export { assertTwilioSignature, type TwilioSignatureCheck, validateTwilioSignature } from './signature.ts';
 export { parseTwilioStatusCallback } from './status-callback.ts';
-export { type ConnectStreamTwimlOptions, connectStreamTwiml, sayAndHangupTwiml } from './twiml.ts';
+export {
+  type ConnectStreamTwimlOptions,
+  connectStreamTwiml,
+  rejectTwiml,
+  sayAndHangupTwiml,
+} from './twiml.ts';

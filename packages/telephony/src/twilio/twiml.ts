@@ -83,3 +83,18 @@ export function sayAndHangupTwiml(text: string): string {
   response.hangup();
   return response.toString();
 }
+
+/**
+ * TwiML that refuses the call without answering it: `<Response><Reject/></Response>` (the
+ * caller hears a busy signal; Twilio does not bill an unanswered call). For a webhook we will
+ * not serve, e.g. one for a call that already has its media stream.
+ *
+ * Source: https://www.twilio.com/docs/voice/twiml/reject.
+ *
+ * @returns The TwiML document, to answer the voice webhook with `Content-Type: text/xml`.
+ */
+export function rejectTwiml(): string {
+  const response = new twilio.twiml.VoiceResponse();
+  response.reject();
+  return response.toString();
+}

@@ -11,4 +11,4 @@ export {
   validateVobizSignature,
 } from './signature.ts';
 export { parseVobizStatusCallback } from './status-callback.ts';
-export { type VobizStreamXmlOptions, vobizSpeakAndHangupXml, vobizStreamXml } from './xml.ts';
+export { type VobizStreamXmlOptions, vobizHangupXml, vobizSpeakAndHangupXml, vobizStreamXml } from './xml.ts';

@@ -118,6 +118,18 @@ export function vobizSpeakAndHangupXml(text: string): string {
   return `${XML_DECLARATION}<Response><Speak>${escapeXml(text, 'text')}</Speak><Hangup/></Response>`;
 }
 
+/**
+ * VobizXML that hangs up at once, saying nothing: `<Response><Hangup/></Response>`. For a
+ * webhook we will not serve, e.g. one for a call that already has its media stream.
+ *
+ * Source: https://docs.vobiz.ai/xml/response (`<Hangup>`).
+ *
+ * @returns The document, to answer with `Content-Type: application/xml`.
+ */
+export function vobizHangupXml(): string {
+  return `${XML_DECLARATION}<Response><Hangup/></Response>`;
+}
+
 /** `k=v,k2=v2`, checked against Vobiz's rules. */
 function extraHeadersText(headers: Readonly<Record<string, string>>): string {
   const pairs: string[] = [];

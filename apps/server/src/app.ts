@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AuthGuard } from './auth/guard.ts';
+import { installAuth } from './auth/install.ts';
+import { LOG_REDACT_PATHS } from './auth/log-redaction.ts';
 import type { CallSession } from './calls/call-session.ts';
 import type { ServiceFactory } from './calls/services.ts';
 import type { ServerConfig } from './config/server-config.ts';
@@ -33,6 +36,8 @@ export interface AppOptions {
   readonly services: ServiceFactory;
   /** pino logger options or an existing logger; default: pino at `config.logLevel`. */
   readonly logger?: FastifyBaseLogger;
+  /** The clock of sign-in sessions and API key use (tests move it); default: the system clock. */
+  readonly authClock?: () => Date;
 }
 
 /** The assembled server and the handles its owner needs. */
@@ -44,6 +49,8 @@ export interface ParleyApp {
   readonly calls: CallRepository;
   readonly events: CallEventRepository;
   readonly settings: TelephonySettingsRepository;
+  /** The `/api/*` guard: lists the API routes and the role each requires. */
+  readonly auth: AuthGuard;
   /**
    * Stop accepting calls, end the live ones (their records, events and recordings are
    * stored) and close the server. Does not close the database or the session store.
@@ -55,7 +62,9 @@ export interface ParleyApp {
 export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   const { config, database, sessions, services } = options;
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: { level: config.logLevel } }),
+    ...(options.logger
+      ? { loggerInstance: options.logger }
+      : { logger: { level: config.logLevel, redact: LOG_REDACT_PATHS } }),
     trustProxy: true,
     bodyLimit: 1024 * 1024,
   });
@@ -91,6 +100,11 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   };
 
   installErrorHandling(app);
+  const auth = await installAuth(app, {
+    db: database.db,
+    config,
+    ...(options.authClock ? { now: options.authClock } : {}),
+  });
   await app.register(formbody);
   await app.register(websocket, { options: { maxPayload: 256 * 1024 } });
   await app.register(healthRoutes({ database, activeCalls: () => active.size }));
@@ -110,5 +124,5 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     admission.clear();
     await app.close();
   };
-  return { app, active, agents, calls, events, settings, shutdown };
+  return { app, active, agents, calls, events, settings, auth, shutdown };
 }

@@ -2,10 +2,14 @@ import path from 'node:path';
 import { checkLocalEngines } from '@parley/services';
 import pino from 'pino';
 import { buildApp } from './app.ts';
+import { ensureFirstAdmin } from './auth/first-admin.ts';
+import { LOG_REDACT_PATHS } from './auth/log-redaction.ts';
 import { defaultServiceFactory } from './calls/services.ts';
 import { loadServerConfig } from './config/server-config.ts';
 import { AgentRepository } from './db/agents.ts';
+import { AuditLogRepository } from './db/audit-log.ts';
 import { openDatabase } from './db/database.ts';
+import { UserRepository } from './db/users.ts';
 import { createSessionStore } from './sessions/index.ts';
 
 /** Starts Parley: database (PGlite by default), demo agent, session store, HTTP + WebSocket server. */
@@ -15,8 +19,15 @@ async function main(): Promise<void> {
     config.databaseUrl ? { url: config.databaseUrl } : { dataDir: path.join(config.dataDir, 'pg') },
   );
   if (await new AgentRepository(database.db).seedDemo()) console.log('Seeded the demo agent "demo".');
+  await ensureFirstAdmin({
+    users: new UserRepository(database.db),
+    audit: new AuditLogRepository(database.db),
+    dataDir: config.dataDir,
+    password: config.adminPassword,
+    print: (line) => console.log(line),
+  });
   const engines = await checkLocalEngines();
-  const logger = pino({ level: config.logLevel });
+  const logger = pino({ level: config.logLevel, redact: LOG_REDACT_PATHS });
   const sessions = createSessionStore(config.redisUrl, { logger });
   const { app, shutdown } = await buildApp({
     config,

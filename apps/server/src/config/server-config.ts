@@ -29,6 +29,15 @@ export interface ServerConfig {
   readonly openaiBaseUrl: string | undefined;
   /** pino level. `LOG_LEVEL`, default `info`. */
   readonly logLevel: string;
+  /** A dashboard session ends after this long without requests. `SESSION_IDLE_MINUTES`, default 60. */
+  readonly sessionIdleMinutes: number;
+  /** A dashboard session ends this long after sign-in, whatever happens. `SESSION_MAX_HOURS`, default 12. */
+  readonly sessionMaxHours: number;
+  /**
+   * The first admin's password, used when the users table is empty (instead of a generated
+   * one written to `<dataDir>/admin-password.txt`). `PARLEY_ADMIN_PASSWORD`, at least 10 characters.
+   */
+  readonly adminPassword: string | undefined;
 }
 
 const optional = z
@@ -48,6 +57,14 @@ const envSchema = z.object({
   OPENAI_API_KEY: optional,
   OPENAI_BASE_URL: optional,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_IDLE_MINUTES: z.coerce.number().positive().default(60),
+  SESSION_MAX_HOURS: z.coerce.number().positive().default(12),
+  // Not trimmed: spaces may be part of a password.
+  PARLEY_ADMIN_PASSWORD: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .pipe(z.string().min(10).max(200).optional()),
 });
 
 /**
@@ -73,5 +90,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     openaiApiKey: e.OPENAI_API_KEY,
     openaiBaseUrl: e.OPENAI_BASE_URL,
     logLevel: e.LOG_LEVEL,
+    sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    sessionMaxHours: e.SESSION_MAX_HOURS,
+    adminPassword: e.PARLEY_ADMIN_PASSWORD,
   };
 }

@@ -23,14 +23,14 @@ export interface SessionTimeouts {
   readonly maxMs: number;
 }
 
-/** Activity is written at most this often, so that reads do not each cost a write. */
+/** Activity is written at most this often (or a quarter of the idle timeout), so that reads do not each cost a write. */
 const TOUCH_INTERVAL_MS = 60_000;
 
 /** Starts, finds and ends login sessions. */
 export class LoginSessions {
   constructor(
     private readonly repository: LoginSessionRepository,
-    readonly timeouts: SessionTimeouts,
+    private readonly timeouts: SessionTimeouts,
     private readonly now: () => Date,
   ) {}
 
@@ -68,7 +68,7 @@ export class LoginSessions {
       await this.repository.delete(idHash);
       return undefined;
     }
-    if (now - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
+    if (now - session.lastSeenAt.getTime() >= Math.min(TOUCH_INTERVAL_MS, this.timeouts.idleMs / 4)) {
       await this.repository.touch(idHash, new Date(now));
     }
     return found;

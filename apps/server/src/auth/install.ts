@@ -12,7 +12,7 @@ import { LoginSessionRepository } from '../db/login-sessions.ts';
 import type { DB } from '../db/schema.ts';
 import { UserRepository } from '../db/users.ts';
 import { apiAuditLogRoutes } from '../routes/api-audit-log.ts';
-import { apiAuthRoutes, type LoginLimits } from '../routes/api-auth.ts';
+import { apiAuthRoutes } from '../routes/api-auth.ts';
 import { apiKeysRoutes } from '../routes/api-keys.ts';
 import { apiUsersRoutes } from '../routes/api-users.ts';
 import { type AuthGuard, installAuthGuard } from './guard.ts';
@@ -24,8 +24,6 @@ export interface AuthOptions {
   readonly config: ServerConfig;
   /** The clock of sessions and key use. @defaultValue the system clock */
   readonly now?: () => Date;
-  /** @defaultValue `DEFAULT_LOGIN_LIMITS` */
-  readonly loginLimits?: LoginLimits;
 }
 
 /**
@@ -46,15 +44,7 @@ export async function installAuth(app: FastifyInstance, options: AuthOptions): P
   );
   await app.register(cookie);
   const guard = installAuthGuard(app, { sessions, apiKeys, audit, publicUrl: config.publicUrl, now });
-  await app.register(
-    apiAuthRoutes({
-      users,
-      sessions,
-      audit,
-      publicUrl: config.publicUrl,
-      ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
-    }),
-  );
+  await app.register(apiAuthRoutes({ users, sessions, audit, publicUrl: config.publicUrl }));
   await app.register(apiUsersRoutes({ users, sessions, audit }));
   await app.register(apiKeysRoutes({ apiKeys, audit, now }));
   await app.register(apiAuditLogRoutes({ audit }));

@@ -22,8 +22,8 @@ import type { AuditLogRepository } from '../db/audit-log.ts';
 import type { User, UserRepository } from '../db/users.ts';
 import { sendApiError } from './errors.ts';
 
-/** How often sign-in may be tried. */
-export interface LoginLimits {
+/** How often sign-in may be tried (counted in this process). */
+interface LoginLimits {
   /** Attempts per source IP per `perIpWindowMs`, failed or not. */
   readonly perIpMax: number;
   readonly perIpWindowMs: number;
@@ -33,7 +33,7 @@ export interface LoginLimits {
 }
 
 /** 20 attempts a minute per IP; 10 failures per username in 15 minutes. */
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
+export const LOGIN_LIMITS: LoginLimits = {
   perIpMax: 20,
   perIpWindowMs: 60_000,
   perUserFailures: 10,
@@ -47,8 +47,6 @@ export interface ApiAuthDeps {
   readonly audit: AuditLogRepository;
   /** The server's public URL, to mark the cookie Secure when it is https. */
   readonly publicUrl: string | undefined;
-  /** @defaultValue {@link DEFAULT_LOGIN_LIMITS} */
-  readonly loginLimits?: LoginLimits;
 }
 
 /** A user as the API shows it. */
@@ -92,7 +90,7 @@ const BAD_CREDENTIALS = 'Wrong username or password';
  *   `csrfToken` as `X-CSRF-Token` with every request that changes something. 401
  *   `invalid_credentials` for an unknown user or a wrong password alike; 415 when the body
  *   is not JSON (so that an HTML form on another site cannot sign a browser in); 429 when the
- *   source IP or the username tried too often (see {@link LoginLimits}).
+ *   source IP or the username tried too often (see {@link LOGIN_LIMITS}).
  * - `POST /api/auth/logout`: ends the session and clears the cookie; 204.
  * - `GET /api/auth/me`: `{ principal: { type, id, name, role } }`, plus `csrfToken` and
  *   `expiresAt` for a cookie session.
@@ -100,7 +98,7 @@ const BAD_CREDENTIALS = 'Wrong username or password';
  *   keys): 204; ends the user's other sessions. 403 `wrong_password`, 403 `not_a_user`.
  */
 export function apiAuthRoutes(deps: ApiAuthDeps): FastifyPluginAsync {
-  const limits = deps.loginLimits ?? DEFAULT_LOGIN_LIMITS;
+  const limits = LOGIN_LIMITS;
   const failures = new RateLimiterMemory({
     keyPrefix: 'login-failures',
     points: limits.perUserFailures,

@@ -3,6 +3,8 @@ import path from 'node:path';
 import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AuthGuard } from './auth/guard.ts';
+import { installAuth } from './auth/install.ts';
 import type { CallSession } from './calls/call-session.ts';
 import type { ServiceFactory } from './calls/services.ts';
 import type { ServerConfig } from './config/server-config.ts';
@@ -44,6 +46,8 @@ export interface AppOptions {
   readonly services: ServiceFactory;
   /** An existing logger; default: pino at `config.logLevel` (pretty on a terminal, see `loggerOptions`). */
   readonly logger?: FastifyBaseLogger;
+  /** The clock of sign-in sessions and API key use (tests move it); default: the system clock. */
+  readonly authClock?: () => Date;
 }
 
 /** The assembled server and the handles its owner needs. */
@@ -59,6 +63,8 @@ export interface ParleyApp {
   readonly journal: WriteJournal;
   /** Refused webhooks, streams and requests since start-up (also in `/health`). */
   readonly refusals: RefusalCounters;
+  /** The `/api/*` guard: lists the API routes and the role each requires. */
+  readonly auth: AuthGuard;
   /**
    * Stop accepting calls, end the live ones (their records, events and recordings are
    * stored) and close the server. Does not close the database or the session store.
@@ -124,6 +130,11 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   installJsonBodyParser(app);
   limitWebhookBodies(app);
   await installRateLimits(app, config.limits, refusals);
+  const auth = await installAuth(app, {
+    db: database.db,
+    config,
+    ...(options.authClock ? { now: options.authClock } : {}),
+  });
   await app.register(formbody);
   await app.register(websocket, {
     options: { maxPayload: MAX_WEBSOCKET_PAYLOAD_BYTES },
@@ -151,5 +162,5 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     await app.close();
     await journal.close(); // what the database did not take yet is replayed at the next start
   };
-  return { app, active, agents, calls, events, settings, journal, refusals, shutdown };
+  return { app, active, agents, calls, events, settings, journal, refusals, auth, shutdown };
 }

@@ -3,18 +3,21 @@
  * JSON lines otherwise (for log collectors).
  */
 import type { LoggerOptions } from 'pino';
+import { LOG_REDACT_PATHS } from './auth/log-redaction.ts';
 
 /**
- * pino options at `level`: with `pino-pretty` as a transport when `stdout` is a TTY.
+ * pino options at `level`, never writing credentials (`LOG_REDACT_PATHS`): with `pino-pretty` as a
+ * transport when `stdout` is a TTY.
  * @param stdout The stream the logs go to; default `process.stdout`.
  */
 export function loggerOptions(
   level: string,
   stdout: { readonly isTTY?: boolean } = process.stdout,
 ): LoggerOptions {
-  if (!stdout.isTTY) return { level };
+  if (!stdout.isTTY) return { level, redact: LOG_REDACT_PATHS };
   return {
     level,
+    redact: LOG_REDACT_PATHS,
     transport: {
       target: 'pino-pretty',
       options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },

@@ -1,11 +1,14 @@
 import path from 'node:path';
 import pino from 'pino';
 import { buildApp } from './app.ts';
+import { ensureFirstAdmin } from './auth/first-admin.ts';
 import { localEngineChecker } from './calls/engines.ts';
 import { defaultServiceFactory } from './calls/services.ts';
 import { loadServerConfig } from './config/server-config.ts';
 import { AgentRepository } from './db/agents.ts';
+import { AuditLogRepository } from './db/audit-log.ts';
 import { openDatabase } from './db/database.ts';
+import { UserRepository } from './db/users.ts';
 import { loggerOptions } from './logging.ts';
 import { createSessionStore } from './sessions/index.ts';
 
@@ -16,6 +19,13 @@ async function main(): Promise<void> {
     config.databaseUrl ? { url: config.databaseUrl } : { dataDir: path.join(config.dataDir, 'pg') },
   );
   if (await new AgentRepository(database.db).seedDemo()) console.log('Seeded the demo agent "demo".');
+  await ensureFirstAdmin({
+    users: new UserRepository(database.db),
+    audit: new AuditLogRepository(database.db),
+    dataDir: config.dataDir,
+    password: config.adminPassword,
+    print: (line) => console.log(line),
+  });
   const engines = localEngineChecker();
   const status = await engines(); // also warms Flite; calls check again when they start
   const logger = pino(loggerOptions(config.logLevel));

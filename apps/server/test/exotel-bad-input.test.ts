@@ -148,6 +148,7 @@ describe('Exotel Basic auth (API key and token in the settings)', () => {
     const res = await server.parley.app.inject({
       method: 'PUT',
       url: '/api/telephony-settings',
+      headers: server.adminHeaders,
       payload: { exotel: { apiKey, apiToken } },
     });
     expect(res.statusCode).toBe(200);

@@ -95,6 +95,7 @@ describe('Twilio streams (protocol notes 5.1, 5.2)', () => {
     const res = await server.parley.app.inject({
       method: 'PUT',
       url: '/api/telephony-settings',
+      headers: server.adminHeaders,
       payload: {
         twilio: {
           accountSid: twilioApi.accountSid,

@@ -44,6 +44,7 @@ describe('Vobiz: bad input', () => {
     const res = await server.parley.app.inject({
       method: 'PUT',
       url: '/api/telephony-settings',
+      headers: server.adminHeaders,
       payload: { vobiz: { authToken: AUTH_TOKEN } },
     });
     expect(res.statusCode).toBe(200);

@@ -77,6 +77,7 @@ describe('Vobiz streams (protocol notes 5.7–5.9)', () => {
       const res = await server.parley.app.inject({
         method: 'PUT',
         url: '/api/telephony-settings',
+        headers: server.adminHeaders,
         payload: { vobiz: { authId: AUTH_ID, authToken: AUTH_TOKEN, apiBaseUrl: vobiz.url } },
       });
       expect(res.statusCode).toBe(200);

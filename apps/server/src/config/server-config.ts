@@ -41,6 +41,15 @@ export interface ServerConfig {
   readonly trustProxy: readonly string[];
   /** Limits on calls, streams and requests. */
   readonly limits: ServerLimits;
+  /** A dashboard session ends after this long without requests. `SESSION_IDLE_MINUTES`, default 60. */
+  readonly sessionIdleMinutes: number;
+  /** A dashboard session ends this long after sign-in, whatever happens. `SESSION_MAX_HOURS`, default 12. */
+  readonly sessionMaxHours: number;
+  /**
+   * The first admin's password, used when the users table is empty (instead of a generated
+   * one written to `<dataDir>/admin-password.txt`). `PARLEY_ADMIN_PASSWORD`, at least 10 characters.
+   */
+  readonly adminPassword: string | undefined;
 }
 
 /** Limits on calls, media streams and requests (see the README's configuration table). */
@@ -102,6 +111,14 @@ const envSchema = z.object({
   MAX_PENDING_STREAMS_PER_IP: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_WEBHOOKS_PER_MIN: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_API_PER_MIN: z.coerce.number().int().min(1).default(1200),
+  SESSION_IDLE_MINUTES: z.coerce.number().positive().default(60),
+  SESSION_MAX_HOURS: z.coerce.number().positive().default(12),
+  // Not trimmed: spaces may be part of a password.
+  PARLEY_ADMIN_PASSWORD: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .pipe(z.string().min(10).max(200).optional()),
 });
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -149,5 +166,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
       webhooksPerMinute: e.RATE_LIMIT_WEBHOOKS_PER_MIN,
       apiRequestsPerMinute: e.RATE_LIMIT_API_PER_MIN,
     },
+    sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    sessionMaxHours: e.SESSION_MAX_HOURS,
+    adminPassword: e.PARLEY_ADMIN_PASSWORD,
   };
 }

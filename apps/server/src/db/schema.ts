@@ -96,6 +96,63 @@ export interface TelephonySettingsTable {
   updated_at: TimestampWithDefault;
 }
 
+/** `users`: people who sign in to the dashboard and API. */
+export interface UsersTable {
+  id: Generated<string>;
+  /** Lower-case, unique. */
+  username: string;
+  /** `admin`, `editor` or `viewer`. */
+  role: string;
+  /** argon2id PHC string. */
+  password_hash: string;
+  created_at: TimestampWithDefault;
+  updated_at: TimestampWithDefault;
+}
+
+/** `login_sessions`: a signed-in browser's cookie session. */
+export interface LoginSessionsTable {
+  /** SHA-256 (hex) of the session id carried by the cookie. */
+  id_hash: string;
+  user_id: string;
+  /** Secret of the session's CSRF tokens. */
+  csrf_secret: string;
+  created_at: ColumnType<Date, Date, never>;
+  last_seen_at: ColumnType<Date, Date, Date>;
+  /** The absolute end of the session. */
+  expires_at: ColumnType<Date, Date, never>;
+}
+
+/** `api_keys`: bearer keys for scripts, each with a role. */
+export interface ApiKeysTable {
+  id: Generated<string>;
+  name: string;
+  role: string;
+  /** SHA-256 (hex) of the key. */
+  key_hash: string;
+  /** The key's first characters, for telling keys apart. */
+  prefix: string;
+  created_by: string | null;
+  created_at: TimestampWithDefault;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+/** `audit_log`: who changed what, and when. */
+export interface AuditLogTable {
+  /** `generated always as identity`. */
+  id: Int8;
+  at: TimestampWithDefault;
+  /** `user`, `api_key` or `system`. */
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  /** Non-secret facts about the change (e.g. the new role). */
+  details: JsonWithDefault<unknown>;
+}
+
 /** The whole database, as seen by Kysely. */
 export interface DB {
   agents: AgentsTable;
@@ -103,4 +160,8 @@ export interface DB {
   call_events: CallEventsTable;
   telephony_settings: TelephonySettingsTable;
   servers: ServersTable;
+  users: UsersTable;
+  login_sessions: LoginSessionsTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
 }

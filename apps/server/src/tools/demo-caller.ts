@@ -9,12 +9,15 @@
  * 20 ms µ-law frames; Exotel: 100 ms PCM chunks),
  * keeps streaming silence until the bot's reply has been played, prints the turn's latency
  * (end of the caller's speech → first bot audio), saves what the caller heard to `--out`,
- * hangs up and prints the stored transcript.
+ * hangs up and prints the stored transcript. Reading the stored call needs credentials: the API
+ * key in `PARLEY_API_KEY`, else it signs in as `admin` with `PARLEY_ADMIN_PASSWORD` or the
+ * first-start password file `$DATA_DIR/admin-password.txt` (see `api-credentials.ts`).
  */
 import { parseArgs } from 'node:util';
 import { createResampler, readWav, WavFileWriter } from '@parley/pipeline';
 import type { ProviderName } from '@parley/telephony';
 import { dial } from './answer-call.ts';
+import { apiReadHeaders } from './api-credentials.ts';
 import type { CallSimulator } from './call-simulator.ts';
 
 const PROVIDERS: readonly ProviderName[] = ['twilio', 'exotel', 'vobiz'];
@@ -126,8 +129,14 @@ async function main(): Promise<void> {
   console.log(`Saved ${(heard.length / 8000).toFixed(1)} s of bot audio to ${values.out}.`);
 
   await new Promise((r) => setTimeout(r, 500)); // let the server store the call
-  const res = await fetch(`${server}/api/calls/${callId}`);
-  if (res.ok) {
+  const credentials = await apiReadHeaders(server);
+  if ('problem' in credentials) {
+    console.log(`Call ${callId}: to print its stored transcript, ${credentials.problem}.`);
+    return;
+  }
+  const res = await fetch(`${server}/api/calls/${callId}`, { headers: credentials.headers });
+  if (!res.ok) console.log(`Call ${callId}: reading it answered ${res.status}.`);
+  else {
     const detail = (await res.json()) as {
       status: string;
       transcript: Array<{ role: string; text: string }>;

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildApp, type ParleyApp } from '../../src/app.ts';
+import { type AppOptions, buildApp, type ParleyApp } from '../../src/app.ts';
 import type { ServiceFactory } from '../../src/calls/services.ts';
 import { loadServerConfig, type ServerConfig } from '../../src/config/server-config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createSessionStore } from '../../src/sessions/index.ts';
+import { apiKeyHeaders } from './auth.ts';
 import { openTestDatabase } from './db.ts';
 
 /** A running Parley server on 127.0.0.1 for a test file. */
@@ -18,17 +19,21 @@ export interface TestServer {
   readonly url: string;
   /** `ws://127.0.0.1:PORT` */
   readonly wsUrl: string;
+  /** Headers of an admin API key, for calls to `/api/*`. */
+  readonly adminHeaders: { readonly authorization: string };
   close(): Promise<void>;
 }
 
 /**
  * Start a server on a random loopback port (or on `env.PORT` when given, so that a test can set
  * `PUBLIC_URL` to the server's own origin) with a throwaway database (PostgreSQL at
- * `DATABASE_URL` or PGlite), session store (Redis at `REDIS_URL` or memory), data dir and recordings dir.
+ * `DATABASE_URL` or PGlite), session store (Redis at `REDIS_URL` or memory), data dir and
+ * recordings dir, and an admin API key for the `/api/*` routes ({@link TestServer.adminHeaders}).
  */
 export async function startTestServer(
   services: (config: ServerConfig) => ServiceFactory,
   env: Record<string, string> = {},
+  options: Pick<AppOptions, 'authClock'> = {},
 ): Promise<TestServer> {
   const recordingsDir = await mkdtemp(path.join(tmpdir(), 'parley-rec-'));
   const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-data-'));
@@ -40,8 +45,9 @@ export async function startTestServer(
   });
   const database = await openTestDatabase();
   const sessions = createSessionStore(process.env.REDIS_URL, { keyPrefix: `parley-test-${randomUUID()}:` });
-  const parley = await buildApp({ config, database, sessions, services: services(config) });
+  const parley = await buildApp({ config, database, sessions, services: services(config), ...options });
   await parley.agents.seedDemo();
+  const adminHeaders = await apiKeyHeaders(database, 'admin');
   await parley.app.listen({ port: env.PORT === undefined ? 0 : config.port, host: '127.0.0.1' });
   const address = parley.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -51,6 +57,7 @@ export async function startTestServer(
     config,
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
+    adminHeaders,
     close: async () => {
       await parley.shutdown();
       await sessions.close();

@@ -76,7 +76,7 @@ export interface JsonResponse {
   readonly body: Record<string, unknown>;
 }
 
-/** Sends `body` as JSON (or nothing) to the server's API and reads the JSON answer. */
+/** Sends `body` as JSON (or nothing) to the server's API as its admin API key and reads the JSON answer. */
 export async function api(
   server: TestServer,
   method: 'GET' | 'PUT' | 'POST',
@@ -86,8 +86,11 @@ export async function api(
   const res = await fetch(`${server.url}${path}`, {
     method,
     ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      ? { headers: server.adminHeaders }
+      : {
+          headers: { ...server.adminHeaders, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }),
   });
   const text = await res.text();
   return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };

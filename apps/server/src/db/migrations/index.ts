@@ -5,12 +5,14 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initialMigration } from './0001_initial.ts';
 import { telephonyMigration } from './0002_telephony.ts';
+import { authMigration } from './0003_auth.ts';
 import { durabilityMigration } from './0005_durability.ts';
 
 /** Every migration by name; Kysely applies them in name order. */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_initial': initialMigration,
   '0002_telephony': telephonyMigration,
+  '0003_auth': authMigration,
   '0005_durability': durabilityMigration,
 };
 

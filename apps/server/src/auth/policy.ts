@@ -1,0 +1,75 @@
+/**
+ * Who may call each `/api/*` route: the one place that answers "what can a viewer do?".
+ * A route missing from {@link ACCESS_RULES} is refused to everyone (see `guard.ts`), so a
+ * route added without a rule is closed, not open.
+ *
+ * Routes whose modules know nothing of users (agents, telephony settings) are audited from
+ * here too; the user, key and password routes write their own, more detailed entries.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { AuditRecord } from '../db/audit-log.ts';
+import type { Role } from './roles.ts';
+
+/** An audit entry for a successful request, without its actor (the guard adds it). */
+export type AuditOf = (request: FastifyRequest, statusCode: number) => Omit<AuditRecord, 'actor'>;
+
+/**
+ * What a route requires: `public` (no credentials: only the login), or a minimum role. With
+ * `audit`, a 2xx answer adds that entry to the audit log.
+ */
+export type AccessRule = { readonly public: true } | { readonly role: Role; readonly audit?: AuditOf };
+
+function idParam(request: FastifyRequest): string | null {
+  const params = request.params as Record<string, unknown> | undefined;
+  return typeof params?.id === 'string' ? params.id : null;
+}
+
+/** Access rules by `METHOD /url/:pattern` as registered with Fastify; `HEAD` falls back to `GET`. */
+export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
+  'POST /api/auth/login': { public: true },
+  'POST /api/auth/logout': { role: 'viewer' },
+  'GET /api/auth/me': { role: 'viewer' },
+  'PUT /api/auth/password': { role: 'viewer' },
+
+  'GET /api/calls': { role: 'viewer' },
+  'GET /api/calls/:id': { role: 'viewer' },
+  'GET /api/calls/:id/recording': { role: 'viewer' },
+  'POST /api/calls/outbound': { role: 'editor' },
+
+  'GET /api/agents': { role: 'viewer' },
+  'GET /api/agents/:id': { role: 'viewer' },
+  'PUT /api/agents/:id': {
+    role: 'editor',
+    audit: (request, statusCode) => ({
+      action: statusCode === 201 ? 'agent.create' : 'agent.update',
+      target: { type: 'agent', id: idParam(request) },
+    }),
+  },
+
+  'GET /api/telephony-settings': { role: 'viewer' },
+  'PUT /api/telephony-settings': {
+    role: 'admin',
+    audit: () => ({ action: 'telephony_settings.update', target: { type: 'telephony_settings', id: null } }),
+  },
+
+  'GET /api/users': { role: 'admin' },
+  'POST /api/users': { role: 'admin' },
+  'PATCH /api/users/:id': { role: 'admin' },
+  'DELETE /api/users/:id': { role: 'admin' },
+
+  'GET /api/api-keys': { role: 'admin' },
+  'POST /api/api-keys': { role: 'admin' },
+  'DELETE /api/api-keys/:id': { role: 'admin' },
+
+  'GET /api/audit-log': { role: 'admin' },
+};
+
+/** The rule of route `url` (Fastify's pattern) for `method`, or `undefined` when there is none. */
+export function accessRuleFor(
+  method: string,
+  url: string,
+  rules: Readonly<Record<string, AccessRule>> = ACCESS_RULES,
+): AccessRule | undefined {
+  const own = (key: string) => (Object.hasOwn(rules, key) ? rules[key] : undefined);
+  return own(`${method} ${url}`) ?? (method === 'HEAD' ? own(`GET ${url}`) : undefined);
+}

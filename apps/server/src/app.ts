@@ -5,6 +5,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { CallSession } from './calls/call-session.ts';
 import type { ServiceFactory } from './calls/services.ts';
 import type { ServerConfig } from './config/server-config.ts';
+import { moveInlineSecrets } from './credentials/inline-secrets.ts';
+import { openCredentialStore } from './credentials/open.ts';
+import type { CredentialStore } from './credentials/store.ts';
 import { AgentRepository } from './db/agents.ts';
 import { CallEventRepository } from './db/call-events.ts';
 import { CallRepository } from './db/calls.ts';
@@ -13,6 +16,7 @@ import { TelephonySettingsRepository } from './db/telephony-settings.ts';
 import { RecordingStore } from './recordings/store.ts';
 import { apiAgentsRoutes } from './routes/api-agents.ts';
 import { apiCallsRoutes } from './routes/api-calls.ts';
+import { apiCredentialsRoutes } from './routes/api-credentials.ts';
 import { apiOutboundRoutes } from './routes/api-outbound.ts';
 import { apiTelephonySettingsRoutes } from './routes/api-telephony-settings.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
@@ -21,6 +25,8 @@ import { exotelRoutes } from './routes/exotel.ts';
 import { healthRoutes } from './routes/health.ts';
 import { twilioRoutes } from './routes/twilio.ts';
 import { vobizRoutes } from './routes/vobiz.ts';
+import { LOG_REDACT } from './security/log-redaction.ts';
+import { serverEgressPolicy } from './security/server-egress.ts';
 import type { SessionStore } from './sessions/session-store.ts';
 import { CallAdmission } from './telephony/admission.ts';
 import { providerHangUp } from './telephony/call-controls.ts';
@@ -33,6 +39,8 @@ export interface AppOptions {
   readonly services: ServiceFactory;
   /** pino logger options or an existing logger; default: pino at `config.logLevel`. */
   readonly logger?: FastifyBaseLogger;
+  /** The credential store (the one the service factory reads); default: opened from `config`. */
+  readonly credentials?: CredentialStore;
 }
 
 /** The assembled server and the handles its owner needs. */
@@ -44,6 +52,7 @@ export interface ParleyApp {
   readonly calls: CallRepository;
   readonly events: CallEventRepository;
   readonly settings: TelephonySettingsRepository;
+  readonly credentials: CredentialStore;
   /**
    * Stop accepting calls, end the live ones (their records, events and recordings are
    * stored) and close the server. Does not close the database or the session store.
@@ -55,7 +64,9 @@ export interface ParleyApp {
 export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   const { config, database, sessions, services } = options;
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: { level: config.logLevel } }),
+    ...(options.logger
+      ? { loggerInstance: options.logger }
+      : { logger: { level: config.logLevel, redact: LOG_REDACT } }),
     trustProxy: true,
     bodyLimit: 1024 * 1024,
   });
@@ -63,7 +74,9 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   const calls = new CallRepository(database.db);
   const events = new CallEventRepository(database.db);
   const recordings = new RecordingStore(config.recordingsDir);
-  const settings = new TelephonySettingsRepository(database.db);
+  const credentials = options.credentials ?? (await openCredentialStore(database.db, config, app.log));
+  await moveInlineSecrets(database.db, credentials, config.openaiBaseUrl, app.log);
+  const settings = new TelephonySettingsRepository(database.db, credentials);
   const active = new Map<string, CallSession>();
   const admission = new CallAdmission(() => active.size, {
     // A call the provider never streamed (it failed to connect, or the caller hung up first)
@@ -96,8 +109,9 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   await app.register(healthRoutes({ database, activeCalls: () => active.size }));
   await app.register(apiCallsRoutes({ calls, events, recordings }));
   await app.register(apiOutboundRoutes({ agents, calls, settings, admission, config }));
-  await app.register(apiAgentsRoutes({ agents }));
-  await app.register(apiTelephonySettingsRoutes({ settings }));
+  await app.register(apiAgentsRoutes({ agents, credentials, config, egress: serverEgressPolicy(config) }));
+  await app.register(apiTelephonySettingsRoutes({ settings, credentials }));
+  await app.register(apiCredentialsRoutes({ credentials, openaiBaseUrl: config.openaiBaseUrl }));
   await app.register(twilioRoutes(streamDeps));
   await app.register(vobizRoutes(streamDeps));
   await app.register(exotelRoutes(streamDeps));
@@ -110,5 +124,5 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     admission.clear();
     await app.close();
   };
-  return { app, active, agents, calls, events, settings, shutdown };
+  return { app, active, agents, calls, events, settings, credentials, shutdown };
 }

@@ -4,8 +4,10 @@ import pino from 'pino';
 import { buildApp } from './app.ts';
 import { defaultServiceFactory } from './calls/services.ts';
 import { loadServerConfig } from './config/server-config.ts';
+import { openCredentialStore } from './credentials/open.ts';
 import { AgentRepository } from './db/agents.ts';
 import { openDatabase } from './db/database.ts';
+import { LOG_REDACT } from './security/log-redaction.ts';
 import { createSessionStore } from './sessions/index.ts';
 
 /** Starts Parley: database (PGlite by default), demo agent, session store, HTTP + WebSocket server. */
@@ -16,14 +18,16 @@ async function main(): Promise<void> {
   );
   if (await new AgentRepository(database.db).seedDemo()) console.log('Seeded the demo agent "demo".');
   const engines = await checkLocalEngines();
-  const logger = pino({ level: config.logLevel });
+  const logger = pino({ level: config.logLevel, redact: LOG_REDACT });
+  const credentials = await openCredentialStore(database.db, config, logger);
   const sessions = createSessionStore(config.redisUrl, { logger });
   const { app, shutdown } = await buildApp({
     config,
     logger,
     database,
     sessions,
-    services: defaultServiceFactory(config, engines),
+    credentials,
+    services: defaultServiceFactory(config, engines, credentials),
   });
   if (!engines.stt.ok) app.log.warn(`local speech recognition unavailable: ${engines.stt.reason}`);
   if (!engines.tts.ok) app.log.warn(`local speech synthesis unavailable: ${engines.tts.reason}`);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { EgressConfigError, parseEgressRule } from '../security/egress.ts';
 
 /** The server's settings, from environment variables (each documented in the README). */
 export interface ServerConfig {
@@ -29,6 +30,12 @@ export interface ServerConfig {
   readonly openaiBaseUrl: string | undefined;
   /** pino level. `LOG_LEVEL`, default `info`. */
   readonly logLevel: string;
+  /** Key that encrypts stored credentials. `PARLEY_SECRET_KEY`; unset: `<dataDir>/secret.key`, generated. */
+  readonly secretKey: string | undefined;
+  /** Keys of earlier rotations, still accepted to decrypt. `PARLEY_SECRET_KEY_PREVIOUS` (comma-separated). */
+  readonly previousSecretKeys: readonly string[];
+  /** Non-public targets outbound requests may reach (CIDRs, IPs, hosts, host:port). `EGRESS_ALLOW`. */
+  readonly egressAllow: readonly string[];
 }
 
 const optional = z
@@ -48,7 +55,24 @@ const envSchema = z.object({
   OPENAI_API_KEY: optional,
   OPENAI_BASE_URL: optional,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PARLEY_SECRET_KEY: optional,
+  PARLEY_SECRET_KEY_PREVIOUS: optional.transform(list),
+  EGRESS_ALLOW: optional.transform(list).superRefine((entries, ctx) => {
+    for (const entry of entries) {
+      try {
+        parseEgressRule(entry);
+      } catch (error) {
+        if (!(error instanceof EgressConfigError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+      }
+    }
+  }),
 });
+
+/** A comma- or space-separated list. */
+function list(value: string | undefined): string[] {
+  return value?.split(/[\s,]+/).filter(Boolean) ?? [];
+}
 
 /**
  * Read the configuration from `env` (default `process.env`). Relative paths resolve against `cwd`.
@@ -73,5 +97,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     openaiApiKey: e.OPENAI_API_KEY,
     openaiBaseUrl: e.OPENAI_BASE_URL,
     logLevel: e.LOG_LEVEL,
+    secretKey: e.PARLEY_SECRET_KEY,
+    previousSecretKeys: e.PARLEY_SECRET_KEY_PREVIOUS,
+    egressAllow: e.EGRESS_ALLOW,
   };
 }

@@ -85,10 +85,29 @@ export interface TelephonySettingsTable {
   updated_at: TimestampWithDefault;
 }
 
+/** `credentials`: named secrets, sealed with AES-256-GCM (see `credentials/store.ts`). */
+export interface CredentialsTable {
+  id: string;
+  /** Unique, immutable; what agents and settings refer to. */
+  name: string;
+  /** `openai`, `twilio`, `exotel`, `vobiz` or `generic`. */
+  kind: string;
+  /** Origin (`https://api.openai.com`) the secret may be sent to. */
+  destination: string;
+  /** Id of the key that sealed the value. */
+  key_id: string;
+  iv: Uint8Array;
+  auth_tag: Uint8Array;
+  ciphertext: Uint8Array;
+  created_at: TimestampWithDefault;
+  updated_at: TimestampWithDefault;
+}
+
 /** The whole database, as seen by Kysely. */
 export interface DB {
   agents: AgentsTable;
   calls: CallsTable;
   call_events: CallEventsTable;
   telephony_settings: TelephonySettingsTable;
+  credentials: CredentialsTable;
 }

@@ -19,10 +19,13 @@ async function startSpeechServer(
   engines: EngineStatus,
 ): Promise<{ server: TestServer; llm: FakeOpenAIServer }> {
   const llm = await FakeOpenAIServer.start();
-  const server = await startTestServer((config) => defaultServiceFactory(config, engines), {
-    OPENAI_API_KEY: 'test-key',
-    OPENAI_BASE_URL: llm.url,
-  });
+  const server = await startTestServer(
+    (config, credentials) => defaultServiceFactory(config, engines, credentials),
+    {
+      OPENAI_API_KEY: 'test-key',
+      OPENAI_BASE_URL: llm.url,
+    },
+  );
   return { server, llm };
 }
 

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { buildApp, type ParleyApp } from '../../src/app.ts';
 import type { ServiceFactory } from '../../src/calls/services.ts';
 import { loadServerConfig, type ServerConfig } from '../../src/config/server-config.ts';
+import { openCredentialStore } from '../../src/credentials/open.ts';
+import type { CredentialStore } from '../../src/credentials/store.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createSessionStore } from '../../src/sessions/index.ts';
 import { openTestDatabase } from './db.ts';
@@ -24,17 +26,31 @@ export interface TestServer {
 /**
  * Start a server on a random loopback port (or on `env.PORT` when given, so that a test can set
  * `PUBLIC_URL` to the server's own origin) with a throwaway database (PostgreSQL at
- * `DATABASE_URL` or PGlite), session store (Redis at `REDIS_URL` or memory) and recordings dir.
+ * `DATABASE_URL` or PGlite), session store (Redis at `REDIS_URL` or memory), recordings dir and
+ * data dir (where the credentials' key is generated).
  */
 export async function startTestServer(
-  services: (config: ServerConfig) => ServiceFactory,
+  services: (config: ServerConfig, credentials: CredentialStore) => ServiceFactory,
   env: Record<string, string> = {},
 ): Promise<TestServer> {
   const recordingsDir = await mkdtemp(path.join(tmpdir(), 'parley-rec-'));
-  const config = loadServerConfig({ RECORDINGS_DIR: recordingsDir, LOG_LEVEL: 'warn', ...env });
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-data-'));
+  const config = loadServerConfig({
+    RECORDINGS_DIR: recordingsDir,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
   const database = await openTestDatabase();
   const sessions = createSessionStore(process.env.REDIS_URL, { keyPrefix: `parley-test-${randomUUID()}:` });
-  const parley = await buildApp({ config, database, sessions, services: services(config) });
+  const credentials = await openCredentialStore(database.db, config);
+  const parley = await buildApp({
+    config,
+    database,
+    sessions,
+    credentials,
+    services: services(config, credentials),
+  });
   await parley.agents.seedDemo();
   await parley.app.listen({ port: env.PORT === undefined ? 0 : config.port, host: '127.0.0.1' });
   const address = parley.app.server.address();
@@ -50,6 +66,7 @@ export async function startTestServer(
       await sessions.close();
       await database.close();
       await rm(recordingsDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

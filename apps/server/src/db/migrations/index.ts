@@ -5,11 +5,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initialMigration } from './0001_initial.ts';
 import { telephonyMigration } from './0002_telephony.ts';
+import { credentialsMigration } from './0004_credentials.ts';
 
 /** Every migration by name; Kysely applies them in name order. */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_initial': initialMigration,
   '0002_telephony': telephonyMigration,
+  '0004_credentials': credentialsMigration,
 };
 
 /** A `MigrationProvider` for Kysely's `Migrator` that serves {@link migrations}. */

@@ -190,34 +190,39 @@ export interface EgressFetchOptions {
  */
 export function createEgressFetch(policy: EgressPolicy, options: EgressFetchOptions = {}): typeof fetch {
   const resolve = options.resolve ?? systemResolver;
-  const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
-    resolve(hostname).then(
-      (addresses) => {
-        const refused = addresses
-          .map((a) => ({ address: a.address, refusal: policy.refusalFor(a.address) }))
-          .find((a) => a.refusal !== undefined);
-        if (refused) {
-          callback(
-            new EgressRefusedError(
-              `${hostname} resolves to ${refused.address}, ${refused.refusal}: Parley does not connect there unless EGRESS_ALLOW allows it`,
-              hostname,
-              refused.address,
-            ),
-            '',
-          );
-        } else if (addresses.length === 0) {
-          callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
-        } else if (lookupOptions.all) {
-          callback(null, [...addresses]);
-        } else {
-          callback(null, addresses[0]!.address, addresses[0]!.family);
-        }
-      },
-      (error: NodeJS.ErrnoException) => callback(error, ''),
-    );
-  };
-  const trusted = buildConnector({});
-  const checked = buildConnector({ lookup });
+  /** A `lookup` for `net.connect` over `resolve`, refusing addresses the policy refuses when `check`. */
+  const lookup =
+    (check: boolean): LookupFunction =>
+    (hostname, lookupOptions, callback) => {
+      resolve(hostname).then(
+        (addresses) => {
+          const refused = check
+            ? addresses
+                .map((a) => ({ address: a.address, refusal: policy.refusalFor(a.address) }))
+                .find((a) => a.refusal !== undefined)
+            : undefined;
+          if (refused) {
+            callback(
+              new EgressRefusedError(
+                `${hostname} resolves to ${refused.address}, ${refused.refusal}: Parley does not connect there unless EGRESS_ALLOW allows it`,
+                hostname,
+                refused.address,
+              ),
+              '',
+            );
+          } else if (addresses.length === 0) {
+            callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
+          } else if (lookupOptions.all) {
+            callback(null, [...addresses]);
+          } else {
+            callback(null, addresses[0]!.address, addresses[0]!.family);
+          }
+        },
+        (error: NodeJS.ErrnoException) => callback(error, ''),
+      );
+    };
+  const trusted = buildConnector({ lookup: lookup(false) });
+  const checked = buildConnector({ lookup: lookup(true) });
   const connect: buildConnector.connector = (connectOptions, callback) => {
     const { hostname, protocol } = connectOptions;
     if (policy.allowsHost(hostname, portOf(connectOptions.port, protocol))) {

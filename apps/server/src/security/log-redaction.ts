@@ -12,6 +12,7 @@ const SECRET_KEYS = [
   'secretKey',
   'password',
   'authorization',
+  'Authorization',
   'cookie',
   'x-auth-token',
   'set-cookie',

@@ -56,7 +56,7 @@ describe('openDatabase', () => {
       const first = migrationLog();
       const opened = await openDatabase({ dataDir, logger: first.logger });
       expect(opened.dialect).toBe('pglite');
-      expect(first.applied).toEqual(['0001_initial', '0002_telephony']);
+      expect(first.applied).toEqual(['0001_initial', '0002_telephony', '0004_credentials']);
       await new AgentRepository(opened.db).upsert({ id: 'kept', name: 'Kept', config: validConfig });
       await opened.close();
       await expect(opened.close()).resolves.toBeUndefined();
@@ -83,7 +83,7 @@ describe('openDatabase', () => {
       const opened = await openDatabase({ url, schema, logger: first.logger });
       try {
         expect(opened.dialect).toBe('postgres');
-        expect(first.applied).toEqual(['0001_initial', '0002_telephony']);
+        expect(first.applied).toEqual(['0001_initial', '0002_telephony', '0004_credentials']);
         const second = migrationLog();
         const reopened = await openDatabase({ url, schema, logger: second.logger });
         await reopened.close();

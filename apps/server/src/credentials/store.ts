@@ -152,7 +152,7 @@ export class CredentialStore {
    */
   async delete(name: string): Promise<void> {
     if (!(await this.row(name))) throw notFound(name);
-    const usages = await credentialUsages(this.db, name);
+    const usages = await this.usages(name);
     if (usages.length > 0) {
       throw new CredentialError(
         'credential_in_use',
@@ -164,8 +164,13 @@ export class CredentialStore {
   }
 
   /** Who refers to the credential (`agent demo`, `telephony settings (twilio)`), for people to read. */
-  usages(name: string): Promise<string[]> {
-    return credentialUsages(this.db, name);
+  async usages(name: string): Promise<string[]> {
+    return (await credentialUsages(this.db)).get(name) ?? [];
+  }
+
+  /** {@link usages} of every credential referred to, by name. */
+  allUsages(): Promise<Map<string, string[]>> {
+    return credentialUsages(this.db);
   }
 
   /**
@@ -181,19 +186,7 @@ export class CredentialStore {
     destination: string,
     field: string,
   ): Promise<CredentialInfo> {
-    const info = await this.info(name);
-    if (!info)
-      throw new CredentialError('credential_not_found', `${field}: no credential is named "${name}"`);
-    if (info.kind !== kind) throw kindMismatch(info, kind, field);
-    const origin = originOf(destination);
-    if (info.destination !== origin) {
-      throw new CredentialError(
-        'secret_required',
-        `${field}: credential "${name}" may only be sent to ${info.destination}, not ${origin}. ` +
-          `To send it to ${origin}, give the secret again (PUT /api/credentials/${name} with its value and destination)`,
-      );
-    }
-    return info;
+    return toInfo(checkUsable(await this.row(name), name, kind, destination, field));
   }
 
   /**
@@ -207,9 +200,7 @@ export class CredentialStore {
     destination: string,
     field: string,
   ): Promise<CredentialValue<K>> {
-    await this.expectUsable(name, kind, destination, field);
-    const row = await this.row(name);
-    if (!row) throw notFound(name);
+    const row = checkUsable(await this.row(name), name, kind, destination, field);
     return credentialValueSchemas[kind].parse(JSON.parse(this.open(row))) as CredentialValue<K>;
   }
 
@@ -271,6 +262,27 @@ export class CredentialStore {
       });
     }
   }
+}
+
+/** `row` when it exists, is of `kind` and is bound to the origin of `destination`; see {@link CredentialStore.expectUsable}. */
+function checkUsable(
+  row: Selectable<CredentialsTable> | undefined,
+  name: string,
+  kind: CredentialKind,
+  destination: string,
+  field: string,
+): Selectable<CredentialsTable> {
+  if (!row) throw new CredentialError('credential_not_found', `${field}: no credential is named "${name}"`);
+  if (row.kind !== kind) throw kindMismatch(toInfo(row), kind, field);
+  const origin = originOf(destination);
+  if (row.destination !== origin) {
+    throw new CredentialError(
+      'secret_required',
+      `${field}: credential "${name}" may only be sent to ${row.destination}, not ${origin}. ` +
+        `To send it to ${origin}, give the secret again (PUT /api/credentials/${name} with its value and destination)`,
+    );
+  }
+  return row;
 }
 
 /** What a sealed value is bound to: altering any of it in the row makes opening fail. */

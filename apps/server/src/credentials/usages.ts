@@ -6,17 +6,21 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 
-/** Each user of credential `name`, as words (`agent demo`, `telephony settings (twilio)`), agents first. */
-export async function credentialUsages(db: Kysely<DB>, name: string): Promise<string[]> {
-  const usages: string[] = [];
+/**
+ * The users of every credential referred to, by name; each user as words (`agent demo`,
+ * `telephony settings (twilio)`), agents first.
+ */
+export async function credentialUsages(db: Kysely<DB>): Promise<Map<string, string[]>> {
+  const usages = new Map<string, string[]>();
+  const add = (name: unknown, user: string) => {
+    if (typeof name === 'string') usages.set(name, [...(usages.get(name) ?? []), user]);
+  };
   const agents = await db.selectFrom('agents').select(['id', 'config']).orderBy('id').execute();
-  for (const agent of agents) {
-    if (field(field(agent.config, 'llm'), 'credential') === name) usages.push(`agent ${agent.id}`);
-  }
+  for (const agent of agents) add(field(field(agent.config, 'llm'), 'credential'), `agent ${agent.id}`);
   const settings = await db.selectFrom('telephony_settings').select('providers').executeTakeFirst();
   if (isRecord(settings?.providers)) {
     for (const [provider, section] of Object.entries(settings.providers)) {
-      if (field(section, 'credential') === name) usages.push(`telephony settings (${provider})`);
+      add(field(section, 'credential'), `telephony settings (${provider})`);
     }
   }
   return usages;

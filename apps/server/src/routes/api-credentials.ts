@@ -70,19 +70,15 @@ const nameParamsSchema = z.object({ name: z.string() });
  */
 export function apiCredentialsRoutes(deps: ApiCredentialsDeps): FastifyPluginAsync {
   return async (app) => {
-    const publicForm = async (info: CredentialInfo): Promise<PublicCredential> => ({
-      id: info.id,
-      name: info.name,
-      kind: info.kind,
-      destination: info.destination,
-      createdAt: info.createdAt,
-      updatedAt: info.updatedAt,
-      usedBy: await deps.credentials.usages(info.name),
-    });
+    const publicForm = async (info: CredentialInfo): Promise<PublicCredential> =>
+      toPublic(info, await deps.credentials.usages(info.name));
 
     app.get('/api/credentials', async () => {
-      const credentials = await deps.credentials.list();
-      return { credentials: await Promise.all(credentials.map(publicForm)) };
+      const [credentials, usages] = await Promise.all([
+        deps.credentials.list(),
+        deps.credentials.allUsages(),
+      ]);
+      return { credentials: credentials.map((info) => toPublic(info, usages.get(info.name) ?? [])) };
     });
 
     app.get('/api/credentials/:name', async (request, reply) => {
@@ -143,6 +139,11 @@ export function apiCredentialsRoutes(deps: ApiCredentialsDeps): FastifyPluginAsy
       return reply.code(204).send();
     });
   };
+}
+
+function toPublic(info: CredentialInfo, usedBy: readonly string[]): PublicCredential {
+  const { id, name, kind, destination, createdAt, updatedAt } = info;
+  return { id, name, kind, destination, createdAt, updatedAt, usedBy };
 }
 
 /** A bare string as the object of `kind` (`{ apiKey }`, `{ authToken }`, …; `{ value }` for generic). */

@@ -279,7 +279,7 @@ function checkUsable(
     throw new CredentialError(
       'secret_required',
       `${field}: credential "${name}" may only be sent to ${row.destination}, not ${origin}. ` +
-        `To send it to ${origin}, give the secret again: inline in this request, or with PUT /api/credentials/${name} and its value and destination`,
+        `To send it to ${origin}, give the secret again: inline in the agent or settings, or with PUT /api/credentials/${name} and its value and destination`,
     );
   }
   return row;

@@ -8,6 +8,9 @@ import { installAuth } from './auth/install.ts';
 import type { CallSession } from './calls/call-session.ts';
 import type { ServiceFactory } from './calls/services.ts';
 import type { ServerConfig } from './config/server-config.ts';
+import { moveInlineSecrets } from './credentials/inline-secrets.ts';
+import { openCredentialStore } from './credentials/open.ts';
+import type { CredentialStore } from './credentials/store.ts';
 import { AgentRepository } from './db/agents.ts';
 import { CallEventRepository } from './db/call-events.ts';
 import { CallRepository } from './db/calls.ts';
@@ -26,6 +29,7 @@ import { loggerOptions } from './logging.ts';
 import { RecordingStore } from './recordings/store.ts';
 import { apiAgentsRoutes } from './routes/api-agents.ts';
 import { apiCallsRoutes } from './routes/api-calls.ts';
+import { apiCredentialsRoutes } from './routes/api-credentials.ts';
 import { apiOutboundRoutes } from './routes/api-outbound.ts';
 import { apiTelephonySettingsRoutes } from './routes/api-telephony-settings.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
@@ -34,6 +38,7 @@ import { exotelRoutes } from './routes/exotel.ts';
 import { healthRoutes } from './routes/health.ts';
 import { twilioRoutes } from './routes/twilio.ts';
 import { vobizRoutes } from './routes/vobiz.ts';
+import { serverEgressPolicy } from './security/server-egress.ts';
 import type { SessionStore } from './sessions/session-store.ts';
 import { CallAdmission } from './telephony/admission.ts';
 import { providerHangUp } from './telephony/call-controls.ts';
@@ -48,6 +53,8 @@ export interface AppOptions {
   readonly logger?: FastifyBaseLogger;
   /** The clock of sign-in sessions and API key use (tests move it); default: the system clock. */
   readonly authClock?: () => Date;
+  /** The credential store (the one the service factory reads); default: opened from `config`. */
+  readonly credentials?: CredentialStore;
 }
 
 /** The assembled server and the handles its owner needs. */
@@ -65,6 +72,7 @@ export interface ParleyApp {
   readonly refusals: RefusalCounters;
   /** The `/api/*` guard: lists the API routes and the role each requires. */
   readonly auth: AuthGuard;
+  readonly credentials: CredentialStore;
   /**
    * Stop accepting calls, end the live ones (their records, events and recordings are
    * stored) and close the server. Does not close the database or the session store.
@@ -93,7 +101,9 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   );
   await journal.open();
   const recordings = new RecordingStore(config.recordingsDir);
-  const settings = new TelephonySettingsRepository(database.db);
+  const credentials = options.credentials ?? (await openCredentialStore(database.db, config, app.log));
+  await moveInlineSecrets(database.db, credentials, config.openaiBaseUrl, app.log);
+  const settings = new TelephonySettingsRepository(database.db, credentials);
   const active = new Map<string, CallSession>();
   const admission = new CallAdmission(() => active.size, {
     streamWaitMs: config.limits.streamWaitMs,
@@ -147,8 +157,9 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   );
   await app.register(apiCallsRoutes({ calls, events, recordings }));
   await app.register(apiOutboundRoutes({ agents, calls, settings, admission, config }));
-  await app.register(apiAgentsRoutes({ agents }));
-  await app.register(apiTelephonySettingsRoutes({ settings }));
+  await app.register(apiAgentsRoutes({ agents, credentials, config, egress: serverEgressPolicy(config) }));
+  await app.register(apiTelephonySettingsRoutes({ settings, credentials }));
+  await app.register(apiCredentialsRoutes({ credentials, openaiBaseUrl: config.openaiBaseUrl }));
   await app.register(twilioRoutes(streamDeps));
   await app.register(vobizRoutes(streamDeps));
   await app.register(exotelRoutes(streamDeps));
@@ -162,5 +173,5 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     await app.close();
     await journal.close(); // what the database did not take yet is replayed at the next start
   };
-  return { app, active, agents, calls, events, settings, journal, refusals, auth, shutdown };
+  return { app, active, agents, calls, events, settings, journal, refusals, auth, credentials, shutdown };
 }

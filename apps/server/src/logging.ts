@@ -3,10 +3,10 @@
  * JSON lines otherwise (for log collectors).
  */
 import type { LoggerOptions } from 'pino';
-import { LOG_REDACT_PATHS } from './auth/log-redaction.ts';
+import { LOG_REDACT } from './security/log-redaction.ts';
 
 /**
- * pino options at `level`, never writing credentials (`LOG_REDACT_PATHS`): with `pino-pretty` as a
+ * pino options at `level`, never writing credentials (`LOG_REDACT`): with `pino-pretty` as a
  * transport when `stdout` is a TTY.
  * @param stdout The stream the logs go to; default `process.stdout`.
  */
@@ -14,10 +14,10 @@ export function loggerOptions(
   level: string,
   stdout: { readonly isTTY?: boolean } = process.stdout,
 ): LoggerOptions {
-  if (!stdout.isTTY) return { level, redact: LOG_REDACT_PATHS };
+  if (!stdout.isTTY) return { level, redact: LOG_REDACT };
   return {
     level,
-    redact: LOG_REDACT_PATHS,
+    redact: LOG_REDACT,
     transport: {
       target: 'pino-pretty',
       options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },

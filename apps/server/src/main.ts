@@ -5,6 +5,7 @@ import { ensureFirstAdmin } from './auth/first-admin.ts';
 import { localEngineChecker } from './calls/engines.ts';
 import { defaultServiceFactory } from './calls/services.ts';
 import { loadServerConfig } from './config/server-config.ts';
+import { openCredentialStore } from './credentials/open.ts';
 import { AgentRepository } from './db/agents.ts';
 import { AuditLogRepository } from './db/audit-log.ts';
 import { openDatabase } from './db/database.ts';
@@ -29,13 +30,15 @@ async function main(): Promise<void> {
   const engines = localEngineChecker();
   const status = await engines(); // also warms Flite; calls check again when they start
   const logger = pino(loggerOptions(config.logLevel));
+  const credentials = await openCredentialStore(database.db, config, logger);
   const sessions = createSessionStore(config.redisUrl, { logger });
   const { app, shutdown } = await buildApp({
     config,
     logger,
     database,
     sessions,
-    services: defaultServiceFactory(config, engines),
+    credentials,
+    services: defaultServiceFactory(config, engines, credentials),
   });
   if (!status.stt.ok)
     app.log.warn(

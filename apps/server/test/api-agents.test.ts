@@ -1,43 +1,77 @@
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentConfigInput } from '../src/config/agent-config.ts';
+import { CredentialStore } from '../src/credentials/store.ts';
 import { AgentRepository } from '../src/db/agents.ts';
 import type { Database } from '../src/db/database.ts';
 import { apiAgentsRoutes, MASKED_SECRET } from '../src/routes/api-agents.ts';
 import { installErrorHandling } from '../src/routes/errors.ts';
+import { EgressPolicy } from '../src/security/egress.ts';
+import { SecretBox } from '../src/security/secret-box.ts';
 import { openTestDatabase } from './helpers/db.ts';
 
 const SECRET = 'sk-test-do-not-leak-4242';
+const OPENAI = 'https://api.openai.com';
 
-function config(llm: Partial<AgentConfigInput['llm']> = {}): AgentConfigInput {
+function config(llm: Partial<AgentConfigInput['llm']> & { apiKey?: string } = {}): AgentConfigInput {
   return {
     prompt: 'You are helpful.',
     stt: { provider: 'fake' },
     tts: { provider: 'fake' },
-    llm: { provider: 'openai', model: 'gpt-4o-mini', ...llm },
+    llm: { provider: 'openai', model: 'gpt-4o-mini', ...llm } as AgentConfigInput['llm'],
   };
 }
 
 interface AgentBody {
   id: string;
   name: string;
-  config: { prompt: string; language: string; llm: { apiKey?: string; model: string } };
+  config: {
+    prompt: string;
+    language: string;
+    llm: { credential?: string; baseUrl?: string; model: string };
+  };
   createdAt: string;
   updatedAt: string;
 }
 
+interface ErrorBody {
+  error: { code: string; message: string; issues?: string[] };
+}
+
 let database: Database;
 let agents: AgentRepository;
+let credentials: CredentialStore;
 let app: FastifyInstance;
 
 beforeAll(async () => {
   database = await openTestDatabase();
   agents = new AgentRepository(database.db);
-  await agents.upsert({ id: 'keyed', name: 'Keyed', config: config({ apiKey: SECRET }) });
+  credentials = new CredentialStore(database.db, new SecretBox(randomBytes(32)));
+  await credentials.create({
+    name: 'keyed-key',
+    kind: 'openai',
+    value: { apiKey: SECRET },
+    destination: OPENAI,
+  });
+  await credentials.create({
+    name: 'twilio-token',
+    kind: 'twilio',
+    value: { authToken: 'tw' },
+    destination: 'https://api.twilio.com',
+  });
+  await agents.upsert({ id: 'keyed', name: 'Keyed', config: config({ credential: 'keyed-key' }) });
   await agents.upsert({ id: 'plain', name: 'Plain', config: config() });
   app = Fastify({ logger: false });
   installErrorHandling(app);
-  await app.register(apiAgentsRoutes({ agents }));
+  await app.register(
+    apiAgentsRoutes({
+      agents,
+      credentials,
+      config: { openaiApiKey: undefined, openaiBaseUrl: undefined },
+      egress: new EgressPolicy([]),
+    }),
+  );
   await app.ready();
 });
 
@@ -50,8 +84,12 @@ function put(id: string, payload: unknown) {
   return app.inject({ method: 'PUT', url: `/api/agents/${id}`, payload: payload as object });
 }
 
+async function revealKey(name: string, destination = OPENAI): Promise<string> {
+  return (await credentials.reveal(name, 'openai', destination, 'test')).apiKey;
+}
+
 describe('GET /api/agents', () => {
-  it('lists agents by id with the API key masked', async () => {
+  it('lists agents by id, naming their credential and never holding a key', async () => {
     const response = await app.inject({ url: '/api/agents' });
     expect(response.statusCode).toBe(200);
     expect(response.body).not.toContain(SECRET);
@@ -60,19 +98,20 @@ describe('GET /api/agents', () => {
     expect(ids).toEqual([...ids].sort());
     const keyed = listed.find((a) => a.id === 'keyed');
     const plain = listed.find((a) => a.id === 'plain');
-    expect(keyed?.config.llm.apiKey).toBe(MASKED_SECRET);
-    expect(plain?.config.llm).not.toHaveProperty('apiKey');
+    expect(keyed?.config.llm.credential).toBe('keyed-key');
+    expect(keyed?.config.llm).not.toHaveProperty('apiKey');
+    expect(plain?.config.llm).not.toHaveProperty('credential');
     expect(keyed?.config.language).toBe('en-US'); // defaults applied
   });
 
-  it('returns one agent with its key masked, and 404 JSON for an unknown one', async () => {
+  it('returns one agent, and 404 JSON for an unknown one', async () => {
     const response = await app.inject({ url: '/api/agents/keyed' });
     expect(response.statusCode).toBe(200);
     expect(response.body).not.toContain(SECRET);
     expect(response.json<AgentBody>()).toMatchObject({
       id: 'keyed',
       name: 'Keyed',
-      config: { llm: { apiKey: '***' } },
+      config: { llm: { credential: 'keyed-key' } },
     });
 
     const unknown = await app.inject({ url: '/api/agents/nobody' });
@@ -82,41 +121,135 @@ describe('GET /api/agents', () => {
 });
 
 describe('PUT /api/agents/:id', () => {
-  it('keeps the stored key when the masked value is sent back', async () => {
+  it('keeps the credential when the agent is sent back as GET returned it', async () => {
     const current = (await app.inject({ url: '/api/agents/keyed' })).json<AgentBody>();
     const response = await put('keyed', {
       name: 'Keyed, renamed',
       config: { ...current.config, prompt: 'You are very helpful.' },
     });
     expect(response.statusCode).toBe(200);
-    expect(response.body).not.toContain(SECRET);
     expect(response.json<AgentBody>()).toMatchObject({
       name: 'Keyed, renamed',
-      config: { prompt: 'You are very helpful.', llm: { apiKey: MASKED_SECRET } },
+      config: { prompt: 'You are very helpful.', llm: { credential: 'keyed-key' } },
     });
-    const stored = await agents.get('keyed');
-    expect(stored?.config.llm.apiKey).toBe(SECRET);
-    expect(stored?.config.prompt).toBe('You are very helpful.');
+    expect((await agents.get('keyed'))?.config.llm.credential).toBe('keyed-key');
+    expect(await revealKey('keyed-key')).toBe(SECRET);
   });
 
-  it('replaces the key when a new one is sent, and removes it when it is left out', async () => {
-    await agents.upsert({ id: 'rotated', name: 'Rotated', config: config({ apiKey: SECRET }) });
-    const replaced = await put('rotated', { name: 'Rotated', config: config({ apiKey: 'sk-new-key' }) });
-    expect(replaced.statusCode).toBe(200);
-    expect(replaced.body).not.toContain('sk-new-key');
-    expect((await agents.get('rotated'))?.config.llm.apiKey).toBe('sk-new-key');
+  it('keeps the agent’s credential when an older client sends the masked key back', async () => {
+    const response = await put('keyed', {
+      name: 'Keyed, renamed',
+      config: config({ apiKey: MASKED_SECRET }),
+    });
+    expect(response.statusCode).toBe(200);
+    expect((await agents.get('keyed'))?.config.llm.credential).toBe('keyed-key');
+  });
 
-    const removed = await put('rotated', { name: 'Rotated', config: config() });
+  it('stores an inline key in a credential bound to the LLM origin, never in the agent', async () => {
+    const response = await put('inline', {
+      name: 'Inline',
+      config: config({ apiKey: 'sk-inline-777', baseUrl: 'https://llm.example.com/v1' }),
+    });
+    expect(response.statusCode).toBe(201);
+    expect(response.body).not.toContain('sk-inline-777');
+    expect(response.json<AgentBody>().config.llm.credential).toBe('agent-inline');
+    const info = await credentials.info('agent-inline');
+    expect(info).toMatchObject({ kind: 'openai', destination: 'https://llm.example.com' });
+    expect(await revealKey('agent-inline', 'https://llm.example.com/v1')).toBe('sk-inline-777');
+    const row = await database.db
+      .selectFrom('agents')
+      .select('config')
+      .where('id', '=', 'inline')
+      .executeTakeFirst();
+    expect(JSON.stringify(row?.config)).not.toContain('sk-inline-777');
+  });
+
+  it('removes the reference when neither a credential nor a key is sent', async () => {
+    await put('dropped', { name: 'Dropped', config: config({ apiKey: 'sk-dropped' }) });
+    const removed = await put('dropped', { name: 'Dropped', config: config() });
     expect(removed.statusCode).toBe(200);
-    expect((await agents.get('rotated'))?.config.llm).not.toHaveProperty('apiKey');
+    expect((await agents.get('dropped'))?.config.llm).not.toHaveProperty('credential');
   });
 
-  it('creates an agent with 201; a masked key on a new agent stores no key', async () => {
+  it('creates an agent with 201; a masked key on a new agent refers to no credential', async () => {
     const response = await put('fresh', { name: 'Fresh', config: config({ apiKey: MASKED_SECRET }) });
     expect(response.statusCode).toBe(201);
     expect(response.json<AgentBody>()).toMatchObject({ id: 'fresh', name: 'Fresh' });
-    const stored = await agents.get('fresh');
-    expect(stored?.config.llm).not.toHaveProperty('apiKey');
+    expect((await agents.get('fresh'))?.config.llm).not.toHaveProperty('credential');
+  });
+
+  it.each([
+    ['the masked key', { apiKey: MASKED_SECRET }],
+    ['the credential GET showed', { credential: 'keyed-key' }],
+  ])(
+    'refuses to send the stored key to a new llm.baseUrl given with %s (400 secret_required)',
+    async (_, llm) => {
+      const response = await put('keyed', {
+        name: 'Keyed, hijacked',
+        config: config({ ...llm, baseUrl: 'https://attacker.example/v1' }),
+      });
+      expect(response.statusCode).toBe(400);
+      const { error } = response.json<ErrorBody>();
+      expect(error.code).toBe('secret_required');
+      expect(error.message).toContain('https://attacker.example');
+      expect(error.message).toContain('give the secret again');
+      const stored = await agents.get('keyed');
+      expect(stored?.name).toBe('Keyed, renamed');
+      expect(stored?.config.llm.baseUrl).toBeUndefined();
+      expect((await credentials.info('keyed-key'))?.destination).toBe(OPENAI);
+    },
+  );
+
+  it('moves a credential to a new base URL when the key is given again', async () => {
+    await credentials.create({
+      name: 'movable',
+      kind: 'openai',
+      value: { apiKey: 'sk-old' },
+      destination: OPENAI,
+    });
+    await put('mover', { name: 'Mover', config: config({ credential: 'movable' }) });
+    const response = await put('mover', {
+      name: 'Mover',
+      config: config({ credential: 'movable', apiKey: 'sk-new', baseUrl: 'https://other.example/v1' }),
+    });
+    expect(response.statusCode).toBe(200);
+    expect((await credentials.info('movable'))?.destination).toBe('https://other.example');
+    expect(await revealKey('movable', 'https://other.example')).toBe('sk-new');
+    await expect(revealKey('movable', OPENAI)).rejects.toMatchObject({ code: 'secret_required' });
+  });
+
+  it('refuses a credential that does not exist or is not an OpenAI key', async () => {
+    const missing = await put('keyed', { name: 'Keyed', config: config({ credential: 'nope' }) });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json<ErrorBody>().error.code).toBe('credential_not_found');
+    const twilio = await put('keyed', { name: 'Keyed', config: config({ credential: 'twilio-token' }) });
+    expect(twilio.statusCode).toBe(400);
+    expect(twilio.json<ErrorBody>().error.code).toBe('credential_kind_mismatch');
+    const inlineIntoTwilio = await put('keyed', {
+      name: 'Keyed',
+      config: config({ credential: 'twilio-token', apiKey: 'sk-x' }),
+    });
+    expect(inlineIntoTwilio.json<ErrorBody>().error.code).toBe('credential_kind_mismatch');
+    expect((await agents.get('keyed'))?.config.llm.credential).toBe('keyed-key');
+  });
+
+  it.each([
+    ['a private address', 'http://10.0.0.1/v1', 'private'],
+    ['the cloud metadata address', 'http://169.254.169.254/latest', 'link-local'],
+    ['loopback', 'http://127.0.0.1:11434/v1', 'loopback'],
+    ['localhost', 'http://localhost:8080/v1', 'loopback'],
+    ['IPv6 loopback', 'http://[::1]:8080/v1', 'loopback'],
+    ['an IPv4-mapped IPv6 loopback', 'http://[::ffff:127.0.0.1]/v1', 'loopback'],
+    ['loopback written as a number', 'http://2130706433/v1', 'loopback'],
+    ['a carrier-grade NAT address', 'http://100.64.0.1/v1', 'carrier-grade NAT'],
+    ['a scheme other than http(s)', 'file:///etc/passwd', 'llm.baseUrl'],
+  ])('refuses an llm.baseUrl at %s with 400 invalid_agent, and stores nothing', async (_, baseUrl, words) => {
+    const response = await put('ssrf', { name: 'SSRF', config: config({ baseUrl }) });
+    expect(response.statusCode).toBe(400);
+    const { error } = response.json<ErrorBody>();
+    expect(error.code).toBe('invalid_agent');
+    expect(error.issues?.some((i) => i.startsWith('llm.baseUrl') && i.includes(words))).toBe(true);
+    expect(await agents.get('ssrf')).toBeUndefined();
   });
 
   it('answers 400 listing every problem of an invalid configuration, and stores nothing', async () => {
@@ -141,13 +274,14 @@ describe('PUT /api/agents/:id', () => {
     }
   });
 
-  it('answers 400 invalid_agent for an id that is not a slug', async () => {
-    const response = await put('Not_A_Slug', { name: 'Bad', config: config() });
+  it('answers 400 invalid_agent for an id that is not a slug, storing no key for it', async () => {
+    const response = await put('Not_A_Slug', { name: 'Bad', config: config({ apiKey: 'sk-bad' }) });
     expect(response.statusCode).toBe(400);
     expect(response.json<{ error: { code: string; issues: string[] } }>().error).toMatchObject({
       code: 'invalid_agent',
       issues: [expect.stringMatching(/^id:/)],
     });
+    expect((await credentials.list()).map((c) => c.name)).not.toContain('agent-Not_A_Slug');
   });
 
   it('answers 400 invalid_json for a malformed JSON body', async () => {

@@ -58,46 +58,60 @@ describe('the telephony settings API', () => {
     });
   });
 
-  it('stores what PUT sends and returns it, secrets masked, on PUT and GET', async () => {
+  it('stores inline secrets in credentials and answers the settings naming them, never a secret', async () => {
     const put = await api(server, 'PUT', '/api/telephony-settings', FULL);
     expect(put.status).toBe(200);
-    const masked = {
+    const { authToken: _t, ...twilio } = FULL.twilio;
+    const { apiToken: _e, ...exotel } = FULL.exotel;
+    const { authToken: _v, ...vobiz } = FULL.vobiz;
+    expect(put.body).toEqual({
       ...FULL,
-      twilio: { ...FULL.twilio, authToken: MASKED_SECRET },
-      exotel: { ...FULL.exotel, apiToken: MASKED_SECRET },
-      vobiz: { ...FULL.vobiz, authToken: MASKED_SECRET },
-    };
-    expect(put.body).toEqual({ ...masked, updatedAt: expect.any(String) });
+      twilio: { ...twilio, credential: 'twilio' },
+      exotel: { ...exotel, credential: 'exotel' },
+      vobiz: { ...vobiz, credential: 'vobiz' },
+      updatedAt: expect.any(String),
+    });
     const get = await api(server, 'GET', '/api/telephony-settings');
     expect(get.body).toEqual(put.body);
     expect(Date.parse(String(get.body.updatedAt))).toBeGreaterThan(Date.now() - 60_000);
+    const row = await server.database.db.selectFrom('telephony_settings').selectAll().execute();
     for (const secret of ['twilio-secret', 'exotel-secret', 'vobiz-secret']) {
       expect(JSON.stringify(put.body)).not.toContain(secret);
       expect(JSON.stringify(get.body)).not.toContain(secret);
+      expect(JSON.stringify(row)).not.toContain(secret);
     }
     const stored = await server.parley.settings.get();
     expect(stored.twilio.authToken).toBe('twilio-secret');
     expect(stored.exotel.apiToken).toBe('exotel-secret');
     expect(stored.vobiz.authToken).toBe('vobiz-secret');
+    // Each bound to its provider's API origin.
+    const destinations = Object.fromEntries(
+      (await server.parley.credentials.list()).map((c) => [c.name, c.destination]),
+    );
+    expect(destinations).toMatchObject({
+      twilio: 'http://127.0.0.1:9',
+      exotel: 'https://api.in.exotel.com',
+      vobiz: 'https://api.vobiz.ai',
+    });
   });
 
-  it('keeps a stored secret sent back masked, and clears one left out', async () => {
+  it('keeps a credential referred to by name or by the mask of older clients, and clears one left out', async () => {
     await putSettings(server, FULL);
     const res = await api(server, 'PUT', '/api/telephony-settings', {
       ...FULL,
       maxConcurrentCalls: 2,
       twilio: { ...FULL.twilio, authToken: MASKED_SECRET },
       exotel: { ...FULL.exotel, apiToken: undefined },
-      vobiz: { authId: 'MA_TEST', authToken: MASKED_SECRET },
+      vobiz: { authId: 'MA_TEST', credential: 'vobiz' },
     });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ maxConcurrentCalls: 2, twilio: { authToken: MASKED_SECRET } });
-    expect(res.body.exotel).not.toHaveProperty('apiToken');
-    expect(res.body.vobiz).toEqual({ authId: 'MA_TEST', authToken: MASKED_SECRET });
+    expect(res.body).toMatchObject({ maxConcurrentCalls: 2, twilio: { credential: 'twilio' } });
+    expect(res.body.exotel).not.toHaveProperty('credential');
+    expect(res.body.vobiz).toEqual({ authId: 'MA_TEST', credential: 'vobiz' });
     const stored = await server.parley.settings.get();
     expect(stored.twilio.authToken).toBe('twilio-secret');
     expect(stored.exotel.apiToken).toBeUndefined();
-    expect(stored.vobiz).toEqual({ authId: 'MA_TEST', authToken: 'vobiz-secret' });
+    expect(stored.vobiz).toEqual({ authId: 'MA_TEST', credential: 'vobiz', authToken: 'vobiz-secret' });
   });
 
   it('never stores the mask itself when no secret was stored', async () => {

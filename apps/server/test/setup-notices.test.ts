@@ -28,9 +28,12 @@ describe.skipIf(!engines.stt.ok || !engines.tts.ok)('the demo without its set-up
     pocketsphinx = path.join(dir, 'pocketsphinx_continuous');
     const checker = localEngineChecker(pocketsphinx);
     // No OPENAI_API_KEY, no OPENAI_BASE_URL: the demo agent has no language model.
-    server = await startTestServer((config) => defaultServiceFactory(config, checker), {
-      LOG_LEVEL: 'error',
-    });
+    server = await startTestServer(
+      (config, credentials) => defaultServiceFactory(config, checker, credentials),
+      {
+        LOG_LEVEL: 'error',
+      },
+    );
   }, 60_000);
 
   afterAll(async () => {

@@ -20,4 +20,4 @@ export {
   synthesizeWithFlite,
 } from './local/flite-tts.ts';
 export { LocalSTTService, type LocalSTTServiceOptions } from './local/pocketsphinx-stt.ts';
-export { OpenAILLMService, type OpenAILLMServiceOptions } from './openai/llm.ts';
+export { EGRESS_REFUSED_CODE, OpenAILLMService, type OpenAILLMServiceOptions } from './openai/llm.ts';

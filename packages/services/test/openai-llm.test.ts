@@ -1,6 +1,11 @@
 import { frame, LLMContext, type LLMMessage, ProcessorHarness, type ToolDefinition } from '@parley/pipeline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LLMConfigurationError, LLMRequestError, OpenAILLMService } from '../src/index.ts';
+import {
+  EGRESS_REFUSED_CODE,
+  LLMConfigurationError,
+  LLMRequestError,
+  OpenAILLMService,
+} from '../src/index.ts';
 import { FakeOpenAIServer } from '../src/testing/index.ts';
 
 const weatherTool: ToolDefinition = {
@@ -277,6 +282,84 @@ describe('OpenAILLMService configuration', () => {
   it('accepts a self-hosted base URL without a key', () => {
     expect(new OpenAILLMService({ env: {}, baseUrl: 'http://127.0.0.1:9/v1' }).baseUrl).toBe(
       'http://127.0.0.1:9/v1',
+    );
+  });
+});
+
+describe('OpenAILLMService with a key function and a custom fetch', () => {
+  let fake: FakeOpenAIServer;
+  let harness: ProcessorHarness<OpenAILLMService> | undefined;
+
+  beforeAll(async () => {
+    fake = await FakeOpenAIServer.start({ apiKey: 'stored-key' });
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+  afterEach(() => {
+    harness?.send(frame('cancel', { reason: 'test over' }));
+    harness?.dispose();
+    harness = undefined;
+  });
+
+  async function run(options: ConstructorParameters<typeof OpenAILLMService>[0]) {
+    harness = new ProcessorHarness(
+      new OpenAILLMService({ baseUrl: fake.url, maxRetries: 0, env: {}, ...options }),
+    );
+    await harness.start();
+    harness.send(frame('llm_context', { context: conversation() }));
+    return harness;
+  }
+
+  it('sends the key the function gives, asking for it when a request is made', async () => {
+    let asked = 0;
+    const h = await run({
+      apiKey: async () => {
+        asked++;
+        return 'stored-key';
+      },
+    });
+    await h.waitFor('llm_response_end');
+    expect(asked).toBe(1);
+    expect(fake.authorizations.at(-1)).toBe('Bearer stored-key');
+  });
+
+  it('reports a key function that fails as a configuration error, without a request', async () => {
+    const before = fake.authorizations.length;
+    const h = await run({
+      apiKey: () => Promise.reject(new Error('credential "k" is bound to another origin')),
+    });
+    const error = await h.waitFor('error', { side: 'upstream' });
+    expect(error.cause).toBeInstanceOf(LLMConfigurationError);
+    expect(error.message).toMatch(/No API key for the LLM: credential "k" is bound to another origin/);
+    expect(fake.authorizations.length).toBe(before);
+  });
+
+  it('sends its requests through the given fetch', async () => {
+    const seen: string[] = [];
+    const h = await run({
+      apiKey: 'stored-key',
+      fetch: (input, init) => {
+        seen.push(String(input));
+        return fetch(input, init);
+      },
+    });
+    await h.waitFor('llm_response_end');
+    expect(seen).toEqual([`${fake.url}/chat/completions`]);
+  });
+
+  it('reports a target the fetch refuses (ERR_EGRESS_REFUSED) as a configuration error naming why', async () => {
+    const refusal = Object.assign(new Error('localhost resolves to 127.0.0.1, a loopback address'), {
+      code: EGRESS_REFUSED_CODE,
+    });
+    const h = await run({
+      apiKey: 'stored-key',
+      fetch: () => Promise.reject(new TypeError('fetch failed', { cause: refusal })),
+    });
+    const error = await h.waitFor('error', { side: 'upstream' });
+    expect(error.cause).toBeInstanceOf(LLMConfigurationError);
+    expect(error.message).toContain(
+      'may not be reached: localhost resolves to 127.0.0.1, a loopback address',
     );
   });
 });

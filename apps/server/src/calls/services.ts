@@ -2,8 +2,12 @@ import type { LLMService, STTService, TTSService } from '@parley/pipeline';
 import { LocalSTTService, LocalTTSService, OpenAILLMService } from '@parley/services';
 import type { AgentConfig } from '../config/agent-config.ts';
 import type { ServerConfig } from '../config/server-config.ts';
+import type { CredentialStore } from '../credentials/store.ts';
+import { createEgressFetch } from '../security/egress.ts';
+import { serverEgressPolicy } from '../security/server-egress.ts';
 import { DisabledSTTService } from './disabled-stt.ts';
 import type { EngineChecker } from './engines.ts';
+import { llmApiKey, llmBaseUrl } from './llm-access.ts';
 import { NoticeLLMService } from './notice-llm.ts';
 
 /** Something an operator must fix before the agent can work. */
@@ -30,32 +34,40 @@ const NO_STT_SPOKEN = 'Speech recognition is not installed on this server.';
 const NO_LLM = {
   spoken: 'No language model is set up for this agent.',
   detail:
-    "the agent has no language model: set OPENAI_API_KEY on the server, or the agent's llm.apiKey, " +
+    "the agent has no language model: set OPENAI_API_KEY on the server, or an openai credential as the agent's llm.credential, " +
     'or an OpenAI-compatible server with OPENAI_BASE_URL / llm.baseUrl (e.g. http://127.0.0.1:11434/v1 for Ollama)',
 };
 
 /**
  * The production factory: local (offline) STT/TTS and the OpenAI-compatible LLM, with the
- * server's `OPENAI_API_KEY` / `OPENAI_BASE_URL` as defaults for agents without their own.
- * The local engines are checked again for every call (`engines`), so an engine installed
- * while the server runs is used from the next call on.
+ * server's `OPENAI_API_KEY` / `OPENAI_BASE_URL` as defaults for agents without their own. API
+ * keys go only where they are bound (see `llm-access.ts`), and LLM connections obey the
+ * egress policy (`EGRESS_ALLOW`; see `security/egress.ts`). The local engines are checked
+ * again for every call (`engines`), so an engine installed while the server runs is used from
+ * the next call on.
  */
-export function defaultServiceFactory(config: ServerConfig, engines: EngineChecker): ServiceFactory {
+export function defaultServiceFactory(
+  config: ServerConfig,
+  engines: EngineChecker,
+  credentials: CredentialStore,
+): ServiceFactory {
+  const egressFetch = createEgressFetch(serverEgressPolicy(config));
   return async (agent) => {
     const status = await engines();
     const problems: SetupProblem[] = [];
     if (!status.stt.ok)
       problems.push({ spoken: NO_STT_SPOKEN, detail: `speech recognition: ${status.stt.reason}` });
-    const apiKey = agent.llm.apiKey ?? config.openaiApiKey;
-    const baseUrl = agent.llm.baseUrl ?? config.openaiBaseUrl;
+    const apiKey = llmApiKey(agent.llm, config, credentials);
     let llm: LLMService;
-    if (!apiKey && !baseUrl) {
+    if (!apiKey && !agent.llm.baseUrl && !config.openaiBaseUrl) {
       problems.push(NO_LLM);
       llm = new NoticeLLMService(NO_LLM.spoken);
     } else {
       llm = new OpenAILLMService({
         apiKey: apiKey ?? 'not-needed',
-        ...(baseUrl ? { baseUrl } : {}),
+        baseUrl: llmBaseUrl(agent.llm, config),
+        env: {}, // the key and base URL chosen here, never the process environment's
+        fetch: egressFetch,
         model: agent.llm.model,
         ...(agent.llm.temperature !== undefined ? { temperature: agent.llm.temperature } : {}),
         ...responseTimeout(agent.llm.responseTimeoutSecs),

@@ -3,6 +3,7 @@
  * accepted from the API: validated here, at the boundary, with zod.
  */
 import { z } from 'zod';
+import { credentialNameSchema } from '../credentials/kinds.ts';
 
 const sttConfigSchema = z.strictObject({
   /** `local`: the embedded offline recogniser; `fake`: scripted results for tests. */
@@ -24,10 +25,17 @@ const llmConfigSchema = z.strictObject({
   /** Any OpenAI-compatible chat-completions API (set `baseUrl` for other vendors or local servers). */
   provider: z.literal('openai'),
   model: z.string().min(1).default('gpt-4o-mini'),
-  /** Overrides the server's `OPENAI_API_KEY` for this agent. Stored in clear in the database. */
-  apiKey: z.string().min(1).optional(),
-  /** API base URL, e.g. `https://api.openai.com/v1`. */
-  baseUrl: z.url().optional(),
+  /**
+   * Name of the credential (kind `openai`) holding this agent's API key; it must be bound to the
+   * origin of the LLM's base URL. Without one, the server's `OPENAI_API_KEY` is used, but only
+   * towards OpenAI's API or the server's own `OPENAI_BASE_URL`.
+   */
+  credential: credentialNameSchema.optional(),
+  /**
+   * API base URL, e.g. `https://api.openai.com/v1`; default: the server's `OPENAI_BASE_URL`,
+   * else OpenAI's. Non-public addresses are refused unless `EGRESS_ALLOW` allows them.
+   */
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Sampling temperature, 0–2. */
   temperature: z.number().min(0).max(2).optional(),
   /**

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { machineCallLimit } from '../limits/machine-limit.ts';
+import { EgressConfigError, parseEgressRule } from '../security/egress.ts';
 
 /** The server's settings, from environment variables (each documented in the README). */
 export interface ServerConfig {
@@ -50,6 +51,12 @@ export interface ServerConfig {
    * one written to `<dataDir>/admin-password.txt`). `PARLEY_ADMIN_PASSWORD`, at least 10 characters.
    */
   readonly adminPassword: string | undefined;
+  /** Key that encrypts stored credentials. `PARLEY_SECRET_KEY`; unset: `<dataDir>/secret.key`, generated. */
+  readonly secretKey: string | undefined;
+  /** Keys of earlier rotations, still accepted to decrypt. `PARLEY_SECRET_KEY_PREVIOUS` (comma-separated). */
+  readonly previousSecretKeys: readonly string[];
+  /** Non-public targets outbound requests may reach (CIDRs, IPs, hosts, host:port). `EGRESS_ALLOW`. */
+  readonly egressAllow: readonly string[];
 }
 
 /** Limits on calls, media streams and requests (see the README's configuration table). */
@@ -119,6 +126,18 @@ const envSchema = z.object({
     .optional()
     .transform((v) => (v === '' ? undefined : v))
     .pipe(z.string().min(10).max(200).optional()),
+  PARLEY_SECRET_KEY: optional,
+  PARLEY_SECRET_KEY_PREVIOUS: optional.transform(list),
+  EGRESS_ALLOW: optional.transform(list).superRefine((entries, ctx) => {
+    for (const entry of entries) {
+      try {
+        parseEgressRule(entry);
+      } catch (error) {
+        if (!(error instanceof EgressConfigError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+      }
+    }
+  }),
 });
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -132,6 +151,11 @@ function isProxyAddress(entry: string): boolean {
   if (prefix === undefined) return true;
   const bits = Number(prefix);
   return /^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
+
+/** A comma- or space-separated list. */
+function list(value: string | undefined): string[] {
+  return value?.split(/[\s,]+/).filter(Boolean) ?? [];
 }
 
 /**
@@ -169,5 +193,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     sessionMaxHours: e.SESSION_MAX_HOURS,
     adminPassword: e.PARLEY_ADMIN_PASSWORD,
+    secretKey: e.PARLEY_SECRET_KEY,
+    previousSecretKeys: e.PARLEY_SECRET_KEY_PREVIOUS,
+    egressAllow: e.EGRESS_ALLOW,
   };
 }

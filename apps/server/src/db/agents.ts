@@ -61,12 +61,7 @@ export class AgentRepository {
    * @throws {@link AgentConfigError} if the id is not a slug or the configuration is invalid.
    */
   async upsert(agent: AgentInput): Promise<Agent> {
-    if (!AGENT_ID.test(agent.id)) {
-      throw new AgentConfigError(
-        [`id: must be lower-case letters, digits and "-" (at most 64), got ${JSON.stringify(agent.id)}`],
-        'agent',
-      );
-    }
+    checkAgentId(agent.id);
     const config = JSON.stringify(parseAgentConfig(agent.config));
     const row = await this.db
       .insertInto('agents')
@@ -95,6 +90,19 @@ export class AgentRepository {
       .returning('id')
       .executeTakeFirst();
     return inserted !== undefined;
+  }
+}
+
+/**
+ * Checks that `id` is an agent slug.
+ * @throws {@link AgentConfigError} when it is not.
+ */
+export function checkAgentId(id: string): void {
+  if (!AGENT_ID.test(id)) {
+    throw new AgentConfigError(
+      [`id: must be lower-case letters, digits and "-" (at most 64), got ${JSON.stringify(id)}`],
+      'agent',
+    );
   }
 }
 

@@ -154,6 +154,24 @@ export interface AuditLogTable {
 }
 
 /** The whole database, as seen by Kysely. */
+/** `credentials`: named secrets, sealed with AES-256-GCM (see `credentials/store.ts`). */
+export interface CredentialsTable {
+  id: string;
+  /** Unique, immutable; what agents and settings refer to. */
+  name: string;
+  /** `openai`, `twilio`, `exotel`, `vobiz` or `generic`. */
+  kind: string;
+  /** Origin (`https://api.openai.com`) the secret may be sent to. */
+  destination: string;
+  /** Id of the key that sealed the value. */
+  key_id: string;
+  iv: Uint8Array;
+  auth_tag: Uint8Array;
+  ciphertext: Uint8Array;
+  created_at: TimestampWithDefault;
+  updated_at: TimestampWithDefault;
+}
+
 export interface DB {
   agents: AgentsTable;
   calls: CallsTable;
@@ -164,4 +182,5 @@ export interface DB {
   login_sessions: LoginSessionsTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
+  credentials: CredentialsTable;
 }

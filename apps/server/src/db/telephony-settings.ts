@@ -1,28 +1,72 @@
 /**
- * Reads and writes the one row of `telephony_settings`.
+ * Reads and writes the one row of `telephony_settings`. The row names the credentials of the
+ * providers; {@link TelephonySettingsRepository.get} reads their secrets from the credential store.
  */
 import type { Kysely } from 'kysely';
+import type { CredentialStore } from '../credentials/store.ts';
 import {
   EMPTY_TELEPHONY_SETTINGS,
+  PROVIDER_SECRET_FIELDS,
+  PROVIDERS,
+  providerApiOrigin,
   providerSettingsSchema,
+  type StoredTelephonySettings,
   type TelephonySettings,
 } from '../telephony/settings.ts';
 import type { DB } from './schema.ts';
 
-/** The stored row is invalid (written by something other than this repository). */
+/**
+ * The stored row is invalid (written by something other than this repository), or a credential
+ * it names cannot be used (missing, bound to another destination, undecryptable).
+ */
 export class TelephonySettingsError extends Error {
   override readonly name = 'TelephonySettingsError';
 }
 
 /** The telephony settings row (`telephony_settings`, id 1), validated on the way out. */
 export class TelephonySettingsRepository {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly credentials: CredentialStore,
+  ) {}
 
   /**
-   * The settings; {@link EMPTY_TELEPHONY_SETTINGS} before the first {@link put}.
-   * @throws {@link TelephonySettingsError} when the stored provider JSON does not validate.
+   * The settings with each provider's secret read from its credential;
+   * {@link EMPTY_TELEPHONY_SETTINGS} before the first {@link put}. A credential that cannot be
+   * used fails the whole read rather than leaving a secret out, which would switch off the
+   * checks of webhook signatures.
+   * @throws {@link TelephonySettingsError} when the stored JSON does not validate or a credential cannot be used.
    */
   async get(): Promise<TelephonySettings> {
+    const stored = await this.getStored();
+    const resolved: Record<string, unknown> = { ...stored };
+    for (const provider of PROVIDERS) {
+      const section = stored[provider];
+      if (section.credential === undefined) continue;
+      const field = PROVIDER_SECRET_FIELDS[provider];
+      try {
+        const value = await this.credentials.reveal(
+          section.credential,
+          provider,
+          providerApiOrigin(provider, stored),
+          `${provider}.credential`,
+        );
+        resolved[provider] = { ...section, [field]: (value as Record<string, string>)[field] };
+      } catch (error) {
+        throw new TelephonySettingsError(
+          `the ${provider} credential cannot be used: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
+    }
+    return resolved as unknown as TelephonySettings;
+  }
+
+  /**
+   * The settings as stored: credential names, no secrets; {@link EMPTY_TELEPHONY_SETTINGS} before the first {@link put}.
+   * @throws {@link TelephonySettingsError} when the stored provider JSON does not validate.
+   */
+  async getStored(): Promise<StoredTelephonySettings> {
     const row = await this.db
       .selectFrom('telephony_settings')
       .selectAll()
@@ -34,7 +78,7 @@ export class TelephonySettingsRepository {
       throw new TelephonySettingsError(`stored telephony settings are invalid: ${providers.error.message}`);
     }
     return {
-      defaultProvider: row.default_provider as TelephonySettings['defaultProvider'],
+      defaultProvider: row.default_provider as StoredTelephonySettings['defaultProvider'],
       maxConcurrentCalls: row.max_concurrent_calls,
       ...providers.data,
       updatedAt: row.updated_at,
@@ -42,16 +86,22 @@ export class TelephonySettingsRepository {
   }
 
   /**
-   * Replaces the settings (validate them first, e.g. with `telephonySettingsInputSchema`);
-   * returns them as stored.
+   * Replaces the settings (check first that the credentials they name may go to the providers'
+   * API origins; see `routes/api-telephony-settings.ts`); returns them as stored.
+   * @throws {@link TelephonySettingsError} when a provider section is invalid or holds a secret
+   *   (secrets belong in credentials).
    * @throws The database driver's error when the write fails.
    */
-  async put(settings: Omit<TelephonySettings, 'updatedAt'>): Promise<TelephonySettings> {
+  async put(settings: Omit<StoredTelephonySettings, 'updatedAt'>): Promise<StoredTelephonySettings> {
     const { defaultProvider, maxConcurrentCalls, twilio, exotel, vobiz } = settings;
+    const providers = providerSettingsSchema.safeParse({ twilio, exotel, vobiz });
+    if (!providers.success) {
+      throw new TelephonySettingsError(`invalid telephony settings: ${providers.error.message}`);
+    }
     const values = {
       default_provider: defaultProvider,
       max_concurrent_calls: maxConcurrentCalls,
-      providers: JSON.stringify({ twilio, exotel, vobiz }),
+      providers: JSON.stringify(providers.data),
       updated_at: new Date(),
     };
     await this.db
@@ -59,6 +109,6 @@ export class TelephonySettingsRepository {
       .values({ id: 1, ...values })
       .onConflict((oc) => oc.column('id').doUpdateSet(values))
       .execute();
-    return this.get();
+    return this.getStored();
   }
 }

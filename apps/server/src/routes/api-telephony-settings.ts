@@ -1,57 +1,67 @@
 /**
- * `GET/PUT /api/telephony-settings`: provider credentials, default provider and concurrency
- * limit. Secrets are never returned.
+ * `GET/PUT /api/telephony-settings`: provider accounts, the credentials holding their secrets,
+ * default provider and concurrency limit. Secrets are never returned.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { formatIssues } from '../config/agent-config.ts';
+import { CredentialError } from '../credentials/errors.ts';
+import type { CredentialStore, NewCredential } from '../credentials/store.ts';
 import { TelephonySettingsError, type TelephonySettingsRepository } from '../db/telephony-settings.ts';
 import {
   EMPTY_TELEPHONY_SETTINGS,
-  type ProviderSettings,
-  type TelephonySettings,
+  PROVIDER_SECRET_FIELDS,
+  PROVIDERS,
+  providerApiOrigin,
+  type StoredProviderSettings,
+  type StoredTelephonySettings,
   telephonySettingsInputSchema,
 } from '../telephony/settings.ts';
 import { MASKED_SECRET } from './api-agents.ts';
+import { sendCredentialError } from './api-credentials.ts';
 import { sendApiError } from './errors.ts';
 
 /** What {@link apiTelephonySettingsRoutes} needs. */
 export interface ApiTelephonySettingsDeps {
   readonly settings: TelephonySettingsRepository;
+  readonly credentials: CredentialStore;
 }
-
-/** The secret fields, by provider. */
-const SECRETS = {
-  twilio: ['authToken'],
-  exotel: ['apiToken'],
-  vobiz: ['authToken'],
-} as const satisfies { [P in keyof ProviderSettings]: readonly (keyof ProviderSettings[P])[] };
 
 /**
  * The telephony settings API, as a Fastify plugin.
  *
  * - `GET /api/telephony-settings`: `{ defaultProvider, maxConcurrentCalls, twilio, exotel,
- *   vobiz, updatedAt }`; each secret (`twilio.authToken`, `exotel.apiToken`, `vobiz.authToken`)
- *   is {@link MASKED_SECRET} when set and absent otherwise.
+ *   vobiz, updatedAt }`; each provider names the credential of its secret (`credential`), never
+ *   the secret.
  * - `PUT /api/telephony-settings` with the same shape: replaces the settings (an absent field
- *   is cleared) and returns them as GET does. A secret of {@link MASKED_SECRET} keeps the stored
- *   one. 400 `invalid_settings` with `issues` when the body does not validate. Stored settings
- *   that no longer validate (GET answers 500) can be replaced, secrets included.
+ *   is cleared) and returns them as GET does. A provider's secret is given either as the name of
+ *   a credential of the provider's kind (`credential`), or inline (`twilio.authToken`,
+ *   `exotel.apiToken`, `vobiz.authToken`): an inline secret is stored in the credential the
+ *   section names, else in the one the settings name, else in a credential named after the
+ *   provider, bound to the provider's API origin. An inline {@link MASKED_SECRET} (older
+ *   clients) keeps the credential the settings name.
+ *
+ *   A credential is only sent to the origin it is bound to: a named (or kept) credential bound
+ *   to another origin than the section's `apiBaseUrl` (default: the vendor's) is refused with
+ *   400 `secret_required`; give the secret again to move it. Other refusals: 400
+ *   `invalid_settings` with `issues` when the body does not validate, 400
+ *   `credential_not_found` / `credential_kind_mismatch`. Stored settings that no longer
+ *   validate (GET answers 500) can be replaced.
  */
 export function apiTelephonySettingsRoutes(deps: ApiTelephonySettingsDeps): FastifyPluginAsync {
   return async (app) => {
-    app.get('/api/telephony-settings', async () => maskSecrets(await deps.settings.get()));
+    app.get('/api/telephony-settings', async () => deps.settings.getStored());
 
     app.put('/api/telephony-settings', async (request, reply) => {
-      let stored: TelephonySettings;
+      let stored: StoredTelephonySettings;
       try {
-        stored = await deps.settings.get();
+        stored = await deps.settings.getStored();
       } catch (error) {
-        // Stored settings that no longer validate can still be replaced, but their secrets are lost.
+        // Stored settings that no longer validate can still be replaced; their credentials stay in the store.
         if (!(error instanceof TelephonySettingsError)) throw error;
         request.log.warn({ err: error }, 'replacing telephony settings whose stored form is invalid');
         stored = EMPTY_TELEPHONY_SETTINGS;
       }
-      const parsed = telephonySettingsInputSchema.safeParse(restoreSecrets(request.body, stored));
+      const parsed = telephonySettingsInputSchema.safeParse(request.body);
       if (!parsed.success) {
         return sendApiError(
           reply,
@@ -61,45 +71,52 @@ export function apiTelephonySettingsRoutes(deps: ApiTelephonySettingsDeps): Fast
           formatIssues(parsed.error.issues),
         );
       }
-      const saved = await deps.settings.put(parsed.data);
+      const input = parsed.data;
+      const providers: Record<string, unknown> = {};
+      const writes: NewCredential[] = [];
+      try {
+        for (const provider of PROVIDERS) {
+          const field = PROVIDER_SECRET_FIELDS[provider];
+          const { [field]: inline, ...section } = input[provider] as Record<string, unknown> & {
+            credential?: string;
+          };
+          const destination = providerApiOrigin(provider, input);
+          let credential = section.credential;
+          if (inline === MASKED_SECRET) credential ??= stored[provider].credential;
+          if (typeof inline === 'string' && inline !== MASKED_SECRET) {
+            credential ??= stored[provider].credential ?? provider;
+            const existing = await deps.credentials.info(credential);
+            if (existing && existing.kind !== provider) {
+              throw new CredentialError(
+                'credential_kind_mismatch',
+                `${provider}.credential: credential "${credential}" is of kind ${existing.kind}, not ${provider}`,
+              );
+            }
+            writes.push({ name: credential, kind: provider, value: { [field]: inline }, destination });
+          } else if (credential !== undefined) {
+            await deps.credentials.expectUsable(credential, provider, destination, `${provider}.credential`);
+          }
+          providers[provider] = { ...section, ...(credential === undefined ? {} : { credential }) };
+        }
+        for (const write of writes) await deps.credentials.put(write);
+      } catch (error) {
+        if (error instanceof CredentialError) return sendCredentialError(reply, error);
+        throw error;
+      }
+      const saved = await deps.settings.put({
+        defaultProvider: input.defaultProvider,
+        maxConcurrentCalls: input.maxConcurrentCalls,
+        ...(providers as StoredProviderSettings),
+      });
       request.log.info(
-        { defaultProvider: saved.defaultProvider, maxConcurrentCalls: saved.maxConcurrentCalls },
+        {
+          defaultProvider: saved.defaultProvider,
+          maxConcurrentCalls: saved.maxConcurrentCalls,
+          credentialsWritten: writes.map((w) => w.name),
+        },
         'telephony settings updated',
       );
-      return maskSecrets(saved);
+      return saved;
     });
   };
-}
-
-function maskSecrets(settings: TelephonySettings): TelephonySettings {
-  const masked = { ...settings };
-  for (const provider of ['twilio', 'exotel', 'vobiz'] as const) {
-    const section: Record<string, unknown> = { ...settings[provider] };
-    for (const key of SECRETS[provider]) if (section[key] !== undefined) section[key] = MASKED_SECRET;
-    Object.assign(masked, { [provider]: section });
-  }
-  return masked;
-}
-
-/** `body` (unvalidated) with each masked secret replaced by the stored one, or removed when none is stored. */
-function restoreSecrets(body: unknown, stored: TelephonySettings): unknown {
-  if (!isRecord(body)) return body;
-  const restored: Record<string, unknown> = { ...body };
-  for (const provider of ['twilio', 'exotel', 'vobiz'] as const) {
-    const section = body[provider];
-    if (!isRecord(section)) continue;
-    const copy: Record<string, unknown> = { ...section };
-    const storedSection: Record<string, unknown> = stored[provider];
-    for (const key of SECRETS[provider]) {
-      if (copy[key] !== MASKED_SECRET) continue;
-      if (storedSection[key] === undefined) delete copy[key];
-      else copy[key] = storedSection[key];
-    }
-    restored[provider] = copy;
-  }
-  return restored;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -25,8 +25,8 @@ async function startSpeechServer(
 ): Promise<{ server: TestServer; llm: FakeOpenAIServer }> {
   const llm = await FakeOpenAIServer.start();
   const server = await startTestServer(
-    (config) => {
-      const factory = defaultServiceFactory(config, fixedEngines(engines));
+    (config, credentials) => {
+      const factory = defaultServiceFactory(config, fixedEngines(engines), credentials);
       return async (agent) => {
         const services = await factory(agent);
         hook?.(services);

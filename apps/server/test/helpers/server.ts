@@ -5,6 +5,8 @@ import path from 'node:path';
 import { type AppOptions, buildApp, type ParleyApp } from '../../src/app.ts';
 import type { ServiceFactory } from '../../src/calls/services.ts';
 import { loadServerConfig, type ServerConfig } from '../../src/config/server-config.ts';
+import { openCredentialStore } from '../../src/credentials/open.ts';
+import type { CredentialStore } from '../../src/credentials/store.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createSessionStore } from '../../src/sessions/index.ts';
 import { apiKeyHeaders } from './auth.ts';
@@ -27,11 +29,12 @@ export interface TestServer {
 /**
  * Start a server on a random loopback port (or on `env.PORT` when given, so that a test can set
  * `PUBLIC_URL` to the server's own origin) with a throwaway database (PostgreSQL at
- * `DATABASE_URL` or PGlite), session store (Redis at `REDIS_URL` or memory), data dir and
- * recordings dir, and an admin API key for the `/api/*` routes ({@link TestServer.adminHeaders}).
+ * `DATABASE_URL` or PGlite), session store (Redis at `REDIS_URL` or memory), data dir (where the
+ * credentials' key is generated) and recordings dir, and an admin API key for the `/api/*` routes
+ * ({@link TestServer.adminHeaders}).
  */
 export async function startTestServer(
-  services: (config: ServerConfig) => ServiceFactory,
+  services: (config: ServerConfig, credentials: CredentialStore) => ServiceFactory,
   env: Record<string, string> = {},
   options: Pick<AppOptions, 'authClock'> = {},
 ): Promise<TestServer> {
@@ -45,7 +48,15 @@ export async function startTestServer(
   });
   const database = await openTestDatabase();
   const sessions = createSessionStore(process.env.REDIS_URL, { keyPrefix: `parley-test-${randomUUID()}:` });
-  const parley = await buildApp({ config, database, sessions, services: services(config), ...options });
+  const credentials = await openCredentialStore(database.db, config);
+  const parley = await buildApp({
+    config,
+    database,
+    sessions,
+    credentials,
+    services: services(config, credentials),
+    ...options,
+  });
   await parley.agents.seedDemo();
   const adminHeaders = await apiKeyHeaders(database, 'admin');
   await parley.app.listen({ port: env.PORT === undefined ? 0 : config.port, host: '127.0.0.1' });

@@ -79,7 +79,7 @@ export interface JsonResponse {
 /** Sends `body` as JSON (or nothing) to the server's API as its admin API key and reads the JSON answer. */
 export async function api(
   server: TestServer,
-  method: 'GET' | 'PUT' | 'POST',
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<JsonResponse> {

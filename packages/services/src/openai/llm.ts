@@ -15,8 +15,11 @@ const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 /** Options of {@link OpenAILLMService}. */
 export interface OpenAILLMServiceOptions extends LLMServiceOptions {
-  /** API key. Default: env `OPENAI_API_KEY`. */
-  readonly apiKey?: string;
+  /**
+   * API key, or a function that gives it (called before each request, so a stored key is read
+   * when needed; its rejection becomes an {@link LLMConfigurationError}). Default: env `OPENAI_API_KEY`.
+   */
+  readonly apiKey?: string | (() => Promise<string>);
   /**
    * Base URL of any OpenAI-compatible server, including the version path
    * (`http://127.0.0.1:11434/v1`). Default: env `OPENAI_BASE_URL`, else `https://api.openai.com/v1`.
@@ -32,9 +35,19 @@ export interface OpenAILLMServiceOptions extends LLMServiceOptions {
   readonly timeoutMs?: number;
   /** Processor name in errors and metrics. Default `'OpenAILLMService'`. */
   readonly name?: string;
-  /** Where to read `OPENAI_API_KEY` / `OPENAI_BASE_URL`. Default `process.env`. */
+  /** Where to read `OPENAI_API_KEY` / `OPENAI_BASE_URL`. Default `process.env`; `{}` reads none. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The `fetch` requests go through (WHATWG signature), e.g. one that refuses private
+   * addresses. An error anywhere in a failed request's `cause` chain with `code`
+   * `'ERR_EGRESS_REFUSED'` is reported as an {@link LLMConfigurationError} naming the refusal.
+   * Default: the global `fetch`.
+   */
+  readonly fetch?: typeof fetch;
 }
+
+/** `code` of the error a `fetch` throws (in a `cause` chain) when it refuses to connect to a target. */
+export const EGRESS_REFUSED_CODE = 'ERR_EGRESS_REFUSED';
 
 /**
  * LLM service over the official `openai` SDK's streaming Chat Completions
@@ -74,7 +87,8 @@ export class OpenAILLMService extends LLMService {
     super(options.name ?? 'OpenAILLMService', options);
     const env = options.env ?? process.env;
     const customBaseUrl = options.baseUrl || env.OPENAI_BASE_URL || undefined;
-    let apiKey = options.apiKey || env.OPENAI_API_KEY || undefined;
+    let apiKey: string | (() => Promise<string>) | undefined =
+      options.apiKey || env.OPENAI_API_KEY || undefined;
     if (!apiKey) {
       if (!customBaseUrl) {
         throw new LLMConfigurationError(
@@ -87,10 +101,11 @@ export class OpenAILLMService extends LLMService {
     this.model = options.model ?? 'gpt-4o-mini';
     this.temperature = options.temperature;
     this.client = new OpenAI({
-      apiKey,
+      apiKey: typeof apiKey === 'string' ? apiKey : keyGetter(apiKey),
       baseURL: this.baseUrl,
       maxRetries: options.maxRetries ?? 2,
       timeout: options.timeoutMs ?? 30_000,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   }
 
@@ -142,8 +157,18 @@ export class OpenAILLMService extends LLMService {
 
   /** Map SDK errors to this package's error families; aborts pass through unchanged. */
   private describe(e: unknown): unknown {
-    if (isAbortError(e) || !(e instanceof OpenAI.APIError)) return e;
+    if (isAbortError(e)) return e;
+    // The SDK wraps what the key function threw.
+    if (e instanceof OpenAI.OpenAIError && e.cause instanceof LLMConfigurationError) return e.cause;
+    if (!(e instanceof OpenAI.APIError)) return e;
     if (e instanceof OpenAI.APIConnectionError) {
+      const refusal = causes(e).find((c) => (c as { code?: unknown }).code === EGRESS_REFUSED_CODE);
+      if (refusal) {
+        return new LLMConfigurationError(
+          `The LLM at ${this.baseUrl} may not be reached: ${(refusal as Error).message}`,
+          { cause: e },
+        );
+      }
       return new LLMRequestError(`Could not reach the LLM at ${this.baseUrl}: ${e.message}`, { cause: e });
     }
     const status = e.status;
@@ -164,4 +189,27 @@ export class OpenAILLMService extends LLMService {
       cause: e,
     });
   }
+}
+
+/** `getKey` for the SDK, its failures as {@link LLMConfigurationError}. */
+function keyGetter(getKey: () => Promise<string>): () => Promise<string> {
+  return async () => {
+    try {
+      return await getKey();
+    } catch (error) {
+      throw new LLMConfigurationError(
+        `No API key for the LLM: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+  };
+}
+
+/** `error` and its `cause`s, outermost first (at most 10, against cycles). */
+function causes(error: unknown): object[] {
+  const chain: object[] = [];
+  for (let e = error; typeof e === 'object' && e !== null && chain.length < 10; e = (e as Error).cause) {
+    chain.push(e);
+  }
+  return chain;
 }

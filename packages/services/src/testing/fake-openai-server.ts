@@ -84,8 +84,9 @@ type Chunk = Record<string, unknown>;
  * `GET /v1/models` lists one model.
  *
  * Replies come from the queue ({@link reply}), else the handler ({@link setHandler}), else the
- * default reply. Every request body is kept in {@link requests}; streams the client closed
- * before the end are counted in {@link abortedRequests}.
+ * default reply. Every request body is kept in {@link requests} and every `Authorization`
+ * header in {@link authorizations}; streams the client closed before the end are counted in
+ * {@link abortedRequests}, connections in {@link connections}.
  *
  * @example
  * const llm = await FakeOpenAIServer.start();
@@ -96,11 +97,14 @@ type Chunk = Record<string, unknown>;
 export class FakeOpenAIServer {
   /** Every request body received, oldest first. */
   readonly requests: FakeChatRequest[] = [];
+  /** The `Authorization` header of every HTTP request (any route, before the key check), oldest first. */
+  readonly authorizations: (string | undefined)[] = [];
   private readonly queue: FakeChatReply[] = [];
   private handler: FakeChatHandler | undefined;
   private aborted = 0;
   private completed = 0;
   private callIds = 0;
+  private connectionCount = 0;
   private readonly sockets = new Set<Socket>();
 
   private constructor(
@@ -122,6 +126,7 @@ export class FakeOpenAIServer {
     const { port } = server.address() as AddressInfo;
     const fake = new FakeOpenAIServer(server, options, `http://127.0.0.1:${port}/v1`);
     server.on('connection', (s) => {
+      fake.connectionCount++;
       fake.sockets.add(s);
       s.on('close', () => fake.sockets.delete(s));
     });
@@ -155,6 +160,11 @@ export class FakeOpenAIServer {
     return this.aborted;
   }
 
+  /** TCP connections accepted so far (to show that a client never connected). */
+  get connections(): number {
+    return this.connectionCount;
+  }
+
   /** Responses sent to the end (errors included). */
   get completedRequests(): number {
     return this.completed;
@@ -173,6 +183,7 @@ export class FakeOpenAIServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
+    this.authorizations.push(req.headers.authorization);
     if (this.options.apiKey && req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
       this.sendError(res, 401, 'Incorrect API key provided.');
       return;

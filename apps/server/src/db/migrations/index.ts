@@ -6,6 +6,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { initialMigration } from './0001_initial.ts';
 import { telephonyMigration } from './0002_telephony.ts';
 import { authMigration } from './0003_auth.ts';
+import { credentialsMigration } from './0004_credentials.ts';
 import { durabilityMigration } from './0005_durability.ts';
 
 /** Every migration by name; Kysely applies them in name order. */
@@ -13,6 +14,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0001_initial': initialMigration,
   '0002_telephony': telephonyMigration,
   '0003_auth': authMigration,
+  '0004_credentials': credentialsMigration,
   '0005_durability': durabilityMigration,
 };
 

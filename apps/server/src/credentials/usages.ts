@@ -1,0 +1,35 @@
+/**
+ * Who refers to a credential: agents (`config.llm.credential`) and the telephony settings
+ * (`providers.<provider>.credential`). A new kind of user (tools, vendor services) adds its
+ * references here, so that a credential in use cannot be deleted.
+ */
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.ts';
+
+/**
+ * The users of every credential referred to, by name; each user as words (`agent demo`,
+ * `telephony settings (twilio)`), agents first.
+ */
+export async function credentialUsages(db: Kysely<DB>): Promise<Map<string, string[]>> {
+  const usages = new Map<string, string[]>();
+  const add = (name: unknown, user: string) => {
+    if (typeof name === 'string') usages.set(name, [...(usages.get(name) ?? []), user]);
+  };
+  const agents = await db.selectFrom('agents').select(['id', 'config']).orderBy('id').execute();
+  for (const agent of agents) add(field(field(agent.config, 'llm'), 'credential'), `agent ${agent.id}`);
+  const settings = await db.selectFrom('telephony_settings').select('providers').executeTakeFirst();
+  if (isRecord(settings?.providers)) {
+    for (const [provider, section] of Object.entries(settings.providers)) {
+      add(field(section, 'credential'), `telephony settings (${provider})`);
+    }
+  }
+  return usages;
+}
+
+function field(value: unknown, key: string): unknown {
+  return isRecord(value) ? value[key] : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

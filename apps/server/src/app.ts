@@ -10,8 +10,12 @@ import { AgentRepository } from './db/agents.ts';
 import { CallEventRepository } from './db/call-events.ts';
 import { CallRepository } from './db/calls.ts';
 import type { Database } from './db/database.ts';
+import { ServerRegistry } from './db/servers.ts';
 import { TelephonySettingsRepository } from './db/telephony-settings.ts';
 import { applyWithRepositories } from './durability/apply-entry.ts';
+import { CallRecovery } from './durability/call-recovery.ts';
+import { Maintenance } from './durability/maintenance.ts';
+import { RecordingRetention } from './durability/recording-retention.ts';
 import { WriteJournal } from './durability/write-journal.ts';
 import { RecordingStore } from './recordings/store.ts';
 import { apiAgentsRoutes } from './routes/api-agents.ts';
@@ -49,6 +53,8 @@ export interface ParleyApp {
   readonly settings: TelephonySettingsRepository;
   /** Durable writes of call events and ends (journaled under `DATA_DIR` while the database is down). */
   readonly journal: WriteJournal;
+  /** Heartbeat, lost-call sweeps and recording retention. */
+  readonly maintenance: Maintenance;
   /**
    * Stop accepting calls, end the live ones (their records, events and recordings are
    * stored) and close the server. Does not close the database or the session store.
@@ -74,6 +80,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     app.log,
   );
   await journal.open();
+  const servers = new ServerRegistry(database.db);
   const recordings = new RecordingStore(config.recordingsDir);
   const settings = new TelephonySettingsRepository(database.db);
   const active = new Map<string, CallSession>();
@@ -116,6 +123,31 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   await app.register(exotelRoutes(streamDeps));
   await app.register(dashboardRoutes());
 
+  const maintenance = new Maintenance({
+    recovery: new CallRecovery({
+      db: database.db,
+      calls,
+      events,
+      servers,
+      recordings,
+      serverId,
+      embedded: database.dialect === 'pglite',
+      logger: app.log,
+      staleSecs: config.serverStaleSecs,
+    }),
+    servers,
+    serverId,
+    isLive: (callId) => active.has(callId),
+    staleSecs: config.serverStaleSecs,
+    ...(config.recordingRetentionDays
+      ? {
+          retention: new RecordingRetention(database.db, recordings, config.recordingRetentionDays, app.log),
+        }
+      : {}),
+    logger: app.log,
+  });
+  await maintenance.start();
+
   const shutdown = async () => {
     const running = [...active.values()];
     for (const session of running) session.cancel('server_shutdown');
@@ -123,6 +155,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     admission.clear();
     await app.close();
     await journal.close(); // what the database did not take yet is replayed at the next start
+    await maintenance.stop();
   };
-  return { app, active, agents, calls, events, settings, journal, shutdown };
+  return { app, active, agents, calls, events, settings, journal, maintenance, shutdown };
 }

@@ -9,6 +9,7 @@ import type { TranscriptEntry } from '../src/db/call-types.ts';
 import { CallRepository } from '../src/db/calls.ts';
 import { type Database, type DatabaseLogger, openDatabase } from '../src/db/database.ts';
 import { CallNotFoundError, DatabaseConfigError, DuplicateCallError } from '../src/db/errors.ts';
+import { migrations } from '../src/db/migrations/index.ts';
 import { openTestDatabase } from './helpers/db.ts';
 
 const validConfig = {
@@ -56,7 +57,7 @@ describe('openDatabase', () => {
       const first = migrationLog();
       const opened = await openDatabase({ dataDir, logger: first.logger });
       expect(opened.dialect).toBe('pglite');
-      expect(first.applied).toEqual(['0001_initial', '0002_telephony']);
+      expect(first.applied).toEqual(Object.keys(migrations).sort());
       await new AgentRepository(opened.db).upsert({ id: 'kept', name: 'Kept', config: validConfig });
       await opened.close();
       await expect(opened.close()).resolves.toBeUndefined();
@@ -83,7 +84,7 @@ describe('openDatabase', () => {
       const opened = await openDatabase({ url, schema, logger: first.logger });
       try {
         expect(opened.dialect).toBe('postgres');
-        expect(first.applied).toEqual(['0001_initial', '0002_telephony']);
+        expect(first.applied).toEqual(Object.keys(migrations).sort());
         const second = migrationLog();
         const reopened = await openDatabase({ url, schema, logger: second.logger });
         await reopened.close();

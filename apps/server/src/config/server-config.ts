@@ -29,6 +29,13 @@ export interface ServerConfig {
   readonly openaiBaseUrl: string | undefined;
   /** pino level. `LOG_LEVEL`, default `info`. */
   readonly logLevel: string;
+  /**
+   * A server process silent for this long is gone, and its live calls are ended as
+   * `server_lost` by the recovery sweep, s. `SERVER_STALE_SECS`, default 30.
+   */
+  readonly serverStaleSecs: number;
+  /** Recordings of calls ended longer ago are deleted at 03:00, days. `RECORDING_RETENTION_DAYS`; unset: kept. */
+  readonly recordingRetentionDays: number | undefined;
 }
 
 const optional = z
@@ -48,6 +55,10 @@ const envSchema = z.object({
   OPENAI_API_KEY: optional,
   OPENAI_BASE_URL: optional,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SERVER_STALE_SECS: z.coerce.number().min(1).max(3600).default(30),
+  RECORDING_RETENTION_DAYS: optional
+    .transform((v) => (v === undefined ? undefined : Number(v)))
+    .pipe(z.number().positive().optional()),
 });
 
 /**
@@ -73,5 +84,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     openaiApiKey: e.OPENAI_API_KEY,
     openaiBaseUrl: e.OPENAI_BASE_URL,
     logLevel: e.LOG_LEVEL,
+    serverStaleSecs: e.SERVER_STALE_SECS,
+    recordingRetentionDays: e.RECORDING_RETENTION_DAYS,
   };
 }

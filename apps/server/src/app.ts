@@ -15,8 +15,12 @@ import { AgentRepository } from './db/agents.ts';
 import { CallEventRepository } from './db/call-events.ts';
 import { CallRepository } from './db/calls.ts';
 import type { Database } from './db/database.ts';
+import { ServerRegistry } from './db/servers.ts';
 import { TelephonySettingsRepository } from './db/telephony-settings.ts';
 import { applyWithRepositories } from './durability/apply-entry.ts';
+import { CallRecovery } from './durability/call-recovery.ts';
+import { Maintenance } from './durability/maintenance.ts';
+import { RecordingRetention } from './durability/recording-retention.ts';
 import { WriteJournal } from './durability/write-journal.ts';
 import { installJsonBodyParser } from './limits/json-body.ts';
 import { PendingStreamGuard } from './limits/pending-streams.ts';
@@ -73,6 +77,8 @@ export interface ParleyApp {
   /** The `/api/*` guard: lists the API routes and the role each requires. */
   readonly auth: AuthGuard;
   readonly credentials: CredentialStore;
+  /** Heartbeat, lost-call sweeps and recording retention. */
+  readonly maintenance: Maintenance;
   /**
    * Stop accepting calls, end the live ones (their records, events and recordings are
    * stored) and close the server. Does not close the database or the session store.
@@ -100,6 +106,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     app.log,
   );
   await journal.open();
+  const servers = new ServerRegistry(database.db);
   const recordings = new RecordingStore(config.recordingsDir);
   const credentials = options.credentials ?? (await openCredentialStore(database.db, config, app.log));
   await moveInlineSecrets(database.db, credentials, config.openaiBaseUrl, app.log);
@@ -165,6 +172,31 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   await app.register(exotelRoutes(streamDeps));
   await app.register(dashboardRoutes());
 
+  const maintenance = new Maintenance({
+    recovery: new CallRecovery({
+      db: database.db,
+      calls,
+      events,
+      servers,
+      recordings,
+      serverId,
+      embedded: database.dialect === 'pglite',
+      logger: app.log,
+      staleSecs: config.serverStaleSecs,
+    }),
+    servers,
+    serverId,
+    isLive: (callId) => active.has(callId),
+    staleSecs: config.serverStaleSecs,
+    ...(config.recordingRetentionDays
+      ? {
+          retention: new RecordingRetention(database.db, recordings, config.recordingRetentionDays, app.log),
+        }
+      : {}),
+    logger: app.log,
+  });
+  await maintenance.start();
+
   const shutdown = async () => {
     const running = [...active.values()];
     for (const session of running) session.cancel('server_shutdown');
@@ -172,6 +204,20 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     admission.clear();
     await app.close();
     await journal.close(); // what the database did not take yet is replayed at the next start
+    await maintenance.stop();
   };
-  return { app, active, agents, calls, events, settings, journal, refusals, auth, credentials, shutdown };
+  return {
+    app,
+    active,
+    agents,
+    calls,
+    events,
+    settings,
+    journal,
+    refusals,
+    auth,
+    credentials,
+    maintenance,
+    shutdown,
+  };
 }

@@ -57,6 +57,13 @@ export interface ServerConfig {
   readonly previousSecretKeys: readonly string[];
   /** Non-public targets outbound requests may reach (CIDRs, IPs, hosts, host:port). `EGRESS_ALLOW`. */
   readonly egressAllow: readonly string[];
+  /**
+   * A server process silent for this long is gone, and its live calls are ended as
+   * `server_lost` by the recovery sweep, s. `SERVER_STALE_SECS`, default 30.
+   */
+  readonly serverStaleSecs: number;
+  /** Recordings of calls ended longer ago are deleted at 03:00, days. `RECORDING_RETENTION_DAYS`; unset: kept. */
+  readonly recordingRetentionDays: number | undefined;
 }
 
 /** Limits on calls, media streams and requests (see the README's configuration table). */
@@ -138,6 +145,10 @@ const envSchema = z.object({
       }
     }
   }),
+  SERVER_STALE_SECS: z.coerce.number().min(1).max(3600).default(30),
+  RECORDING_RETENTION_DAYS: optional
+    .transform((v) => (v === undefined ? undefined : Number(v)))
+    .pipe(z.number().positive().optional()),
 });
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -196,5 +207,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     secretKey: e.PARLEY_SECRET_KEY,
     previousSecretKeys: e.PARLEY_SECRET_KEY_PREVIOUS,
     egressAllow: e.EGRESS_ALLOW,
+    serverStaleSecs: e.SERVER_STALE_SECS,
+    recordingRetentionDays: e.RECORDING_RETENTION_DAYS,
   };
 }

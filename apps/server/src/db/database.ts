@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 /**
  * Opens Parley's database: PostgreSQL when a URL is configured, otherwise an
  * embedded PGlite (PostgreSQL compiled to WASM) persisted on disk, and brings
@@ -136,6 +137,11 @@ async function openPglite(dataDirOption: string | undefined): Promise<OpenedDial
   } else {
     dataDir = path.resolve(dataDirOption ?? DEFAULT_DATA_DIR);
     await mkdir(path.dirname(dataDir), { recursive: true });
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+      // A new cluster reaches the disk only when PGlite closes: a crash before then (kill -9)
+      // would lose everything written since. Create it and close it once, so it is on disk.
+      await (await PGlite.create(dataDir)).close();
+    }
   }
   const pglite = await PGlite.create(dataDir);
   const dialect = new PGliteDialect(pglite);

@@ -46,12 +46,15 @@ export class CallRecovery {
   constructor(private readonly deps: CallRecoveryDeps) {}
 
   /**
-   * One sweep, under an advisory lock (a sweep already running elsewhere makes this one a
-   * no-op). Never ends a call of this process that is still live.
+   * One sweep, under a PostgreSQL advisory lock (a sweep already running in another process
+   * makes this one a no-op). Never ends a call of this process that is still live.
    * @param isLive Whether this process still runs (or awaits the stream of) a call.
    * @returns the number of calls ended.
    */
   async sweep(isLive: (callId: string) => boolean): Promise<number> {
+    // Embedded, this process is the only one; and PGlite's single connection, held for the
+    // lock, would leave none for the sweep's own queries.
+    if (this.deps.embedded) return await this.endLostCalls(isLive);
     return await this.deps.db.connection().execute(async (conn) => {
       const lock = await sql<{ got: boolean }>`select pg_try_advisory_lock(${SWEEP_LOCK}) as got`.execute(
         conn,

@@ -39,7 +39,11 @@ describe('request limits', () => {
       method,
       url,
       remoteAddress,
-      ...(payload === undefined ? {} : { payload, headers: { 'content-type': 'application/json' } }),
+      headers: {
+        ...(url.startsWith('/api/') ? server.adminHeaders : {}),
+        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(payload === undefined ? {} : { payload }),
     });
 
   it('answers 429 with Retry-After past the API limit, per address, and never limits /health', async () => {

@@ -65,6 +65,8 @@ describe('loggerOptions', () => {
       level: 'info',
       transport: { target: 'pino-pretty' },
     });
-    expect(loggerOptions('warn', { isTTY: false })).toEqual({ level: 'warn' });
+    const json = loggerOptions('warn', { isTTY: false });
+    expect(json).toMatchObject({ level: 'warn', redact: { censor: '[redacted]' } });
+    expect(json).not.toHaveProperty('transport');
   });
 });

@@ -24,6 +24,14 @@ function idParam(request: FastifyRequest): string | null {
   return typeof params?.id === 'string' ? params.id : null;
 }
 
+/** The credential a request names: the `:name` parameter, or the created one's `name`. */
+function credentialName(request: FastifyRequest): string | null {
+  const params = request.params as Record<string, unknown> | undefined;
+  if (typeof params?.name === 'string') return params.name;
+  const body = request.body as Record<string, unknown> | undefined;
+  return typeof body?.name === 'string' ? body.name : null;
+}
+
 /** Access rules by `METHOD /url/:pattern` as registered with Fastify; `HEAD` falls back to `GET`. */
 export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
   'POST /api/auth/login': { public: true },
@@ -50,6 +58,31 @@ export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
   'PUT /api/telephony-settings': {
     role: 'admin',
     audit: () => ({ action: 'telephony_settings.update', target: { type: 'telephony_settings', id: null } }),
+  },
+
+  // Names, kinds and destinations only: values are never returned.
+  'GET /api/credentials': { role: 'viewer' },
+  'GET /api/credentials/:name': { role: 'viewer' },
+  'POST /api/credentials': {
+    role: 'admin',
+    audit: (request) => ({
+      action: 'credential.create',
+      target: { type: 'credential', id: credentialName(request) },
+    }),
+  },
+  'PUT /api/credentials/:name': {
+    role: 'admin',
+    audit: (request) => ({
+      action: 'credential.update',
+      target: { type: 'credential', id: credentialName(request) },
+    }),
+  },
+  'DELETE /api/credentials/:name': {
+    role: 'admin',
+    audit: (request) => ({
+      action: 'credential.delete',
+      target: { type: 'credential', id: credentialName(request) },
+    }),
   },
 
   'GET /api/users': { role: 'admin' },

@@ -84,6 +84,27 @@ export interface ParleyApp {
    * stored) and close the server. Does not close the database or the session store.
    */
   shutdown(): Promise<void>;
+  /**
+   * Stop gracefully (SIGTERM): admit no new call (health answers 503 `draining`), let live
+   * calls go on for up to `graceMs`, then say {@link SHUTDOWN_GOODBYE} on those left and end
+   * them (at most 15 s more), then {@link shutdown}.
+   */
+  drain(graceMs: number): Promise<void>;
+}
+
+/** What callers still on the line hear when the server stops. */
+export const SHUTDOWN_GOODBYE = 'Sorry, we have to end this call now. Please call again. Goodbye.';
+/** How long the goodbye may take to play before the calls are cut. */
+const GOODBYE_MS = 15_000;
+
+/** Resolves when every session has ended, or after `ms`. */
+async function allEnded(sessions: readonly CallSession[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([Promise.allSettled(sessions.map((s) => s.run())), timeout]);
+  clearTimeout(timer);
 }
 
 /** Build the Fastify server: REST API, Twilio, Exotel and Vobiz webhooks and media streams, health, dashboard. */
@@ -160,7 +181,12 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   // After the websocket plugin, whose hooks destroy the socket of an upgrade we answer.
   streamDeps.pendingStreams.install(app);
   await app.register(
-    healthRoutes({ database, activeCalls: () => active.size, refusals: () => refusals.snapshot() }),
+    healthRoutes({
+      database,
+      activeCalls: () => active.size,
+      refusals: () => refusals.snapshot(),
+      draining: () => admission.isClosed,
+    }),
   );
   await app.register(apiCallsRoutes({ calls, events, recordings }));
   await app.register(apiOutboundRoutes({ agents, calls, settings, admission, config }));
@@ -206,9 +232,19 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     await journal.close(); // what the database did not take yet is replayed at the next start
     await maintenance.stop();
   };
+  const drain = async (graceMs: number) => {
+    admission.close(); // new calls hear the polite "busy" answer; health says `draining`
+    app.log.info({ liveCalls: active.size, graceMs }, 'draining: no new calls');
+    await allEnded([...active.values()], graceMs);
+    const left = [...active.values()];
+    for (const session of left) session.endWithGoodbye(SHUTDOWN_GOODBYE, 'server_shutdown');
+    await allEnded(left, GOODBYE_MS);
+    await shutdown();
+  };
   return {
     app,
     active,
+    drain,
     agents,
     calls,
     events,

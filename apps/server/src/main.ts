@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const logger = pino(loggerOptions(config.logLevel));
   const credentials = await openCredentialStore(database.db, config, logger);
   const sessions = createSessionStore(config.redisUrl, { logger });
-  const { app, shutdown } = await buildApp({
+  const { app, drain } = await buildApp({
     config,
     logger,
     database,
@@ -50,17 +50,18 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, graceMs: number) => {
     if (stopping) return;
     stopping = true;
-    app.log.info(`${signal}: ending live calls and stopping`);
-    await shutdown();
+    app.log.info(`${signal}: finishing live calls (up to ${graceMs / 1000} s), then stopping`);
+    await drain(graceMs);
     await sessions.close();
     await database.close();
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  // SIGTERM (orchestrators, systemd) drains; Ctrl-C in a terminal does not wait.
+  process.on('SIGTERM', () => void stop('SIGTERM', config.shutdownGraceSecs * 1000));
+  process.on('SIGINT', () => void stop('SIGINT', 0));
 
   await app.listen({ port: config.port, host: config.host });
   app.log.info(

@@ -199,6 +199,16 @@ export class CallSession {
     this.eventRecorder.record('error', { message, ...data });
   }
 
+  /**
+   * End the call gracefully: the agent says `goodbye`, what is queued plays out, then the call
+   * ends (and the provider is told to hang up) with `reason`.
+   */
+  endWithGoodbye(goodbye: string, reason: string): void {
+    this.endReason ??= reason;
+    this.task.queueFrame(frame('tts_speak', { text: goodbye }));
+    this.task.end(reason);
+  }
+
   /** End the call at once (caller hung up, socket lost, server stopping). */
   cancel(reason: string, failed = false): void {
     this.endReason ??= reason;

@@ -62,6 +62,8 @@ export interface ServerConfig {
    * `server_lost` by the recovery sweep, s. `SERVER_STALE_SECS`, default 30.
    */
   readonly serverStaleSecs: number;
+  /** On SIGTERM, live calls may go on this long before they hear a goodbye, s. `SHUTDOWN_GRACE_SECS`, default 30. */
+  readonly shutdownGraceSecs: number;
   /** Recordings of calls ended longer ago are deleted at 03:00, days. `RECORDING_RETENTION_DAYS`; unset: kept. */
   readonly recordingRetentionDays: number | undefined;
 }
@@ -146,6 +148,7 @@ const envSchema = z.object({
     }
   }),
   SERVER_STALE_SECS: z.coerce.number().min(1).max(3600).default(30),
+  SHUTDOWN_GRACE_SECS: z.coerce.number().min(0).max(3600).default(30),
   RECORDING_RETENTION_DAYS: optional
     .transform((v) => (v === undefined ? undefined : Number(v)))
     .pipe(z.number().positive().optional()),
@@ -208,6 +211,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     previousSecretKeys: e.PARLEY_SECRET_KEY_PREVIOUS,
     egressAllow: e.EGRESS_ALLOW,
     serverStaleSecs: e.SERVER_STALE_SECS,
+    shutdownGraceSecs: e.SHUTDOWN_GRACE_SECS,
     recordingRetentionDays: e.RECORDING_RETENTION_DAYS,
   };
 }

@@ -12,14 +12,19 @@ export interface HealthDeps {
   readonly activeCalls: () => number | Promise<number>;
   /** How long the database may take to answer `select 1`, in milliseconds. @defaultValue 1000 */
   readonly databaseTimeoutMs?: number;
+  /** True while the server drains before stopping: load balancers should send it no new calls. */
+  readonly draining?: () => boolean;
   /** Counts of refused webhooks, streams and requests since start-up, by kind (see `RefusalCounters`). */
   readonly refusals?: () => Readonly<Record<string, number>>;
 }
 
 /** The body of `GET /health`. */
 export interface HealthBody {
-  /** `ok`, or `unavailable` (with status 503) when the database did not answer in time or failed. */
-  readonly status: 'ok' | 'unavailable';
+  /**
+   * `ok`; `draining` (status 503) while the server finishes its calls before stopping;
+   * `unavailable` (503) when the database did not answer in time or failed.
+   */
+  readonly status: 'ok' | 'draining' | 'unavailable';
   /** Seconds since the process started, whole. */
   readonly uptimeSecs: number;
   readonly database: Database['dialect'];
@@ -57,6 +62,7 @@ export function healthRoutes(deps: HealthDeps): FastifyPluginAsync {
         request.log.warn({ err: databaseProblem.error }, `health check failed: ${databaseProblem.reason}`);
         return reply.code(503).send(body);
       }
+      if (deps.draining?.()) return reply.code(503).send({ ...body, status: 'draining' });
       return body;
     });
   };

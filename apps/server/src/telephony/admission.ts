@@ -40,6 +40,7 @@ export interface CallAdmissionOptions {
  */
 export class CallAdmission {
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  private closed = false;
 
   /** @param activeCalls How many media sessions are running now. */
   constructor(
@@ -58,12 +59,12 @@ export class CallAdmission {
    * (an answered outbound call now waits for its stream).
    * @param limit The most calls counted at once; `null`: the default limit.
    * @param wait What the call waits for: `stream` (answered) or `answer` (an outbound call ringing).
-   * @returns `false` (nothing held) when the limit is reached.
+   * @returns `false` (nothing held) when the limit is reached or admission is closed.
    */
   tryAdmit(callId: string, limit: number | null, wait: AdmissionWait = 'stream'): boolean {
     const held = this.pending.has(callId);
     const max = limit ?? this.options.defaultLimit ?? null;
-    if (!held && max !== null && this.count >= max) return false;
+    if (!held && (this.closed || (max !== null && this.count >= max))) return false;
     clearTimeout(this.pending.get(callId));
     const waitMs =
       wait === 'answer'
@@ -82,6 +83,16 @@ export class CallAdmission {
   release(callId: string): void {
     clearTimeout(this.pending.get(callId));
     this.pending.delete(callId);
+  }
+
+  /** True once {@link close} was called: new calls are refused like calls over the limit. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Admit no new call from now on (the server is draining); calls already held keep their place. */
+  close(): void {
+    this.closed = true;
   }
 
   /** Forget every pending place (server shutdown). */

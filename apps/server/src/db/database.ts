@@ -154,7 +154,13 @@ async function migrate(db: Kysely<DB>, schema: string | undefined, logger: Datab
     provider: migrationProvider,
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let outcome = await migrator.migrateToLatest();
+  // Kysely looks for its migration table in every schema: another process dropping its own
+  // schema at that moment (e.g. parallel test files) fails the look-up, not the migration.
+  for (let retry = 0; retry < 3 && isSchemaGone(outcome.error); retry++) {
+    outcome = await migrator.migrateToLatest();
+  }
+  const { error, results } = outcome;
   for (const result of results ?? []) {
     if (result.status === 'Success') {
       logger?.info({ migration: result.migrationName }, 'migration applied');
@@ -163,4 +169,9 @@ async function migrate(db: Kysely<DB>, schema: string | undefined, logger: Datab
     }
   }
   if (error !== undefined) throw error;
+}
+
+/** PostgreSQL's `invalid_schema_name` (3F000), as a concurrently dropped schema raises it. */
+function isSchemaGone(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === '3F000';
 }

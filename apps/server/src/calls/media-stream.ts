@@ -77,6 +77,8 @@ const WS_MESSAGE_TOO_BIG = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 const PLAYOUT_TIMEOUT_MS = 3000;
 /** At most this many protocol errors become call events; the rest are counted. */
 const MAX_ERROR_EVENTS = 20;
+/** Media messages kept while a call loads: 10 s of Twilio's 20 ms frames (the session keeps 10 s too). */
+const MAX_LOADING_EVENTS = 500;
 type Phase = 'waiting' | 'starting' | 'running' | 'closed';
 
 /**
@@ -90,6 +92,8 @@ type Phase = 'waiting' | 'starting' | 'running' | 'closed';
  */
 export class MediaStreamConnection {
   private phase: Phase = 'waiting';
+  /** Caller media and keys that came while the call loaded, in order. */
+  private loading: ProviderEvent[] = [];
   private session: CallSession | undefined;
   private readonly early: Array<{ message: string; code: string }> = [];
   private readonly playback = new PlaybackTracker();
@@ -148,8 +152,11 @@ export class MediaStreamConnection {
       if (event.type === 'start') void this.begin(event);
       return;
     }
-    // While the call loads, the pipeline is not running: only a `stop` matters (stopReceived).
     if (this.phase === 'running') this.session?.handle(event);
+    else if (this.phase === 'starting' && (event.type === 'media' || event.type === 'dtmf')) {
+      // The caller may already speak while the call loads: keep it (bounded) for the session.
+      if (this.loading.length < MAX_LOADING_EVENTS) this.loading.push(event);
+    }
   }
 
   /**
@@ -247,6 +254,8 @@ export class MediaStreamConnection {
       for (const e of this.early)
         session.recordError(e.message, { code: e.code, provider: request.provider });
       this.phase = 'running';
+      for (const event of this.loading) session.handle(event);
+      this.loading = [];
       const done = session.run();
       if (this.stopReceived) session.cancel('caller_hung_up'); // hung up while the call loaded
       await done;

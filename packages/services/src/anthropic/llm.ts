@@ -155,7 +155,8 @@ export class AnthropicLLMService extends LLMService {
             yield {
               type: 'usage',
               // Newer API versions repeat the input counts here; they are final when present.
-              promptTokens: event.usage.input_tokens === null ? promptTokens : inputTokens(event.usage),
+              promptTokens:
+                typeof event.usage.input_tokens === 'number' ? inputTokens(event.usage) : promptTokens,
               completionTokens: event.usage.output_tokens,
             };
             break;

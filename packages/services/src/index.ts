@@ -1,4 +1,15 @@
 export {
+  AnthropicLLMService,
+  type AnthropicLLMServiceOptions,
+  DEFAULT_ANTHROPIC_MODEL,
+} from './anthropic/llm.ts';
+export {
+  type AnthropicConversation,
+  CALL_START_TEXT,
+  toAnthropicConversation,
+  toAnthropicTools,
+} from './anthropic/messages.ts';
+export {
   LLMConfigurationError,
   LLMError,
   LLMRequestError,

@@ -1,4 +1,14 @@
 export {
+  type FakeAnthropicBlock,
+  type FakeAnthropicCredentials,
+  type FakeAnthropicMessage,
+  type FakeAnthropicReply,
+  type FakeAnthropicRequest,
+  FakeAnthropicServer,
+  type FakeAnthropicServerOptions,
+  type FakeAnthropicToolUse,
+} from './fake-anthropic-server.ts';
+export {
   type FakeChatHandler,
   type FakeChatMessage,
   type FakeChatReply,

@@ -1,9 +1,13 @@
+export { DeepgramSTTService, type DeepgramSTTServiceOptions } from './deepgram/stt.ts';
 export {
   LLMConfigurationError,
   LLMError,
   LLMRequestError,
   LocalEngineError,
   LocalEngineUnavailableError,
+  STTConfigurationError,
+  STTConnectionError,
+  STTError,
 } from './errors.ts';
 export {
   checkLocalEngines,

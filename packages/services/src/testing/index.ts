@@ -1,4 +1,10 @@
 export {
+  type FakeDeepgramConnection,
+  FakeDeepgramServer,
+  type FakeDeepgramServerOptions,
+  type FakeDeepgramStep,
+} from './fake-deepgram-server.ts';
+export {
   type FakeChatHandler,
   type FakeChatMessage,
   type FakeChatReply,

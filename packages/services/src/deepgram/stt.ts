@@ -56,6 +56,8 @@ export interface DeepgramSTTServiceOptions {
 }
 
 const MAX_RECONNECT_DELAY_MS = 4000;
+/** `WebSocket.OPEN`, the ready state of a socket that can send. */
+const OPEN = 1;
 
 /**
  * Live speech recognition with Deepgram's streaming API over the official `@deepgram/sdk`
@@ -134,11 +136,14 @@ export class DeepgramSTTService extends STTService {
   }
 
   protected override sendAudio(pcm: Int16Array): void {
-    const socket = this.socket;
+    const socket = this.openSocket();
     if (socket) {
       socket.sendMedia(pcm);
       this.lastSentMs = performance.now();
-    } else if (this.reconnecting && this.backlog.push(pcm)) {
+      return;
+    }
+    // Dropped but not yet reported closed, or reconnecting: keep the audio for the next socket.
+    if ((this.socket || this.reconnecting) && this.backlog.push(pcm)) {
       this.pushError(
         new STTConnectionError(
           `Deepgram is still reconnecting; dropping caller audio older than ${this.options.reconnectBufferMs ?? 5000} ms`,
@@ -148,7 +153,7 @@ export class DeepgramSTTService extends STTService {
   }
 
   protected override onUserStoppedSpeaking(): void {
-    this.socket?.sendFinalize({ type: 'Finalize' });
+    this.openSocket()?.sendFinalize({ type: 'Finalize' });
   }
 
   protected override async disconnect(): Promise<void> {
@@ -160,6 +165,10 @@ export class DeepgramSTTService extends STTService {
     const socket = this.socket;
     this.socket = undefined;
     if (!socket) return;
+    if (socket.readyState !== OPEN) {
+      socket.close();
+      return;
+    }
     const closed = new Promise<void>((resolve) => {
       socket.on('close', () => resolve());
       setTimeout(resolve, this.options.closeTimeoutMs ?? 2000).unref();
@@ -244,9 +253,15 @@ export class DeepgramSTTService extends STTService {
     );
   }
 
+  /** The current socket when it is open (the SDK throws on sends to a socket that is not). */
+  private openSocket(): ListenSocket | undefined {
+    return this.socket?.readyState === OPEN ? this.socket : undefined;
+  }
+
   private keepAlive(keepAliveMs: number): void {
-    if (!this.socket || performance.now() - this.lastSentMs < keepAliveMs) return;
-    this.socket.sendKeepAlive({ type: 'KeepAlive' });
+    const socket = this.openSocket();
+    if (!socket || performance.now() - this.lastSentMs < keepAliveMs) return;
+    socket.sendKeepAlive({ type: 'KeepAlive' });
     this.lastSentMs = performance.now();
   }
 }

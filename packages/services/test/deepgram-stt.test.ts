@@ -1,5 +1,6 @@
 import { frame, ProcessorHarness } from '@parley/pipeline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AudioBacklog } from '../src/deepgram/audio-backlog.ts';
 import {
   DeepgramSTTService,
   type DeepgramSTTServiceOptions,
@@ -247,5 +248,18 @@ describe('DeepgramSTTService against a fake Deepgram server', () => {
     expect(error.fatal).toBe(true);
     expect(error.cause).toBeInstanceOf(STTConnectionError);
     expect(error.message).toMatch(/could not connect to Deepgram/);
+  });
+});
+
+describe('AudioBacklog', () => {
+  it('keeps at most its bound, dropping the oldest audio and reporting the first drop once', () => {
+    const backlog = new AudioBacklog(400);
+    const chunk = (v: number) => new Int16Array(160).fill(v);
+    expect(backlog.push(chunk(1))).toBe(false);
+    expect(backlog.push(chunk(2))).toBe(false);
+    expect(backlog.push(chunk(3))).toBe(true); // 480 > 400: chunk 1 goes
+    expect(backlog.push(chunk(4))).toBe(false); // dropped again, already reported
+    expect(backlog.drain().map((c) => c[0])).toEqual([3, 4]);
+    expect(backlog.drain()).toEqual([]);
   });
 });

@@ -188,18 +188,21 @@ export class DeepgramSTTService extends STTService {
     socket.on('close', () => this.onClose(socket));
     socket.on('error', () => {}); // the handshake's rejection or the `close` that follows reports it
     socket.connect();
+    let fail = () => {};
     const aborted = new Promise<never>((_, reject) => {
-      const fail = () => reject(signal.reason);
-      if (signal.aborted) fail();
-      else signal.addEventListener('abort', fail, { once: true });
+      fail = () => reject(signal.reason);
     });
+    signal.addEventListener('abort', fail, { once: true });
     try {
+      signal.throwIfAborted();
       await Promise.race([socket.waitForOpen(), aborted]);
       return socket;
     } catch (e) {
       socket.close();
       if (signal.aborted) throw signal.reason;
       throw handshakeError(e);
+    } finally {
+      signal.removeEventListener('abort', fail);
     }
   }
 

@@ -46,6 +46,46 @@ export class LLMRequestError extends LLMError {
 }
 
 /**
+ * Base of the streaming STT service errors ({@link STTConfigurationError},
+ * {@link STTConnectionError}): a message, the provider's HTTP status when it answered the
+ * WebSocket handshake, and the underlying error as `cause`. Catch it to handle either.
+ */
+export abstract class STTError extends Error {
+  abstract override readonly name: string;
+  /** HTTP status of the provider's handshake answer; `undefined` when none came. */
+  readonly status: number | undefined;
+
+  /**
+   * @param message What went wrong, fit to show an operator.
+   * @param options `status`: the provider's HTTP status, if it answered; `cause`: the
+   *   underlying error (becomes `Error.cause`; absent when `undefined`).
+   */
+  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options.status;
+  }
+}
+
+/**
+ * An STT service cannot run because of its configuration: no API key, a key the provider
+ * rejected (HTTP 401/403), or stream options it refused (HTTP 400: model, language,
+ * encoding). `message` names the fix; retrying will not help.
+ */
+export class STTConfigurationError extends STTError {
+  override readonly name = 'STTConfigurationError';
+}
+
+/**
+ * An STT stream could not be opened or was lost for a reason other than configuration:
+ * connection refused or timed out, provider outage (5xx), rate limit (429), or a dropped
+ * socket whose reconnection attempts ran out. `status` is the handshake's HTTP status when
+ * the provider answered.
+ */
+export class STTConnectionError extends STTError {
+  override readonly name = 'STTConnectionError';
+}
+
+/**
  * A local (offline) engine is not installed or cannot start on this machine: the
  * `pocketsphinx_continuous` binary or its Debian model files are missing, or the Flite WASM
  * package cannot be found. `fix` holds the command or step that installs it.

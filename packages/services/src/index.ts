@@ -9,12 +9,16 @@ export {
   toAnthropicConversation,
   toAnthropicTools,
 } from './anthropic/messages.ts';
+export { DeepgramSTTService, type DeepgramSTTServiceOptions } from './deepgram/stt.ts';
 export {
   LLMConfigurationError,
   LLMError,
   LLMRequestError,
   LocalEngineError,
   LocalEngineUnavailableError,
+  STTConfigurationError,
+  STTConnectionError,
+  STTError,
 } from './errors.ts';
 export {
   checkLocalEngines,

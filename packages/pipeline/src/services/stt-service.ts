@@ -71,8 +71,12 @@ export abstract class STTService extends FrameProcessor {
     this.push(f, direction);
   }
 
-  /** Report recognized text. Ignored once the service stopped. */
-  protected emitTranscript(text: string, final: boolean, language?: string): void {
+  /**
+   * Report recognized text. Ignored once the service stopped.
+   * @param endOfUtterance For a final transcript: the engine's own endpointing judged that the
+   *   caller finished the utterance (sets the frame's `endOfUtterance`, ending the turn at once).
+   */
+  protected emitTranscript(text: string, final: boolean, language?: string, endOfUtterance = false): void {
     if (!this.isRunning) return;
     const trimmed = text.trim();
     if (!trimmed) return;
@@ -86,6 +90,12 @@ export abstract class STTService extends FrameProcessor {
     }
     this.push(metric(this.name, 'audio_seconds', this.audioSamples / this.audioRateHz, 's'));
     this.audioSamples = 0;
-    this.push(frame('transcription', language ? { text: trimmed, language } : { text: trimmed }));
+    this.push(
+      frame('transcription', {
+        text: trimmed,
+        ...(language ? { language } : {}),
+        ...(endOfUtterance ? { endOfUtterance } : {}),
+      }),
+    );
   }
 }

@@ -9,6 +9,12 @@ export {
   type FakeAnthropicToolUse,
 } from './fake-anthropic-server.ts';
 export {
+  type FakeDeepgramConnection,
+  FakeDeepgramServer,
+  type FakeDeepgramServerOptions,
+  type FakeDeepgramStep,
+} from './fake-deepgram-server.ts';
+export {
   type FakeChatHandler,
   type FakeChatMessage,
   type FakeChatReply,

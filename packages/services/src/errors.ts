@@ -5,11 +5,10 @@
  */
 
 /**
- * Base of the LLM service errors ({@link LLMConfigurationError}, {@link LLMRequestError}):
- * a message, the provider's HTTP status when it answered, and the underlying error as `cause`.
- * Catch it to handle either; subclasses differ only in `name`.
+ * Base of a vendor service's errors: a message fit to show an operator, the provider's HTTP
+ * status when it answered, and the underlying error as `cause`. Subclasses differ only in `name`.
  */
-export abstract class LLMError extends Error {
+export abstract class VendorServiceError extends Error {
   abstract override readonly name: string;
   /** HTTP status of the provider's answer; `undefined` when no answer came (or no request was made). */
   readonly status: number | undefined;
@@ -24,6 +23,12 @@ export abstract class LLMError extends Error {
     this.status = options.status;
   }
 }
+
+/**
+ * Base of the LLM service errors ({@link LLMConfigurationError}, {@link LLMRequestError}).
+ * Catch it to handle either.
+ */
+export abstract class LLMError extends VendorServiceError {}
 
 /**
  * An LLM service cannot run because of its configuration: no API key, a key the provider
@@ -47,24 +52,10 @@ export class LLMRequestError extends LLMError {
 
 /**
  * Base of the streaming STT service errors ({@link STTConfigurationError},
- * {@link STTConnectionError}): a message, the provider's HTTP status when it answered the
- * WebSocket handshake, and the underlying error as `cause`. Catch it to handle either.
+ * {@link STTConnectionError}); `status` is the provider's answer to the WebSocket handshake.
+ * Catch it to handle either.
  */
-export abstract class STTError extends Error {
-  abstract override readonly name: string;
-  /** HTTP status of the provider's handshake answer; `undefined` when none came. */
-  readonly status: number | undefined;
-
-  /**
-   * @param message What went wrong, fit to show an operator.
-   * @param options `status`: the provider's HTTP status, if it answered; `cause`: the
-   *   underlying error (becomes `Error.cause`; absent when `undefined`).
-   */
-  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.status = options.status;
-  }
-}
+export abstract class STTError extends VendorServiceError {}
 
 /**
  * An STT service cannot run because of its configuration: no API key, a key the provider
@@ -117,4 +108,43 @@ export class LocalEngineError extends Error {
     super(message, cause === undefined ? undefined : { cause });
     this.engine = engine;
   }
+}
+
+/** Who answered an LLM request, for {@link llmHttpError}'s messages. */
+export interface LLMEndpoint {
+  /** How to name the provider in a sentence, e.g. `The LLM provider` or `The Anthropic API`. */
+  readonly provider: string;
+  readonly baseUrl: string;
+  readonly model: string;
+  /** The environment variable that holds the server's key, e.g. `OPENAI_API_KEY`. */
+  readonly keyVariable: string;
+}
+
+/**
+ * The error for an LLM request the provider answered with HTTP `status` (or, `undefined`,
+ * did not answer): 401/403 (key) and 404 (model or base URL) → {@link LLMConfigurationError},
+ * anything else → {@link LLMRequestError}.
+ */
+export function llmHttpError(
+  endpoint: LLMEndpoint,
+  status: number | undefined,
+  detail: string,
+  cause: unknown,
+): LLMError {
+  if (status === 401 || status === 403) {
+    return new LLMConfigurationError(
+      `${endpoint.provider} at ${endpoint.baseUrl} rejected the API key (HTTP ${status}): set ${endpoint.keyVariable} or the agent's llm.credential`,
+      { status, cause },
+    );
+  }
+  if (status === 404) {
+    return new LLMConfigurationError(
+      `${endpoint.provider} at ${endpoint.baseUrl} does not know model "${endpoint.model}" (HTTP 404): check the agent's llm.model and llm.baseUrl`,
+      { status, cause },
+    );
+  }
+  return new LLMRequestError(`LLM request failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, {
+    ...(status ? { status } : {}),
+    cause,
+  });
 }

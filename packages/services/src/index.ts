@@ -19,6 +19,7 @@ export {
   STTConfigurationError,
   STTConnectionError,
   STTError,
+  VendorServiceError,
 } from './errors.ts';
 export {
   checkLocalEngines,

@@ -7,7 +7,7 @@ import {
   type LLMServiceOptions,
   type ToolDefinition,
 } from '@parley/pipeline';
-import { LLMConfigurationError, LLMRequestError } from '../errors.ts';
+import { LLMConfigurationError, LLMRequestError, llmHttpError } from '../errors.ts';
 import { toAnthropicConversation, toAnthropicTools } from './messages.ts';
 import { ToolUseAssembler } from './tool-calls.ts';
 
@@ -178,23 +178,17 @@ export class AnthropicLLMService extends LLMService {
         cause: e,
       });
     }
-    const status = e.status;
-    if (status === 401 || status === 403) {
-      return new LLMConfigurationError(
-        `The Anthropic API rejected the API key (HTTP ${status}): set ANTHROPIC_API_KEY or the agent's llm.apiKey`,
-        { status, cause: e },
-      );
-    }
-    if (status === 404) {
-      return new LLMConfigurationError(
-        `The Anthropic API at ${this.baseUrl} does not know model "${this.model}" (HTTP 404): check the agent's llm.model and llm.baseUrl`,
-        { status, cause: e },
-      );
-    }
-    return new LLMRequestError(`Anthropic request failed${status ? ` (HTTP ${status})` : ''}: ${e.message}`, {
-      ...(status ? { status } : {}),
-      cause: e,
-    });
+    return llmHttpError(
+      {
+        provider: 'The Anthropic API',
+        baseUrl: this.baseUrl,
+        model: this.model,
+        keyVariable: 'ANTHROPIC_API_KEY',
+      },
+      e.status,
+      e.message,
+      e,
+    );
   }
 }
 

@@ -7,7 +7,7 @@ import {
   type ToolDefinition,
 } from '@parley/pipeline';
 import OpenAI from 'openai';
-import { LLMConfigurationError, LLMRequestError } from '../errors.ts';
+import { LLMConfigurationError, LLMRequestError, llmHttpError } from '../errors.ts';
 import { toOpenAIMessages, toOpenAITools } from './messages.ts';
 import { ToolCallAssembler } from './tool-calls.ts';
 
@@ -171,23 +171,17 @@ export class OpenAILLMService extends LLMService {
       }
       return new LLMRequestError(`Could not reach the LLM at ${this.baseUrl}: ${e.message}`, { cause: e });
     }
-    const status = e.status;
-    if (status === 401 || status === 403) {
-      return new LLMConfigurationError(
-        `The LLM provider at ${this.baseUrl} rejected the API key (HTTP ${status}): set OPENAI_API_KEY or the agent's llm.apiKey`,
-        { status, cause: e },
-      );
-    }
-    if (status === 404) {
-      return new LLMConfigurationError(
-        `The LLM provider at ${this.baseUrl} does not know model "${this.model}" (HTTP 404): check the agent's llm.model and llm.baseUrl`,
-        { status, cause: e },
-      );
-    }
-    return new LLMRequestError(`LLM request failed${status ? ` (HTTP ${status})` : ''}: ${e.message}`, {
-      ...(status ? { status } : {}),
-      cause: e,
-    });
+    return llmHttpError(
+      {
+        provider: 'The LLM provider',
+        baseUrl: this.baseUrl,
+        model: this.model,
+        keyVariable: 'OPENAI_API_KEY',
+      },
+      e.status,
+      e.message,
+      e,
+    );
   }
 }
 

@@ -5,14 +5,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { llmBaseUrl } from '../calls/llm-access.ts';
-import { AgentConfigError, formatIssues, parseAgentConfig } from '../config/agent-config.ts';
+import { AgentConfigError, parseAgentConfig } from '../config/agent-config.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 import { CredentialError } from '../credentials/errors.ts';
 import type { CredentialStore } from '../credentials/store.ts';
 import { type Agent, type AgentRepository, checkAgentId } from '../db/agents.ts';
 import type { EgressPolicy } from '../security/egress.ts';
 import { sendCredentialError } from './api-credentials.ts';
-import { sendApiError } from './errors.ts';
+import { sendApiError, sendInvalid } from './errors.ts';
 
 /** What {@link apiAgentsRoutes} needs. */
 export interface ApiAgentsDeps {
@@ -77,13 +77,7 @@ export function apiAgentsRoutes(deps: ApiAgentsDeps): FastifyPluginAsync {
       const { id } = idParamsSchema.parse(request.params);
       const body = putBodySchema.safeParse(request.body);
       if (!body.success) {
-        return sendApiError(
-          reply,
-          400,
-          'invalid_body',
-          'The body must be { name, config }',
-          formatIssues(body.error.issues),
-        );
+        return sendInvalid(reply, 'invalid_body', 'The body must be { name, config }', body.error);
       }
       let exists: boolean;
       let storedCredential: string | undefined;

@@ -4,9 +4,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { formatIssues } from '../config/agent-config.ts';
 import { type AuditLogRepository, MAX_AUDIT_PAGE_SIZE } from '../db/audit-log.ts';
-import { sendApiError } from './errors.ts';
+import { sendInvalid } from './errors.ts';
 
 /** What {@link apiAuditLogRoutes} needs. */
 export interface ApiAuditLogDeps {
@@ -31,13 +30,7 @@ export function apiAuditLogRoutes(deps: ApiAuditLogDeps): FastifyPluginAsync {
     app.get('/api/audit-log', async (request, reply) => {
       const query = querySchema.safeParse(request.query);
       if (!query.success) {
-        return sendApiError(
-          reply,
-          400,
-          'invalid_query',
-          'Invalid query parameters',
-          formatIssues(query.error.issues),
-        );
+        return sendInvalid(reply, 'invalid_query', 'Invalid query parameters', query.error);
       }
       const { limit, offset } = query.data;
       const page = await deps.audit.list({ limit, offset });

@@ -17,10 +17,9 @@ import {
 import { auditActor } from '../auth/principal.ts';
 import { hashSecret } from '../auth/secrets.ts';
 import { type LoginSessions, SESSION_COOKIE, sessionCookieOptions } from '../auth/sessions.ts';
-import { formatIssues } from '../config/agent-config.ts';
 import type { AuditLogRepository } from '../db/audit-log.ts';
 import type { User, UserRepository } from '../db/users.ts';
-import { sendApiError } from './errors.ts';
+import { sendApiError, sendInvalid } from './errors.ts';
 
 /** How often sign-in may be tried (counted in this process). */
 interface LoginLimits {
@@ -130,13 +129,7 @@ export function apiAuthRoutes(deps: ApiAuthDeps): FastifyPluginAsync {
         }
         const body = loginSchema.safeParse(request.body);
         if (!body.success) {
-          return sendApiError(
-            reply,
-            400,
-            'invalid_body',
-            'The body must be { username, password }',
-            formatIssues(body.error.issues),
-          );
+          return sendInvalid(reply, 'invalid_body', 'The body must be { username, password }', body.error);
         }
         const { username, password } = body.data;
         const waitMs = await lockedFor(username);
@@ -206,12 +199,11 @@ export function apiAuthRoutes(deps: ApiAuthDeps): FastifyPluginAsync {
       }
       const body = passwordChangeSchema.safeParse(request.body);
       if (!body.success) {
-        return sendApiError(
+        return sendInvalid(
           reply,
-          400,
           'invalid_body',
           'The body must be { currentPassword, newPassword } (at least 10 characters)',
-          formatIssues(body.error.issues),
+          body.error,
         );
       }
       const { id, name } = auth.principal;

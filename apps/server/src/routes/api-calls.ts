@@ -5,13 +5,12 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { formatIssues } from '../config/agent-config.ts';
 import type { CallEventRepository } from '../db/call-events.ts';
 import { LIVE_CALL_STATUSES, TERMINAL_CALL_STATUSES } from '../db/call-types.ts';
 import { type CallRepository, MAX_CALL_PAGE_SIZE } from '../db/calls.ts';
 import { RecordingPathError } from '../recordings/paths.ts';
 import type { RecordingStore } from '../recordings/store.ts';
-import { sendApiError } from './errors.ts';
+import { sendApiError, sendInvalid } from './errors.ts';
 
 /** What {@link apiCallsRoutes} needs. */
 export interface ApiCallsDeps {
@@ -57,13 +56,7 @@ export function apiCallsRoutes(deps: ApiCallsDeps): FastifyPluginAsync {
     app.get('/api/calls', async (request, reply) => {
       const query = listQuerySchema.safeParse(request.query);
       if (!query.success) {
-        return sendApiError(
-          reply,
-          400,
-          'invalid_query',
-          'Invalid query parameters',
-          formatIssues(query.error.issues),
-        );
+        return sendInvalid(reply, 'invalid_query', 'Invalid query parameters', query.error);
       }
       const { limit, offset, agentId, status } = query.data;
       const page = await deps.calls.list({

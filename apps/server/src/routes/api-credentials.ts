@@ -4,7 +4,6 @@
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { formatIssues } from '../config/agent-config.ts';
 import { CredentialError } from '../credentials/errors.ts';
 import {
   CREDENTIAL_KINDS,
@@ -14,7 +13,7 @@ import {
   SECRET_FIELDS,
 } from '../credentials/kinds.ts';
 import type { CredentialInfo, CredentialStore } from '../credentials/store.ts';
-import { sendApiError } from './errors.ts';
+import { sendApiError, sendInvalid } from './errors.ts';
 
 /** What {@link apiCredentialsRoutes} needs. */
 export interface ApiCredentialsDeps {
@@ -153,7 +152,7 @@ function shaped(kind: CredentialKind, value: string | Record<string, unknown>): 
 }
 
 function invalidBody(reply: FastifyReply, shape: string, error: z.ZodError): FastifyReply {
-  return sendApiError(reply, 400, 'invalid_body', `The body must be ${shape}`, formatIssues(error.issues));
+  return sendInvalid(reply, 'invalid_body', `The body must be ${shape}`, error);
 }
 
 const STATUS: Readonly<Record<CredentialError['code'], number>> = {

@@ -7,10 +7,9 @@ import { newApiKey } from '../auth/api-keys.ts';
 import { requireAuth } from '../auth/guard.ts';
 import { auditActor } from '../auth/principal.ts';
 import { roleSchema } from '../auth/roles.ts';
-import { formatIssues } from '../config/agent-config.ts';
 import type { ApiKeyRepository } from '../db/api-keys.ts';
 import type { AuditLogRepository } from '../db/audit-log.ts';
-import { sendApiError } from './errors.ts';
+import { sendApiError, sendInvalid } from './errors.ts';
 
 /** What {@link apiKeysRoutes} needs. */
 export interface ApiKeysDeps {
@@ -42,13 +41,7 @@ export function apiKeysRoutes(deps: ApiKeysDeps): FastifyPluginAsync {
       const auth = requireAuth(request);
       const body = createSchema.safeParse(request.body);
       if (!body.success) {
-        return sendApiError(
-          reply,
-          400,
-          'invalid_body',
-          'The body must be { name, role }',
-          formatIssues(body.error.issues),
-        );
+        return sendInvalid(reply, 'invalid_body', 'The body must be { name, role }', body.error);
       }
       const { key, hash, prefix } = newApiKey();
       const stored = await deps.apiKeys.create({

@@ -5,7 +5,6 @@
 import { ProviderApiError, type ProviderName, publicRequestUrl } from '@parley/telephony';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { formatIssues } from '../config/agent-config.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 import type { AgentRepository } from '../db/agents.ts';
 import type { CallRepository } from '../db/calls.ts';
@@ -17,7 +16,7 @@ import { canPlaceCalls, PROVIDERS, type TelephonySettings } from '../telephony/s
 import { newStreamToken } from '../telephony/stream-token.ts';
 import { exotelStreamUrl } from '../telephony/stream-urls.ts';
 import { exotelStatusToken } from '../telephony/webhook-auth.ts';
-import { sendApiError } from './errors.ts';
+import { sendApiError, sendInvalid } from './errors.ts';
 import { publicOrigin } from './public-url.ts';
 
 /** What {@link apiOutboundRoutes} needs. */
@@ -68,13 +67,7 @@ export function apiOutboundRoutes(deps: ApiOutboundDeps): FastifyPluginAsync {
     app.post('/api/calls/outbound', async (request, reply) => {
       const body = bodySchema.safeParse(request.body);
       if (!body.success) {
-        return sendApiError(
-          reply,
-          400,
-          'invalid_body',
-          'Invalid outbound call',
-          formatIssues(body.error.issues),
-        );
+        return sendInvalid(reply, 'invalid_body', 'Invalid outbound call', body.error);
       }
       const { agent: agentId, to, from, context } = body.data;
       const agent = await deps.agents.get(agentId);

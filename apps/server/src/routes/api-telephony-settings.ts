@@ -3,7 +3,6 @@
  * default provider and concurrency limit. Secrets are never returned.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { formatIssues } from '../config/agent-config.ts';
 import { CredentialError } from '../credentials/errors.ts';
 import type { CredentialStore, NewCredential } from '../credentials/store.ts';
 import { TelephonySettingsError, type TelephonySettingsRepository } from '../db/telephony-settings.ts';
@@ -18,7 +17,7 @@ import {
 } from '../telephony/settings.ts';
 import { MASKED_SECRET } from './api-agents.ts';
 import { sendCredentialError } from './api-credentials.ts';
-import { sendApiError } from './errors.ts';
+import { sendInvalid } from './errors.ts';
 
 /** What {@link apiTelephonySettingsRoutes} needs. */
 export interface ApiTelephonySettingsDeps {
@@ -63,13 +62,7 @@ export function apiTelephonySettingsRoutes(deps: ApiTelephonySettingsDeps): Fast
       }
       const parsed = telephonySettingsInputSchema.safeParse(request.body);
       if (!parsed.success) {
-        return sendApiError(
-          reply,
-          400,
-          'invalid_settings',
-          'Invalid telephony settings',
-          formatIssues(parsed.error.issues),
-        );
+        return sendInvalid(reply, 'invalid_settings', 'Invalid telephony settings', parsed.error);
       }
       const input = parsed.data;
       const providers: Record<string, unknown> = {};

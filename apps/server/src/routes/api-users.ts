@@ -8,11 +8,10 @@ import { hashPassword, passwordSchema } from '../auth/passwords.ts';
 import { auditActor } from '../auth/principal.ts';
 import { roleSchema } from '../auth/roles.ts';
 import type { LoginSessions } from '../auth/sessions.ts';
-import { formatIssues } from '../config/agent-config.ts';
 import type { AuditLogRepository } from '../db/audit-log.ts';
 import { DuplicateUsernameError, LastAdminError, type UserRepository } from '../db/users.ts';
 import { publicUser } from './api-auth.ts';
-import { sendApiError } from './errors.ts';
+import { sendApiError, sendInvalid } from './errors.ts';
 
 /** What {@link apiUsersRoutes} needs. */
 export interface ApiUsersDeps {
@@ -55,12 +54,11 @@ export function apiUsersRoutes(deps: ApiUsersDeps): FastifyPluginAsync {
       const auth = requireAuth(request);
       const body = createSchema.safeParse(request.body);
       if (!body.success) {
-        return sendApiError(
+        return sendInvalid(
           reply,
-          400,
           'invalid_body',
           'The body must be { username, password, role }',
-          formatIssues(body.error.issues),
+          body.error,
         );
       }
       const { username, password, role } = body.data;
@@ -84,13 +82,7 @@ export function apiUsersRoutes(deps: ApiUsersDeps): FastifyPluginAsync {
       const { id } = idParamsSchema.parse(request.params);
       const body = patchSchema.safeParse(request.body);
       if (!body.success) {
-        return sendApiError(
-          reply,
-          400,
-          'invalid_body',
-          'The body must be { role?, password? }',
-          formatIssues(body.error.issues),
-        );
+        return sendInvalid(reply, 'invalid_body', 'The body must be { role?, password? }', body.error);
       }
       const { role, password } = body.data;
       try {

@@ -38,6 +38,19 @@ export function sendApiError(
   return reply.code(statusCode).send(apiError(code, message, issues));
 }
 
+/**
+ * Sends 400 with `code`, `message` and one readable line per problem of a failed zod parse
+ * (`path: message`, see `formatIssues`); returns the reply, for `return sendInvalid(…)`.
+ */
+export function sendInvalid(
+  reply: FastifyReply,
+  code: string,
+  message: string,
+  error: { readonly issues: readonly z.core.$ZodIssue[] },
+): FastifyReply {
+  return sendApiError(reply, 400, code, message, formatIssues(error.issues));
+}
+
 /** `code` of client errors (4xx) that reach the error handler, by status. */
 const CLIENT_ERROR_CODES: Readonly<Record<number, string>> = {
   400: 'bad_request',

@@ -5,6 +5,10 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB } from './schema.ts';
 
+/**
+ * Heartbeats of server processes in the `servers` table; `now()` is the database's clock, so
+ * processes with skewed clocks agree on staleness. Queries reject with the driver's error.
+ */
 export class ServerRegistry {
   constructor(private readonly db: Kysely<DB>) {}
 

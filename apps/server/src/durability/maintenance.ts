@@ -23,6 +23,10 @@ export interface MaintenanceDeps {
   readonly logger: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
+/**
+ * Runs {@link MaintenanceDeps}' background work for one server process: a heartbeat every
+ * `staleSecs / 3` s, lost-call sweeps and the 03:00 retention; {@link stop} ends it all.
+ */
 export class Maintenance {
   private heartbeat: NodeJS.Timeout | undefined;
   private followUp: NodeJS.Timeout | undefined;

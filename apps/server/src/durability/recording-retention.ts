@@ -7,6 +7,10 @@ import { type Kysely, sql } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import type { RecordingStore } from '../recordings/store.ts';
 
+/**
+ * Deletes expired recordings (files inside the recordings root only) and clears their
+ * `recording_path`; a file that cannot be deleted is logged and kept for the next run.
+ */
 export class RecordingRetention {
   /** @throws RangeError when `maxAgeDays` is not > 0. */
   constructor(

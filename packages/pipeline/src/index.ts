@@ -56,7 +56,7 @@ export {
 } from './services/service-error-responder.ts';
 export { ServiceTimeoutError } from './services/service-errors.ts';
 export { STTService } from './services/stt-service.ts';
-export { TTSService, type TTSServiceOptions } from './services/tts-service.ts';
+export { type TTSAudioChunk, TTSService, type TTSServiceOptions } from './services/tts-service.ts';
 export {
   PARLEY_TRACER_NAME,
   TracingObserver,

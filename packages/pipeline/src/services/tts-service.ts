@@ -1,5 +1,5 @@
 import { createResampler, type StreamingResampler } from '../audio/resampler.ts';
-import { type Frame, frame, type ServiceKind, type StartFrame } from '../frames/frames.ts';
+import { type Frame, frame, type ServiceKind, type StartFrame, type WordTiming } from '../frames/frames.ts';
 import {
   type Direction,
   FrameProcessor,
@@ -21,10 +21,26 @@ export interface TTSServiceOptions extends FrameProcessorOptions {
 }
 
 /**
+ * A piece of a synthesis: audio, and the timings of words the engine reported with it. Either
+ * may be empty: engines send word timestamps in messages of their own, before or after the
+ * audio they describe.
+ */
+export interface TTSAudioChunk {
+  /** 16-bit mono PCM at the service's {@link TTSService.sampleRateHz}; may be empty. */
+  readonly audio: Int16Array;
+  /** Words of the utterance, ms from its first sample, in spoken order. */
+  readonly words?: readonly WordTiming[];
+}
+
+/**
  * Base class of TTS services. Each `tts_speak` frame is synthesized in order: the service
  * pushes `tts_started` (with a fresh `contextId` and the text), `output_audio` chunks tagged
  * with that id, and `tts_stopped`; metrics `ttfb` (ms to the first audio) and `characters`.
- * Audio is resampled to the start frame's `outputSampleRateHz` when the engine's rate differs.
+ * Audio is resampled to the start frame's `outputSampleRateHz` when the engine's rate differs
+ * (engines that can synthesize at the call's rate should: read {@link outputSampleRateHz}).
+ * Word timings an engine reports ride on the `output_audio` frames (`words`), so that the output
+ * transport can tell which words the caller heard; timings that come without audio go out with
+ * the next audio, or alone (an empty `output_audio`) before `tts_stopped`.
  * An interruption aborts the synthesis in flight and drops the queued sentences. A synthesis
  * that fails (or exceeds `responseTimeoutMs`) still ends with `tts_stopped`, and its error goes
  * upstream with `service: 'tts'`.
@@ -36,11 +52,19 @@ export abstract class TTSService extends FrameProcessor {
   private outputRateHz = 0;
   private resampler: StreamingResampler | undefined;
 
-  /** Sample rate of the audio {@link synthesize} yields, Hz. */
+  /** Sample rate of the audio {@link synthesize} yields, Hz; read once the pipeline started. */
   abstract readonly sampleRateHz: number;
 
-  /** Yield 16-bit mono PCM chunks of `text` at {@link sampleRateHz}; stop when `signal` aborts. */
-  protected abstract synthesize(text: string, signal: AbortSignal): AsyncIterable<Int16Array>;
+  /**
+   * Yield the audio of `text` at {@link sampleRateHz}: 16-bit mono PCM chunks, or
+   * {@link TTSAudioChunk}s carrying word timings too; stop when `signal` aborts.
+   */
+  protected abstract synthesize(text: string, signal: AbortSignal): AsyncIterable<Int16Array | TTSAudioChunk>;
+
+  /** The rate the transport plays, Hz (the start frame's `outputSampleRateHz`; 0 before the start). */
+  protected get outputSampleRateHz(): number {
+    return this.outputRateHz;
+  }
 
   /**
    * @param name Processor name (default: the class name).
@@ -94,16 +118,21 @@ export abstract class TTSService extends FrameProcessor {
       },
     );
     let completed = false;
+    let words: WordTiming[] = [];
     try {
-      for await (const audio of audioChunks) {
+      for await (const chunk of audioChunks) {
         if (signal.aborted) return;
+        const audio = chunk instanceof Int16Array ? chunk : chunk.audio;
+        if (!(chunk instanceof Int16Array) && chunk.words) words.push(...chunk.words);
+        if (audio.length === 0) continue;
         if (first) {
           first = false;
           this.push(metric(this.name, 'ttfb', performance.now() - t0, 'ms'));
         }
-        this.emit(this.resampler ? this.resampler.process(audio) : audio, contextId);
+        if (this.emit(this.resampler ? this.resampler.process(audio) : audio, contextId, words)) words = [];
       }
-      if (this.resampler) this.emit(this.resampler.flush(), contextId);
+      if (this.resampler) this.emit(this.resampler.flush(), contextId, []);
+      if (words.length > 0) this.push(this.audioFrame(new Int16Array(0), contextId, words));
       completed = true;
     } finally {
       if (!completed) this.resampler?.flush(); // drop the unfinished sentence's filter state
@@ -111,8 +140,15 @@ export abstract class TTSService extends FrameProcessor {
     }
   }
 
-  private emit(audio: Int16Array, contextId: string): void {
-    if (audio.length === 0) return;
-    this.push(frame('output_audio', { audio, sampleRateHz: this.outputRateHz, channels: 1, contextId }));
+  /** Pushes `audio` (with `words`, if any) unless it is empty; true when it did. */
+  private emit(audio: Int16Array, contextId: string, words: readonly WordTiming[]): boolean {
+    if (audio.length === 0) return false;
+    this.push(this.audioFrame(audio, contextId, words));
+    return true;
+  }
+
+  private audioFrame(audio: Int16Array, contextId: string, words: readonly WordTiming[]) {
+    const base = { audio, sampleRateHz: this.outputRateHz, channels: 1, contextId };
+    return frame('output_audio', words.length > 0 ? { ...base, words } : base);
   }
 }

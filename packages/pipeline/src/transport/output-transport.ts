@@ -1,7 +1,7 @@
 import type { TimerHandle } from '../clock/clock.ts';
-import { type Frame, frame, type StartFrame } from '../frames/frames.ts';
+import { type Frame, frame, type StartFrame, type WordTiming } from '../frames/frames.ts';
 import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
-import { heardPrefix } from './heard-text.ts';
+import { heardPrefix, heardWordsPrefix } from './heard-text.ts';
 
 /** Where the output transport sends audio: a provider socket through its serializer. */
 export interface AudioSink {
@@ -41,6 +41,14 @@ interface Segment {
   markName: string | undefined;
   /** Marks sent for it so far. */
   marks: number;
+  /** Word timings the TTS reported, ms from the segment's first sample. */
+  words: WordTiming[];
+  /** Words whose mark was sent (in the current generation). */
+  wordsMarked: number;
+  /** Words whose mark the provider echoed: played for certain. */
+  wordsHeard: number;
+  /** Bumped when a pause withdraws the word marks in flight; their echoes are then stale. */
+  wordMarkGen: number;
 }
 
 /**
@@ -55,8 +63,11 @@ interface Segment {
  *   frame) the sentence's text goes downstream as `spoken_text`. Without marks, the playback clock
  *   decides.
  * - On `interruption` it drops queued audio, tells the sink to clear, and pushes `spoken_text`
- *   with only the words played so far (`partial: true`, by the share of the sentence's audio
- *   played); stale mark echoes are ignored.
+ *   with only the words played so far (`partial: true`); stale mark echoes are ignored. When
+ *   the TTS reported word timings (`output_audio.words`), the words are exact: with marks, a
+ *   mark goes out after each word's audio and only words whose mark the provider echoed count;
+ *   without, words whose end the playback clock passed. Otherwise the share of the sentence's
+ *   audio played decides, words taken in proportion to their length.
  * - On `output_pause` it stops sending and tells the sink to clear what the provider buffered;
  *   the chunks sent but not yet played (by the playback clock, from the start of the chunk
  *   being played) go back to the front of the queue, the playback clock stops there, and marks
@@ -136,7 +147,8 @@ export class OutputTransport extends FrameProcessor {
         this.openSegment(f.contextId, f.text);
         return;
       case 'output_audio':
-        this.enqueueAudio(f.audio, f.contextId);
+        if (f.words && f.contextId !== undefined) this.addWords(f.contextId, f.words);
+        if (f.audio.length > 0) this.enqueueAudio(f.audio, f.contextId);
         return;
       case 'tts_stopped':
         this.closeSegment(f.contextId);
@@ -197,6 +209,10 @@ export class OutputTransport extends FrameProcessor {
       marked: false,
       markName: undefined,
       marks: 0,
+      words: [],
+      wordsMarked: 0,
+      wordsHeard: 0,
+      wordMarkGen: 0,
     };
     this.segments.push(seg);
     this.current = seg;
@@ -208,6 +224,13 @@ export class OutputTransport extends FrameProcessor {
     seg.complete = true;
     this.flushPartial();
     this.schedule();
+  }
+
+  private addWords(contextId: string, words: readonly WordTiming[]): void {
+    const seg = this.segments.find((s) => s.id === contextId);
+    if (!seg) return; // reported already, or cleared
+    seg.words.push(...words);
+    if (this.speaking && !this.paused) this.sendDueMarks();
   }
 
   private enqueueAudio(audio: Int16Array, contextId: string | undefined): void {
@@ -322,14 +345,28 @@ export class OutputTransport extends FrameProcessor {
     this.historyHead = 0;
   }
 
-  /** A mark goes out right after a complete sentence's last chunk was sent. */
+  /**
+   * A mark goes out right after a complete sentence's last chunk was sent, and (with word
+   * timings) after the chunk holding each word's end.
+   */
   private sendDueMarks(): void {
     for (const seg of this.segments) {
+      if (this.useMarks && seg.start >= 0) this.sendWordMarks(seg);
       if (seg.marked || !seg.complete || seg.start < 0 || seg.start + seg.length > this.sentSamples) continue;
       seg.marked = true;
       seg.marks++;
       seg.markName = seg.marks === 1 ? seg.id : `${seg.id}#${seg.marks}`;
       if (this.useMarks) this.sink.sendMark?.(seg.markName);
+    }
+  }
+
+  private sendWordMarks(seg: Segment): void {
+    while (seg.wordsMarked < seg.words.length) {
+      const endMs = seg.words[seg.wordsMarked]!.endMs;
+      const end = seg.start + Math.min(seg.length, Math.ceil((endMs * this.rateHz) / 1000));
+      if (end > this.sentSamples) return;
+      this.sink.sendMark?.(`${seg.id}@${seg.wordMarkGen}.${seg.wordsMarked}`);
+      seg.wordsMarked++;
     }
   }
 
@@ -362,6 +399,10 @@ export class OutputTransport extends FrameProcessor {
       if (seg.marked && seg.start + seg.length > this.sentSamples) {
         seg.marked = false;
         seg.markName = undefined;
+      }
+      if (seg.wordsMarked > seg.wordsHeard) {
+        seg.wordMarkGen++;
+        seg.wordsMarked = seg.wordsHeard;
       }
     }
   }
@@ -415,9 +456,34 @@ export class OutputTransport extends FrameProcessor {
 
   private onMark(name: string): void {
     const i = this.segments.findIndex((s) => s.markName === name);
-    if (i < 0) return; // stale: reported already, or its audio was cleared
+    if (i < 0) {
+      this.onWordMark(name);
+      return; // else stale: reported already, or its audio was cleared
+    }
     // Marks echo in order: everything before this one was played too.
     for (const seg of this.segments.splice(0, i + 1)) this.emitSpoken(seg.text, false);
+  }
+
+  /** A word mark (`<segment>@<generation>.<word>`) echoed: that word and those before it were played. */
+  private onWordMark(name: string): void {
+    const match = /^(.*)@(\d+)\.(\d+)$/.exec(name);
+    if (!match) return;
+    const seg = this.segments.find((s) => s.id === match[1]);
+    if (!seg || seg.wordMarkGen !== Number(match[2])) return;
+    seg.wordsHeard = Math.max(seg.wordsHeard, Math.min(Number(match[3]) + 1, seg.wordsMarked));
+  }
+
+  /** What the caller heard of `seg` when playback stopped at timeline `position`. */
+  private heardText(seg: Segment, position: number): { text: string; partial: boolean } {
+    if (seg.words.length > 0) {
+      const playedMs = ((position - seg.start) * 1000) / this.rateHz;
+      const count = this.useMarks ? seg.wordsHeard : seg.words.filter((w) => w.endMs <= playedMs).length;
+      return { text: heardWordsPrefix(seg.text, seg.words, count), partial: true };
+    }
+    const share = Math.min(1, Math.max(0, position - seg.start) / seg.length);
+    // With marks, only an echoed mark proves a whole sentence was heard.
+    const partial = share < 1 || this.useMarks;
+    return { text: partial ? heardPrefix(seg.text, share) : seg.text, partial };
   }
 
   private interruptPlayback(): void {
@@ -427,10 +493,7 @@ export class OutputTransport extends FrameProcessor {
     this.clearHistory();
     for (const seg of this.segments.splice(0)) {
       if (!wasSpeaking || seg.start < 0 || seg.length === 0) continue;
-      const share = Math.min(1, Math.max(0, position - seg.start) / seg.length);
-      // With marks, only an echoed mark proves a whole sentence was heard.
-      const partial = share < 1 || this.useMarks;
-      const text = partial ? heardPrefix(seg.text, share) : seg.text;
+      const { text, partial } = this.heardText(seg, position);
       this.emitSpoken(text, partial);
     }
     this.current = undefined;

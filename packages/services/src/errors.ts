@@ -77,6 +77,30 @@ export class STTConnectionError extends STTError {
 }
 
 /**
+ * Base of the vendor TTS service errors ({@link TTSConfigurationError}, {@link TTSRequestError}).
+ * Catch it to handle either.
+ */
+export abstract class TTSError extends VendorServiceError {}
+
+/**
+ * A TTS service cannot run because of its configuration: no API key, a key the provider
+ * rejected (HTTP 401/403), or a voice, model, language or output format it does not know
+ * (HTTP 400/404/422). `message` names the fix; retrying will not help.
+ */
+export class TTSConfigurationError extends TTSError {
+  override readonly name = 'TTSConfigurationError';
+}
+
+/**
+ * A synthesis failed for a reason other than configuration: rate limit (429), provider outage
+ * (5xx), connection refused or dropped, or a malformed response. `status` is the HTTP status
+ * (or WebSocket handshake status) when the provider answered.
+ */
+export class TTSRequestError extends TTSError {
+  override readonly name = 'TTSRequestError';
+}
+
+/**
  * A local (offline) engine is not installed or cannot start on this machine: the
  * `pocketsphinx_continuous` binary or its Debian model files are missing, or the Flite WASM
  * package cannot be found. `fix` holds the command or step that installs it.

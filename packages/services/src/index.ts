@@ -19,6 +19,9 @@ export {
   STTConfigurationError,
   STTConnectionError,
   STTError,
+  TTSConfigurationError,
+  TTSError,
+  TTSRequestError,
   VendorServiceError,
 } from './errors.ts';
 export {

@@ -9,7 +9,9 @@ export {
   toAnthropicConversation,
   toAnthropicTools,
 } from './anthropic/messages.ts';
+export { anthropicLLMVendor } from './anthropic/vendor.ts';
 export { DeepgramSTTService, type DeepgramSTTServiceOptions } from './deepgram/stt.ts';
+export { DEEPGRAM_API_BASE_URL, deepgramSTTVendor, webSocketBaseUrl } from './deepgram/vendor.ts';
 export {
   LLMConfigurationError,
   LLMError,
@@ -39,4 +41,15 @@ export {
   synthesizeWithFlite,
 } from './local/flite-tts.ts';
 export { LocalSTTService, type LocalSTTServiceOptions } from './local/pocketsphinx-stt.ts';
+export { localSTTVendor, localTTSVendor } from './local/vendor.ts';
 export { EGRESS_REFUSED_CODE, OpenAILLMService, type OpenAILLMServiceOptions } from './openai/llm.ts';
+export { OPENAI_API_BASE_URL, openaiLLMVendor } from './openai/vendor.ts';
+export { findVendor, LLM_VENDORS, STT_VENDORS, TTS_VENDORS, VENDORS } from './vendors/registry.ts';
+export {
+  defineVendor,
+  responseTimeoutOption,
+  type ServiceOfKind,
+  type VendorAccess,
+  type VendorDefinition,
+  type VendorKind,
+} from './vendors/vendor.ts';

@@ -1,14 +1,24 @@
 import type { LLMService, STTService, TTSService } from '@parley/pipeline';
-import { LocalSTTService, LocalTTSService, OpenAILLMService } from '@parley/services';
-import type { AgentConfig } from '../config/agent-config.ts';
+import {
+  type FliteVoice,
+  findVendor,
+  LocalSTTService,
+  LocalTTSService,
+  type ServiceOfKind,
+  type VendorDefinition,
+  type VendorKind,
+} from '@parley/services';
+import { z } from 'zod';
+import type { AgentConfig, ServiceConfig } from '../config/agent-config.ts';
 import type { ServerConfig } from '../config/server-config.ts';
+import { CredentialError } from '../credentials/errors.ts';
 import type { CredentialStore } from '../credentials/store.ts';
-import { createEgressFetch } from '../security/egress.ts';
+import { createEgressFetch, type EgressPolicy, egressRefusalForTarget } from '../security/egress.ts';
 import { serverEgressPolicy } from '../security/server-egress.ts';
 import { DisabledSTTService } from './disabled-stt.ts';
-import type { EngineChecker } from './engines.ts';
-import { llmApiKey, llmBaseUrl } from './llm-access.ts';
+import type { EngineChecker, EngineStatus } from './engines.ts';
 import { NoticeLLMService } from './notice-llm.ts';
+import { serviceApiKey, serviceBaseUrl } from './service-access.ts';
 
 /** Something an operator must fix before the agent can work. */
 export interface SetupProblem {
@@ -38,48 +48,178 @@ const NO_LLM = {
     'or an OpenAI-compatible server with OPENAI_BASE_URL / llm.baseUrl (e.g. http://127.0.0.1:11434/v1 for Ollama)',
 };
 
+/** What building one service needs. */
+interface BuildContext {
+  readonly config: ServerConfig;
+  readonly credentials: CredentialStore;
+  readonly egress: EgressPolicy;
+  readonly egressFetch: typeof fetch;
+  readonly engines: EngineStatus;
+  readonly agent: AgentConfig;
+  readonly problems: SetupProblem[];
+}
+
 /**
- * The production factory: local (offline) STT/TTS and the OpenAI-compatible LLM, with the
- * server's `OPENAI_API_KEY` / `OPENAI_BASE_URL` as defaults for agents without their own. API
- * keys go only where they are bound (see `llm-access.ts`), and LLM connections obey the
- * egress policy (`EGRESS_ALLOW`; see `security/egress.ts`). The local engines are checked
- * again for every call (`engines`), so an engine installed while the server runs is used from
- * the next call on.
+ * The production factory: each service of the agent from `@parley/services`' vendor registry
+ * (`stt`, `llm`, `tts`, then `failover.*`), with keys from the agent's credentials or the
+ * server's `<VENDOR>_API_KEY` (see `service-access.ts`), requests under the egress policy
+ * (`EGRESS_ALLOW`; see `security/egress.ts`), and the agent's language. A service that
+ * cannot be built is a set-up problem; the call still runs: the local engines, a disabled STT
+ * or an LLM that tells the caller what is missing stand in. The local engines are checked
+ * again for every call (`engines`), so one installed while the server runs is used from the
+ * next call on.
  */
 export function defaultServiceFactory(
   config: ServerConfig,
   engines: EngineChecker,
   credentials: CredentialStore,
 ): ServiceFactory {
-  const egressFetch = createEgressFetch(serverEgressPolicy(config));
+  const egress = serverEgressPolicy(config);
+  const egressFetch = createEgressFetch(egress);
   return async (agent) => {
-    const status = await engines();
     const problems: SetupProblem[] = [];
-    if (!status.stt.ok)
-      problems.push({ spoken: NO_STT_SPOKEN, detail: `speech recognition: ${status.stt.reason}` });
-    const apiKey = llmApiKey(agent.llm, config, credentials);
-    let llm: LLMService;
-    if (!apiKey && !agent.llm.baseUrl && !config.openaiBaseUrl) {
-      problems.push(NO_LLM);
-      llm = new NoticeLLMService(NO_LLM.spoken);
-    } else {
-      llm = new OpenAILLMService({
-        apiKey: apiKey ?? 'not-needed',
-        baseUrl: llmBaseUrl(agent.llm, config),
-        env: {}, // the key and base URL chosen here, never the process environment's
-        fetch: egressFetch,
-        model: agent.llm.model,
-        ...(agent.llm.temperature !== undefined ? { temperature: agent.llm.temperature } : {}),
-        ...responseTimeout(agent.llm.responseTimeoutSecs),
-      });
-    }
-    if (!status.tts.ok) problems.push({ detail: `speech synthesis: ${status.tts.reason}` }); // unsayable
-    const stt = status.stt.ok
-      ? new LocalSTTService(status.stt.command ? { command: status.stt.command } : {})
-      : new DisabledSTTService();
-    const tts = new LocalTTSService(responseTimeout(agent.tts.responseTimeoutSecs));
+    const ctx: BuildContext = {
+      config,
+      credentials,
+      egress,
+      egressFetch,
+      engines: await engines(),
+      agent,
+      problems,
+    };
+    const stt = (await buildFirst(ctx, 'stt')) ?? new DisabledSTTService();
+    const llm = (await buildFirst(ctx, 'llm')) ?? new NoticeLLMService(NO_LLM.spoken);
+    const tts =
+      (await buildFirst(ctx, 'tts')) ?? new LocalTTSService(responseTimeout(agent.tts.responseTimeoutSecs));
     return { stt, llm, tts, problems };
   };
+}
+
+/** The first service of `kind` (primary, then failover) that can be built; problems noted for the others. */
+async function buildFirst<K extends VendorKind>(
+  ctx: BuildContext,
+  kind: K,
+): Promise<ServiceOfKind[K] | undefined> {
+  const chain: [ServiceConfig, string][] = [
+    [ctx.agent[kind], kind],
+    ...(ctx.agent.failover?.[kind] ?? []).map((s, i): [ServiceConfig, string] => [
+      s,
+      `failover.${kind}.${i}`,
+    ]),
+  ];
+  for (const [service, path] of chain) {
+    const built = await buildService(ctx, kind, service, path);
+    if (built) return built;
+  }
+  return undefined;
+}
+
+/** One service, or `undefined` with a problem noted. */
+async function buildService<K extends VendorKind>(
+  ctx: BuildContext,
+  kind: K,
+  service: ServiceConfig,
+  path: string,
+): Promise<ServiceOfKind[K] | undefined> {
+  // `fake` services exist only in tests' factories: production runs the local engines instead.
+  const provider = service.provider === 'fake' ? 'local' : service.provider;
+  if (provider === 'local') return buildLocal(ctx, kind, service);
+  const vendor = findVendor(kind, provider);
+  if (!vendor) {
+    ctx.problems.push({ detail: `${path}.provider: no vendor "${provider}" of kind ${kind} on this server` });
+    return undefined;
+  }
+  const access = await resolveAccess(ctx, vendor, service, path);
+  if (access.ok) {
+    try {
+      const options = z.object(vendor.options).parse(service);
+      return vendor.create(options, {
+        apiKey: access.apiKey,
+        baseUrl: serviceBaseUrl(vendor, service, ctx.config.vendorEnv),
+        fetch: ctx.egressFetch,
+        language: ctx.agent.language,
+        responseTimeoutMs: responseTimeout(service.responseTimeoutSecs).responseTimeoutMs,
+      });
+    } catch (error) {
+      ctx.problems.push(unusable(vendor, path, error instanceof Error ? error.message : String(error)));
+      return undefined;
+    }
+  }
+  ctx.problems.push(unusable(vendor, path, access.problem));
+  return undefined;
+}
+
+/**
+ * The key of a vendor service (none when it needs none), or why it cannot be used: no key
+ * where one is required, a credential that does not fit, a base URL the egress policy refuses.
+ */
+async function resolveAccess(
+  ctx: BuildContext,
+  vendor: VendorDefinition,
+  service: ServiceConfig,
+  path: string,
+): Promise<{ ok: true; apiKey: string | undefined } | { ok: false; problem: string }> {
+  const refuse = (problem: string) => ({ ok: false, problem }) as const;
+  const baseUrl = serviceBaseUrl(vendor, service, ctx.config.vendorEnv);
+  if (service.baseUrl !== undefined) {
+    const refusal = await egressRefusalForTarget(ctx.egress, service.baseUrl);
+    if (refusal !== undefined) {
+      return refuse(
+        `${path}.baseUrl: ${refusal}; Parley does not connect there unless EGRESS_ALLOW allows it`,
+      );
+    }
+  }
+  let apiKey: string | undefined;
+  try {
+    apiKey = await serviceApiKey(vendor, service, ctx.config.vendorEnv, ctx.credentials, path);
+  } catch (error) {
+    if (error instanceof CredentialError) return refuse(error.message);
+    throw error;
+  }
+  const key = vendor.key;
+  if (apiKey !== undefined || !key) return { ok: true, apiKey };
+  if (key.required || baseUrl === vendor.defaultBaseUrl) {
+    return refuse(
+      `no ${vendor.label} API key: set ${key.variable} on the server, or a ${key.credentialKind} ` +
+        `credential bound to ${baseUrl ?? 'its API'} as the agent's ${path}.credential`,
+    );
+  }
+  return { ok: true, apiKey: undefined }; // a compatible server elsewhere may need no key
+}
+
+function unusable(vendor: VendorDefinition, path: string, detail: string): SetupProblem {
+  if (vendor.kind === 'llm' && vendor.provider === 'openai' && detail.startsWith('no OpenAI API key')) {
+    return NO_LLM;
+  }
+  const what = { stt: 'Speech recognition', llm: 'The language model', tts: 'Speech synthesis' }[vendor.kind];
+  return { spoken: `${what} for this agent is not set up.`, detail: `${path} (${vendor.label}): ${detail}` };
+}
+
+/** The embedded engines (`local`), when installed. */
+function buildLocal<K extends VendorKind>(
+  ctx: BuildContext,
+  kind: K,
+  service: ServiceConfig,
+): ServiceOfKind[K] | undefined {
+  const built: STTService | TTSService | undefined = kind === 'stt' ? localStt(ctx) : localTts(ctx, service);
+  return built as unknown as ServiceOfKind[K] | undefined;
+}
+
+function localStt({ engines, problems }: BuildContext): STTService | undefined {
+  if (!engines.stt.ok) {
+    problems.push({ spoken: NO_STT_SPOKEN, detail: `speech recognition: ${engines.stt.reason}` });
+    return undefined;
+  }
+  return new LocalSTTService(engines.stt.command ? { command: engines.stt.command } : {});
+}
+
+function localTts({ engines, problems }: BuildContext, service: ServiceConfig): TTSService {
+  if (!engines.tts.ok) problems.push({ detail: `speech synthesis: ${engines.tts.reason}` }); // unsayable
+  const voice = service.provider === 'local' ? (service.voice as FliteVoice | undefined) : undefined;
+  return new LocalTTSService({
+    ...(voice ? { voice } : {}),
+    ...responseTimeout(service.responseTimeoutSecs),
+  });
 }
 
 /** A service's `responseTimeoutMs` option from an agent's seconds (none: the service's default). */

@@ -2,47 +2,88 @@
  * The configuration of a voice agent, as stored in `agents.config` (JSONB) and
  * accepted from the API: validated here, at the boundary, with zod.
  */
+
+import { VENDORS, type VendorKind } from '@parley/services';
 import { z } from 'zod';
 import { credentialNameSchema } from '../credentials/kinds.ts';
 
-const sttConfigSchema = z.strictObject({
-  /** `local`: the embedded offline recogniser; `fake`: scripted results for tests. */
-  provider: z.enum(['local', 'fake']),
-  /** Provider-specific options, passed through untouched. */
-  options: z.record(z.string(), z.unknown()).optional(),
-});
-
-const ttsConfigSchema = z.strictObject({
-  /** `local`: the embedded offline synthesiser; `fake`: tones for tests. */
-  provider: z.enum(['local', 'fake']),
-  /** Provider-specific voice name. */
-  voice: z.string().min(1).optional(),
-  /** Longest wait for a sentence's first audio (and between its chunks), s; then the caller hears an apology. Default 5. */
-  responseTimeoutSecs: z.number().positive().max(120).optional(),
-});
-
-const llmConfigSchema = z.strictObject({
-  /** Any OpenAI-compatible chat-completions API (set `baseUrl` for other vendors or local servers). */
-  provider: z.literal('openai'),
-  model: z.string().min(1).default('gpt-4o-mini'),
+/** The options every vendor service takes, beside its own. */
+const accessFields = {
   /**
-   * Name of the credential (kind `openai`) holding this agent's API key; it must be bound to the
-   * origin of the LLM's base URL. Without one, the server's `OPENAI_API_KEY` is used, but only
-   * towards OpenAI's API or the server's own `OPENAI_BASE_URL`.
+   * Name of the credential holding this service's API key (of the vendor's kind, e.g.
+   * `deepgram`), bound to the origin of its base URL. Without one, the server's key
+   * (`DEEPGRAM_API_KEY`, …) is used, but only towards the vendor's API or the server's own
+   * base URL for it (`DEEPGRAM_BASE_URL`, …).
    */
   credential: credentialNameSchema.optional(),
   /**
-   * API base URL, e.g. `https://api.openai.com/v1`; default: the server's `OPENAI_BASE_URL`,
-   * else OpenAI's. Non-public addresses are refused unless `EGRESS_ALLOW` allows them.
+   * API base URL (a proxy, a self-hosted compatible server); default: the server's
+   * `<VENDOR>_BASE_URL`, else the vendor's. Non-public addresses are refused unless
+   * `EGRESS_ALLOW` allows them.
    */
   baseUrl: z.url({ protocol: /^https?$/ }).optional(),
-  /** Sampling temperature, 0–2. */
-  temperature: z.number().min(0).max(2).optional(),
-  /**
-   * Longest wait for the reply's first token (and between tokens), s, retries included; then
-   * the request is aborted and the caller hears an apology. Default 5.
-   */
-  responseTimeoutSecs: z.number().positive().max(120).optional(),
+};
+
+/**
+ * Longest wait for a response's first piece (and between pieces), s, retries included; then
+ * the request is aborted and the caller hears an apology. Default 5.
+ */
+const responseTimeoutSecs = z.number().positive().max(120).optional();
+
+/**
+ * One service of an agent, as validated: `provider` names a vendor of `@parley/services`'
+ * registry (or `fake`, whose services the server's test factory supplies); the other fields
+ * are the vendor's options (see `packages/services/README.md`).
+ */
+export interface ServiceConfig {
+  provider: string;
+  credential?: string | undefined;
+  baseUrl?: string | undefined;
+  responseTimeoutSecs?: number | undefined;
+  [option: string]: unknown;
+}
+
+/** The schema of one service of `kind`: a union over the registry's vendors, by `provider`. */
+function serviceSchema(kind: VendorKind): z.ZodType<ServiceConfig, ServiceConfig> {
+  const timeout = kind === 'stt' ? {} : { responseTimeoutSecs };
+  const members = VENDORS[kind].map((vendor) =>
+    z.strictObject({
+      provider: z.literal(vendor.provider),
+      ...(vendor.key || vendor.defaultBaseUrl ? accessFields : {}),
+      ...timeout,
+      ...vendor.options,
+    }),
+  );
+  // Services scripted by tests (the server's test factory builds them).
+  if (kind !== 'llm') {
+    members.push(
+      z.strictObject({
+        provider: z.literal('fake'),
+        ...timeout,
+        voice: z.string().min(1).optional(),
+        /** What the fake does (e.g. scripted `transcripts`), passed through untouched. */
+        options: z.record(z.string(), z.unknown()).optional(),
+      }),
+    );
+  }
+  const providers = [...VENDORS[kind].map((v) => v.provider), ...(kind === 'llm' ? [] : ['fake'])];
+  return z.discriminatedUnion('provider', members as [(typeof members)[number], ...typeof members], {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? `provider must be one of: ${providers.join(', ')}` : undefined,
+  }) as unknown as z.ZodType<ServiceConfig, ServiceConfig>;
+}
+
+const sttConfigSchema = serviceSchema('stt');
+const llmConfigSchema = serviceSchema('llm');
+const ttsConfigSchema = serviceSchema('tts');
+
+const failoverConfigSchema = z.strictObject({
+  /** Speech recognisers to switch to, in order, when the one before fails mid-call. */
+  stt: z.array(sttConfigSchema).min(1).max(3).optional(),
+  /** Language models to switch to, in order. */
+  llm: z.array(llmConfigSchema).min(1).max(3).optional(),
+  /** Synthesisers to switch to, in order. */
+  tts: z.array(ttsConfigSchema).min(1).max(3).optional(),
 });
 
 const apologiesSchema = z.strictObject({
@@ -121,9 +162,14 @@ export const agentConfigSchema = z.strictObject({
   greeting: z.string().min(1).optional(),
   /** BCP 47 language tag of the conversation. */
   language: z.string().min(2).default('en-US'),
+  /** Speech recognition: `{ provider, …its options }` (default `local`). */
   stt: sttConfigSchema,
+  /** Speech synthesis: `{ provider, voice?, …its options }` (default `local`). */
   tts: ttsConfigSchema,
+  /** The language model: `{ provider, model?, …its options }`. */
   llm: llmConfigSchema,
+  /** Services to switch to when one fails mid-call (and back once it is healthy again). */
+  failover: failoverConfigSchema.optional(),
   vad: vadConfigSchema.optional(),
   /** Turn-taking: endpointing, interruptions, backchannels, mute rules. */
   turns: turnsConfigSchema.optional(),

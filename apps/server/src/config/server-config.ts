@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { VENDORS } from '@parley/services';
 import { z } from 'zod';
 import { machineCallLimit } from '../limits/machine-limit.ts';
 import { EgressConfigError, parseEgressRule } from '../security/egress.ts';
@@ -30,6 +31,12 @@ export interface ServerConfig {
   readonly openaiApiKey: string | undefined;
   /** Default OpenAI-compatible base URL. `OPENAI_BASE_URL`. */
   readonly openaiBaseUrl: string | undefined;
+  /**
+   * The speech and language vendors' settings from the environment, by variable: each
+   * vendor's default key (`DEEPGRAM_API_KEY`, `ANTHROPIC_API_KEY`, …) and base URL
+   * (`DEEPGRAM_BASE_URL`, …; see `vendorVariables`). Only variables that are set appear.
+   */
+  readonly vendorEnv: Readonly<Record<string, string>>;
   /** pino level. `LOG_LEVEL`, default `info`. */
   readonly logLevel: string;
   /**
@@ -183,6 +190,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     throw new Error(`Invalid environment: ${lines.join('; ')}`);
   }
   const e = parsed.data;
+  const vendorEnv = readVendorEnv(env);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -194,6 +202,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     twilioAuthToken: e.TWILIO_AUTH_TOKEN,
     openaiApiKey: e.OPENAI_API_KEY,
     openaiBaseUrl: e.OPENAI_BASE_URL,
+    vendorEnv,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     limits: {
@@ -214,4 +223,34 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     shutdownGraceSecs: e.SHUTDOWN_GRACE_SECS,
     recordingRetentionDays: e.RECORDING_RETENTION_DAYS,
   };
+}
+
+/** Every vendor's key and base-URL variables, from the registry: `{ keys, baseUrls }`. */
+export function vendorVariables(): { keys: string[]; baseUrls: string[] } {
+  const all = Object.values(VENDORS).flat();
+  const unique = (names: (string | undefined)[]) => [...new Set(names.filter((n) => n !== undefined))];
+  return {
+    keys: unique(all.map((v) => v.key?.variable)),
+    baseUrls: unique(all.map((v) => v.baseUrlVariable)),
+  };
+}
+
+/**
+ * The vendor variables set in `env`, trimmed.
+ * @throws Error naming a base-URL variable that is not an http(s) URL.
+ */
+function readVendorEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const { keys, baseUrls } = vendorVariables();
+  const values: Record<string, string> = {};
+  for (const name of [...keys, ...baseUrls]) {
+    const value = env[name]?.trim();
+    if (value) values[name] = value;
+  }
+  for (const name of baseUrls) {
+    const value = values[name];
+    if (value !== undefined && !/^https?:\/\/[^/]/.test(value)) {
+      throw new Error(`Invalid environment: ${name}: not an http(s) URL`);
+    }
+  }
+  return values;
 }

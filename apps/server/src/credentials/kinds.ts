@@ -5,16 +5,47 @@
 import { EXOTEL_API_BASE_URL, VOBIZ_API_BASE_URL } from '@parley/telephony';
 import { z } from 'zod';
 
+/**
+ * The API-key kinds of the speech and language vendors (`VendorDefinition.key.credentialKind`
+ * in `@parley/services`): each holds `{ apiKey }`.
+ */
+export const VENDOR_KEY_KINDS = [
+  'openai',
+  'anthropic',
+  'google',
+  'xai',
+  'deepgram',
+  'cartesia',
+  'elevenlabs',
+  'sarvam',
+] as const;
+export type VendorKeyKind = (typeof VENDOR_KEY_KINDS)[number];
+
 /** What a credential is for. `generic`: any named secrets, bound to a destination given explicitly. */
-export const CREDENTIAL_KINDS = ['openai', 'twilio', 'exotel', 'vobiz', 'generic'] as const;
+export const CREDENTIAL_KINDS = [...VENDOR_KEY_KINDS, 'twilio', 'exotel', 'vobiz', 'generic'] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
+/** Whether `kind` is one of the {@link VENDOR_KEY_KINDS}. */
+export function isVendorKeyKind(kind: string): kind is VendorKeyKind {
+  return (VENDOR_KEY_KINDS as readonly string[]).includes(kind);
+}
+
 const secret = z.string().min(1).max(4000);
+
+const apiKey = z.strictObject({ apiKey: secret });
 
 /** The secret value of each kind, as JSON (sealed as a whole). */
 export const credentialValueSchemas = {
   /** An OpenAI-compatible API key (`Authorization: Bearer`). */
-  openai: z.strictObject({ apiKey: secret }),
+  openai: apiKey,
+  anthropic: apiKey,
+  /** A Gemini API key (`x-goog-api-key`). */
+  google: apiKey,
+  xai: apiKey,
+  deepgram: apiKey,
+  cartesia: apiKey,
+  elevenlabs: apiKey,
+  sarvam: apiKey,
   /** A Twilio account's auth token. */
   twilio: z.strictObject({ authToken: secret }),
   /** An Exotel API token (the API key, its user name, stays in the settings). */
@@ -38,6 +69,13 @@ export type CredentialValue<K extends CredentialKind> = z.output<(typeof credent
 /** The field a bare string fills, for kinds with one secret (`{ value: "sk-…" }` on the API). */
 export const SECRET_FIELDS = {
   openai: 'apiKey',
+  anthropic: 'apiKey',
+  google: 'apiKey',
+  xai: 'apiKey',
+  deepgram: 'apiKey',
+  cartesia: 'apiKey',
+  elevenlabs: 'apiKey',
+  sarvam: 'apiKey',
   twilio: 'authToken',
   exotel: 'apiToken',
   vobiz: 'authToken',
@@ -49,6 +87,13 @@ export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 /** Each vendor's default API origin: where its kind's secrets go unless bound elsewhere. */
 export const VENDOR_DESTINATIONS: Readonly<Record<Exclude<CredentialKind, 'generic'>, string>> = {
   openai: originOf(OPENAI_DEFAULT_BASE_URL),
+  anthropic: 'https://api.anthropic.com',
+  google: 'https://generativelanguage.googleapis.com',
+  xai: 'https://api.x.ai',
+  deepgram: 'https://api.deepgram.com',
+  cartesia: 'https://api.cartesia.ai',
+  elevenlabs: 'https://api.elevenlabs.io',
+  sarvam: 'https://api.sarvam.ai',
   twilio: 'https://api.twilio.com',
   exotel: originOf(EXOTEL_API_BASE_URL),
   vobiz: originOf(VOBIZ_API_BASE_URL),

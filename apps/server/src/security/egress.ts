@@ -273,3 +273,32 @@ export function createEgressFetch(policy: EgressPolicy, options: EgressFetchOpti
     }) as unknown as Promise<Response>;
   return guarded as typeof fetch;
 }
+
+/**
+ * Why `url` may not be reached, after resolving its host, or `undefined` when it may: for
+ * clients that open their own connections (WebSocket SDKs) and so cannot use
+ * {@link createEgressFetch}. It checks when called, not when connecting, so a DNS answer that
+ * changes in between is not caught; prefer the egress fetch wherever a client takes one.
+ */
+export async function egressRefusalForTarget(
+  policy: EgressPolicy,
+  url: string,
+  resolve: EgressResolver = systemResolver,
+): Promise<string | undefined> {
+  const early = policy.refusalForUrl(url.replace(/^ws(s?):/, 'http$1:'));
+  if (early !== undefined) return early;
+  const parsed = new URL(url);
+  const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (policy.allowsHost(host, portOf(parsed.port, parsed.protocol.replace(/^ws/, 'http')))) return undefined;
+  let addresses: readonly LookupAddress[];
+  try {
+    addresses = isIP(host) === 0 ? await resolve(host) : [{ address: host, family: isIP(host) }];
+  } catch (error) {
+    return `${host} does not resolve (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+  for (const { address } of addresses) {
+    const refusal = policy.refusalFor(address);
+    if (refusal !== undefined) return `${host} resolves to ${address}, ${refusal}`;
+  }
+  return undefined;
+}

@@ -1,16 +1,18 @@
 /**
  * The server's egress policy: `EGRESS_ALLOW`, plus the targets the operator set in the
- * environment (the host and port of `OPENAI_BASE_URL`), which are trusted as such.
+ * environment (the host and port of `OPENAI_BASE_URL` and of every vendor's `<VENDOR>_BASE_URL`),
+ * which are trusted as such.
  */
 import { isIP } from 'node:net';
-import type { ServerConfig } from '../config/server-config.ts';
+import { type ServerConfig, vendorVariables } from '../config/server-config.ts';
 import { EgressPolicy } from './egress.ts';
 
 /** The policy for targets administrators set (agents' LLM base URLs). */
 export function serverEgressPolicy(
-  config: Pick<ServerConfig, 'egressAllow' | 'openaiBaseUrl'>,
+  config: Pick<ServerConfig, 'egressAllow' | 'openaiBaseUrl'> & Partial<Pick<ServerConfig, 'vendorEnv'>>,
 ): EgressPolicy {
-  const operator = config.openaiBaseUrl === undefined ? [] : [allowanceFor(config.openaiBaseUrl)];
+  const urls = [config.openaiBaseUrl, ...vendorVariables().baseUrls.map((name) => config.vendorEnv?.[name])];
+  const operator = [...new Set(urls.filter((url) => url !== undefined))].map(allowanceFor);
   return new EgressPolicy([...config.egressAllow, ...operator]);
 }
 

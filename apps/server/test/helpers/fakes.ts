@@ -66,8 +66,10 @@ export function useFakeServicesServer(
   });
 }
 
-function scriptedTranscripts(config: AgentConfig): string[] {
-  const script = config.stt.options?.transcripts;
+/** The transcripts a `fake` STT's `options.transcripts` scripts. */
+export function scriptedTranscripts(config: AgentConfig): string[] {
+  const options = config.stt.options as { transcripts?: unknown } | undefined;
+  const script = options?.transcripts;
   return Array.isArray(script) ? script.filter((t): t is string => typeof t === 'string') : [];
 }
 

@@ -45,6 +45,8 @@ export interface AnthropicLLMServiceOptions extends LLMServiceOptions {
   readonly name?: string;
   /** Where to read `ANTHROPIC_API_KEY` / `ANTHROPIC_BASE_URL`. Default `process.env`; `{}` reads none. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The `fetch` requests go through (e.g. one that enforces an egress policy). Default: the global one. */
+  readonly fetch?: typeof fetch;
 }
 
 /**
@@ -104,6 +106,7 @@ export class AnthropicLLMService extends LLMService {
       baseURL: this.baseUrl,
       maxRetries: options.maxRetries ?? 2,
       timeout: options.timeoutMs ?? 30_000,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   }
 

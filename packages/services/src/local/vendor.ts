@@ -1,0 +1,30 @@
+/** The embedded offline engines as agent-configurable vendors (no key, no network). */
+import { z } from 'zod';
+import { defineVendor, responseTimeoutOption } from '../vendors/vendor.ts';
+import { FLITE_VOICES, type FliteVoice, LocalTTSService } from './flite-tts.ts';
+import { LocalSTTService } from './pocketsphinx-stt.ts';
+
+/** pocketsphinx, English only (the server checks it is installed at every call start). */
+export const localSTTVendor = defineVendor({
+  kind: 'stt',
+  provider: 'local',
+  label: 'Local speech recognition (pocketsphinx)',
+  options: {},
+  create: () => new LocalSTTService(),
+});
+
+/** Flite, English voices. */
+export const localTTSVendor = defineVendor({
+  kind: 'tts',
+  provider: 'local',
+  label: 'Local speech synthesis (Flite)',
+  options: {
+    /** Flite voice: `kal` (8 kHz, the default, sounds best on the phone), `kal16`, `slt`, `awb`, `rms`. */
+    voice: z.enum(Object.keys(FLITE_VOICES) as [FliteVoice, ...FliteVoice[]]).optional(),
+  },
+  create: (options, access) =>
+    new LocalTTSService({
+      ...(options.voice ? { voice: options.voice } : {}),
+      ...responseTimeoutOption(access),
+    }),
+});

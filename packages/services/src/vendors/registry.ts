@@ -1,0 +1,30 @@
+/**
+ * Every vendor an agent can configure, per kind. Adding a vendor: its folder under `src/`
+ * (service, fake, `vendor.ts`) and one line here.
+ */
+import { anthropicLLMVendor } from '../anthropic/vendor.ts';
+import { deepgramSTTVendor } from '../deepgram/vendor.ts';
+import { localSTTVendor, localTTSVendor } from '../local/vendor.ts';
+import { openaiLLMVendor } from '../openai/vendor.ts';
+import type { VendorDefinition, VendorKind } from './vendor.ts';
+
+/** Speech-to-text vendors, the first being the default. */
+export const STT_VENDORS = [localSTTVendor, deepgramSTTVendor] as const;
+
+/** LLM vendors, the first being the default. */
+export const LLM_VENDORS = [openaiLLMVendor, anthropicLLMVendor] as const;
+
+/** Text-to-speech vendors, the first being the default. */
+export const TTS_VENDORS = [localTTSVendor] as const;
+
+/** The vendors of each kind. */
+export const VENDORS: { readonly [K in VendorKind]: readonly VendorDefinition<K>[] } = {
+  stt: STT_VENDORS,
+  llm: LLM_VENDORS,
+  tts: TTS_VENDORS,
+};
+
+/** The vendor of `kind` named `provider`, or `undefined`. */
+export function findVendor<K extends VendorKind>(kind: K, provider: string): VendorDefinition<K> | undefined {
+  return (VENDORS[kind] as readonly VendorDefinition<K>[]).find((v) => v.provider === provider);
+}

@@ -80,7 +80,11 @@ describe('toGeminiConversation', () => {
         role: 'assistant',
         content: 'Let me check.',
         tool_calls: [
-          { id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+          {
+            id: 'call_a',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+          },
           { id: 'call_b', type: 'function', function: { name: 'get_time', arguments: 'not json' } },
         ],
       },

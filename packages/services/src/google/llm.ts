@@ -255,7 +255,12 @@ export class GeminiLLMService extends LLMService {
         );
       }
       return llmHttpError(
-        { provider: 'The Gemini API', baseUrl: this.baseUrl, model: this.model, keyVariable: 'GEMINI_API_KEY' },
+        {
+          provider: 'The Gemini API',
+          baseUrl: this.baseUrl,
+          model: this.model,
+          keyVariable: 'GEMINI_API_KEY',
+        },
         e.status,
         message ?? e.message,
         e,

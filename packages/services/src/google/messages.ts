@@ -86,7 +86,11 @@ export function toGeminiConversation(
       case 'tool': {
         const name = callNames.get(m.tool_call_id);
         if (name === undefined) break;
-        append('user', [{ functionResponse: { id: m.tool_call_id, name, response: responseObject(m.content) } }], true);
+        append(
+          'user',
+          [{ functionResponse: { id: m.tool_call_id, name, response: responseObject(m.content) } }],
+          true,
+        );
         break;
       }
     }

@@ -198,11 +198,13 @@ export class FakeGeminiServer {
     return this.completed;
   }
 
-  /** Forget the recorded requests, keys and queued replies (between tests). */
+  /** Forget the recorded requests, keys, queued replies and counts (between tests). */
   reset(): void {
     this.requests.length = 0;
     this.apiKeys.length = 0;
     this.queue.length = 0;
+    this.aborted = 0;
+    this.completed = 0;
   }
 
   /** Stop the server, closing open connections. */
@@ -293,11 +295,17 @@ export class FakeGeminiServer {
     this.completed++;
   }
 
-  private chunks(model: string, body: FakeGeminiRequestBody, reply: Extract<FakeGeminiReply, Streamed>): Chunk[] {
+  private chunks(
+    model: string,
+    body: FakeGeminiRequestBody,
+    reply: Extract<FakeGeminiReply, Streamed>,
+  ): Chunk[] {
     const head = { modelVersion: model, responseId: `fake-response-${++this.responseIds}` };
     const promptTokenCount = reply.usage?.promptTokenCount ?? promptWords(body);
     const candidate = (parts: unknown[], finishReason?: string): Chunk => ({
-      candidates: [{ content: { parts, role: 'model' }, ...(finishReason ? { finishReason } : {}), index: 0 }],
+      candidates: [
+        { content: { parts, role: 'model' }, ...(finishReason ? { finishReason } : {}), index: 0 },
+      ],
       usageMetadata: { promptTokenCount, totalTokenCount: promptTokenCount },
       ...head,
     });
@@ -338,7 +346,8 @@ function invalid(body: FakeGeminiRequestBody): string | undefined {
   for (const [i, content] of body.contents.entries()) {
     if (content.role !== 'user' && content.role !== 'model') return 'Please use a valid role: user, model.';
     const parts: readonly FakeGeminiPart[] = content.parts ?? [];
-    if (parts.length === 0) return `* GenerateContentRequest.contents[${i}].parts: contents.parts must not be empty.`;
+    if (parts.length === 0)
+      return `* GenerateContentRequest.contents[${i}].parts: contents.parts must not be empty.`;
     if (parts.some((p) => p.text === '')) {
       return 'Unable to submit request because it has an empty text parameter. Add a value to the parameter and try again.';
     }

@@ -22,6 +22,17 @@ export {
   VendorServiceError,
 } from './errors.ts';
 export {
+  DEFAULT_GEMINI_MODEL,
+  GeminiLLMService,
+  type GeminiLLMServiceOptions,
+} from './google/llm.ts';
+export {
+  type GeminiConversation,
+  type GeminiConversationOptions,
+  toGeminiConversation,
+  toGeminiTools,
+} from './google/messages.ts';
+export {
   checkLocalEngines,
   checkLocalStt,
   checkLocalTts,
@@ -37,3 +48,4 @@ export {
 } from './local/flite-tts.ts';
 export { LocalSTTService, type LocalSTTServiceOptions } from './local/pocketsphinx-stt.ts';
 export { EGRESS_REFUSED_CODE, OpenAILLMService, type OpenAILLMServiceOptions } from './openai/llm.ts';
+export { DEFAULT_GROK_MODEL, GrokLLMService, type GrokLLMServiceOptions } from './xai/llm.ts';

@@ -276,6 +276,16 @@ describe('GeminiLLMService against a fake Gemini server', () => {
     },
   );
 
+  it('reports a blocked prompt as a request error naming the reason', async () => {
+    const { h } = await startService();
+    fake.reply({ blockReason: 'SAFETY' });
+    h.send(frame('llm_context', { context: conversation() }));
+    const error = await h.waitFor('error', { side: 'upstream' });
+    expect(error.cause).toBeInstanceOf(LLMRequestError);
+    expect(error.message).toContain('Gemini blocked the prompt (SAFETY)');
+    expect(h.ofType('llm_text')).toHaveLength(0);
+  });
+
   it('retries a rate-limited request when maxRetries allows', async () => {
     const { h } = await startService({ maxRetries: 1 });
     fake.reply({ error: 429 }, { text: 'Here now.' });

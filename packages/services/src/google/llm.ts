@@ -143,7 +143,7 @@ export class GeminiLLMService extends LLMService {
     };
     const maxRetries = options.maxRetries ?? 2;
     this.client = new GoogleGenAI({
-      vertexai: false, // whatever GOOGLE_GENAI_USE_VERTEXAI says
+      vertexai: false, // the Gemini API, whatever GOOGLE_GENAI_USE_VERTEXAI says
       // A key function's key goes in each request's headers, which the SDK keeps over this one.
       apiKey: typeof apiKey === 'string' ? apiKey : 'per-request',
       httpOptions: {

@@ -83,12 +83,15 @@ interface Streamed {
  *   is set);
  * - `{ error: status }`: that HTTP status with Google's error JSON (`status` and the
  *   `ErrorInfo` `reason` optional);
+ * - `{ blockReason }`: one chunk without candidates whose `promptFeedback` says the prompt was
+ *   blocked (e.g. `'SAFETY'`);
  * - `{ hang: true }`: no answer at all, until the client gives up.
  */
 export type FakeGeminiReply =
   | ({ readonly text: string } & Streamed)
   | ({ readonly functionCalls: readonly FakeGeminiFunctionCall[]; readonly text?: string } & Streamed)
   | { readonly error: number; readonly message?: string; readonly status?: string; readonly reason?: string }
+  | { readonly blockReason: string }
   | { readonly hang: true };
 
 /** Options of {@link FakeGeminiServer.start}. */
@@ -256,6 +259,19 @@ export class FakeGeminiServer {
     }
     if ('hang' in reply) {
       res.on('close', () => this.aborted++);
+      return;
+    }
+    if ('blockReason' in reply) {
+      const promptTokenCount = promptWords(body);
+      const chunk = {
+        promptFeedback: { blockReason: reply.blockReason },
+        usageMetadata: { promptTokenCount, totalTokenCount: promptTokenCount },
+        modelVersion: model,
+        responseId: `fake-response-${++this.responseIds}`,
+      };
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`data: ${JSON.stringify(chunk)}\r\n\r\n`);
+      this.completed++;
       return;
     }
     await this.stream(res, model, body, reply);

@@ -27,6 +27,17 @@ export {
   VendorServiceError,
 } from './errors.ts';
 export {
+  DEFAULT_GEMINI_MODEL,
+  GeminiLLMService,
+  type GeminiLLMServiceOptions,
+} from './google/llm.ts';
+export {
+  type GeminiConversation,
+  type GeminiConversationOptions,
+  toGeminiConversation,
+  toGeminiTools,
+} from './google/messages.ts';
+export {
   checkLocalEngines,
   checkLocalStt,
   checkLocalTts,
@@ -53,3 +64,4 @@ export {
   type VendorDefinition,
   type VendorKind,
 } from './vendors/vendor.ts';
+export { DEFAULT_GROK_MODEL, GrokLLMService, type GrokLLMServiceOptions } from './xai/llm.ts';

@@ -15,6 +15,17 @@ export {
   type FakeDeepgramStep,
 } from './fake-deepgram-server.ts';
 export {
+  type FakeGeminiContent,
+  type FakeGeminiFunctionCall,
+  type FakeGeminiPart,
+  type FakeGeminiReply,
+  type FakeGeminiRequest,
+  type FakeGeminiRequestBody,
+  FakeGeminiServer,
+  type FakeGeminiServerOptions,
+  type FakeGeminiUsage,
+} from './fake-gemini-server.ts';
+export {
   type FakeChatHandler,
   type FakeChatMessage,
   type FakeChatReply,

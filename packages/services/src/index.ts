@@ -10,6 +10,7 @@ export {
   toAnthropicTools,
 } from './anthropic/messages.ts';
 export { DeepgramSTTService, type DeepgramSTTServiceOptions } from './deepgram/stt.ts';
+export { DeepgramTTSService, type DeepgramTTSServiceOptions } from './deepgram/tts.ts';
 export {
   LLMConfigurationError,
   LLMError,
@@ -40,3 +41,9 @@ export {
 } from './local/flite-tts.ts';
 export { LocalSTTService, type LocalSTTServiceOptions } from './local/pocketsphinx-stt.ts';
 export { EGRESS_REFUSED_CODE, OpenAILLMService, type OpenAILLMServiceOptions } from './openai/llm.ts';
+export {
+  type OpenAIServerVadOptions,
+  OpenAISTTService,
+  type OpenAISTTServiceOptions,
+} from './openai/stt.ts';
+export { OpenAITTSService, type OpenAITTSServiceOptions } from './openai/tts.ts';

@@ -12,8 +12,19 @@ export {
   type FakeDeepgramConnection,
   FakeDeepgramServer,
   type FakeDeepgramServerOptions,
+  type FakeDeepgramSpeakReply,
+  type FakeDeepgramSpeakRequest,
   type FakeDeepgramStep,
 } from './fake-deepgram-server.ts';
+export {
+  FakeOpenAIAudioServer,
+  type FakeOpenAIAudioServerOptions,
+  type FakeRealtimeConnection,
+  type FakeSpeechBody,
+  type FakeSpeechReply,
+  type FakeSpeechRequest,
+  type FakeTranscriptionStep,
+} from './fake-openai-audio-server.ts';
 export {
   type FakeChatHandler,
   type FakeChatMessage,

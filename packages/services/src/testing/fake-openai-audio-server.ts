@@ -270,7 +270,11 @@ export class FakeOpenAIAudioServer {
     });
   }
 
-  private streamSpeech(res: ServerResponse, record: FakeSpeechRequest, reply: FakeSpeechReply): void {
+  private streamSpeech(
+    res: ServerResponse,
+    record: FakeSpeechRequest,
+    reply: Exclude<FakeSpeechReply, { error: number }>,
+  ): void {
     let finished = false;
     res.on('close', () => {
       if (!finished) record.aborted = true;
@@ -278,7 +282,6 @@ export class FakeOpenAIAudioServer {
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
     if ('hang' in reply) return;
-    if ('error' in reply) return;
     const audio = tone(((reply.audioMs ?? record.body.input.length * 10) * SPEECH_RATE_HZ) / 1000);
     const chunkBytes = reply.chunkBytes ?? 4801;
     let offset = 0;

@@ -12,6 +12,7 @@ export {
 export { anthropicLLMVendor } from './anthropic/vendor.ts';
 export { DeepgramSTTService, type DeepgramSTTServiceOptions } from './deepgram/stt.ts';
 export { DEEPGRAM_API_BASE_URL, deepgramSTTVendor, webSocketBaseUrl } from './deepgram/vendor.ts';
+export { DeepgramTTSService, type DeepgramTTSServiceOptions } from './deepgram/tts.ts';
 export {
   LLMConfigurationError,
   LLMError,
@@ -65,3 +66,9 @@ export {
   type VendorKind,
 } from './vendors/vendor.ts';
 export { DEFAULT_GROK_MODEL, GrokLLMService, type GrokLLMServiceOptions } from './xai/llm.ts';
+export {
+  type OpenAIServerVadOptions,
+  OpenAISTTService,
+  type OpenAISTTServiceOptions,
+} from './openai/stt.ts';
+export { OpenAITTSService, type OpenAITTSServiceOptions } from './openai/tts.ts';

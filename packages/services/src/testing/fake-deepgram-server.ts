@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { pcmToBytes, pcmToMulaw } from '@parley/pipeline';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 
 /**
@@ -36,6 +37,39 @@ export interface FakeDeepgramConnection {
   closed: boolean;
 }
 
+/**
+ * How the fake answers one `POST /v1/speak` (see {@link FakeDeepgramServer.speak}):
+ * - `{ audioMs }` (or `{}`): a 440 Hz tone of that length (default 10 ms per character) at the
+ *   requested `encoding` and `sample_rate`, in `chunkBytes` pieces (default 801: odd, so
+ *   16-bit samples straddle chunks), `chunkDelayMs` apart (default 0), the first after
+ *   `latencyMs` (default 0);
+ * - `{ error: status }`: that HTTP status with a Deepgram error body;
+ * - `{ hang: true }`: headers, then nothing until the client gives up.
+ */
+export type FakeDeepgramSpeakReply =
+  | {
+      readonly audioMs?: number;
+      readonly chunkBytes?: number;
+      readonly chunkDelayMs?: number;
+      readonly latencyMs?: number;
+    }
+  | { readonly error: number; readonly message?: string }
+  | { readonly hang: true };
+
+/** What the fake saw of one `POST /v1/speak`. */
+export interface FakeDeepgramSpeakRequest {
+  /** The query parameters (`model`, `encoding`, `sample_rate`, `container`, …). */
+  readonly query: URLSearchParams;
+  /** The request's `Authorization` header. */
+  readonly authorization: string | undefined;
+  /** `text` of the JSON body. */
+  readonly text: string;
+  /** Audio bytes written so far. */
+  bytesSent: number;
+  /** The client closed the response before its end (an aborted synthesis). */
+  aborted: boolean;
+}
+
 interface Live {
   readonly record: FakeDeepgramConnection;
   readonly ws: WebSocket;
@@ -61,6 +95,10 @@ interface Live {
  * Scripted messages come from {@link script}; {@link rejectNext} refuses handshakes with an
  * HTTP status; {@link dropAfter} cuts a connection's TCP socket (no close frame) after some audio.
  *
+ * It also answers Aura's REST `POST /v1/speak?model=…&encoding=…&sample_rate=…&container=none`
+ * (https://developers.deepgram.com/reference/text-to-speech-api/speak) with streamed raw audio as
+ * scripted by {@link speak}, recording each request in {@link speakRequests}.
+ *
  * @example
  * const dg = await FakeDeepgramServer.start({ apiKey: 'test' });
  * dg.script({ transcript: 'hel' }, { transcript: 'hello', speechFinal: true });
@@ -79,6 +117,9 @@ export class FakeDeepgramServer {
   private readonly sockets = new Set<Socket>();
   private readonly wss = new WebSocketServer({ noServer: true });
   private sending = false;
+  /** Every `POST /v1/speak`, oldest first. */
+  readonly speakRequests: FakeDeepgramSpeakRequest[] = [];
+  private readonly speakReplies: FakeDeepgramSpeakReply[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -89,13 +130,15 @@ export class FakeDeepgramServer {
 
   /** Start listening on 127.0.0.1 on a free port. */
   static async start(options: FakeDeepgramServerOptions = {}): Promise<FakeDeepgramServer> {
-    const server = createServer((_req, res) => res.writeHead(404).end());
+    let created: FakeDeepgramServer | undefined;
+    const server = createServer((req, res) => created?.request(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const { port } = server.address() as AddressInfo;
     const fake = new FakeDeepgramServer(server, options, `ws://127.0.0.1:${port}`);
+    created = fake;
     server.on('connection', (s) => {
       fake.sockets.add(s);
       s.on('close', () => fake.sockets.delete(s));
@@ -108,6 +151,12 @@ export class FakeDeepgramServer {
   script(...steps: FakeDeepgramStep[]): this {
     this.steps.push(...steps);
     this.pump();
+    return this;
+  }
+
+  /** Queue answers to the next `POST /v1/speak` requests, one each (then the default `{}`). Returns `this`. */
+  speak(...replies: FakeDeepgramSpeakReply[]): this {
+    this.speakReplies.push(...replies);
     return this;
   }
 
@@ -151,6 +200,79 @@ export class FakeDeepgramServer {
     for (const s of this.sockets) s.destroy();
     this.wss.close();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private request(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'POST' || url.pathname !== '/v1/speak') {
+      res.writeHead(404).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let text = '';
+      try {
+        text = String((JSON.parse(Buffer.concat(chunks).toString()) as { text?: unknown }).text ?? '');
+      } catch {}
+      const record: FakeDeepgramSpeakRequest = {
+        query: url.searchParams,
+        authorization: req.headers.authorization,
+        text,
+        bytesSent: 0,
+        aborted: false,
+      };
+      this.speakRequests.push(record);
+      const reply = this.speakReplies.shift() ?? {};
+      if (this.options.apiKey !== undefined && record.authorization !== `Token ${this.options.apiKey}`) {
+        speakError(res, 401, 'INVALID_AUTH', 'Invalid credentials.');
+      } else if ('error' in reply) {
+        speakError(
+          res,
+          reply.error,
+          reply.error === 400 ? 'UNSUPPORTED_MODEL' : 'FAKE_ERROR',
+          reply.message ?? `HTTP ${reply.error}`,
+        );
+      } else {
+        this.streamSpeech(res, record, reply);
+      }
+    });
+  }
+
+  private streamSpeech(
+    res: ServerResponse,
+    record: FakeDeepgramSpeakRequest,
+    reply: Exclude<FakeDeepgramSpeakReply, { error: number }>,
+  ): void {
+    let finished = false;
+    res.on('close', () => {
+      if (!finished) record.aborted = true;
+    });
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'dg-request-id': 'fake' });
+    res.flushHeaders();
+    if ('hang' in reply) return;
+    const rate = Number(record.query.get('sample_rate') ?? 24000);
+    const audio = toneBytes(
+      ((reply.audioMs ?? record.text.length * 10) * rate) / 1000,
+      rate,
+      record.query.get('encoding') === 'mulaw',
+    );
+    const chunkBytes = reply.chunkBytes ?? 801;
+    let offset = 0;
+    const next = () => {
+      if (record.aborted) return;
+      if (offset >= audio.length) {
+        finished = true;
+        res.end();
+        return;
+      }
+      const piece = audio.subarray(offset, offset + chunkBytes);
+      offset += piece.length;
+      record.bytesSent += piece.length;
+      res.write(piece);
+      setTimeout(next, reply.chunkDelayMs ?? 0);
+    };
+    setTimeout(next, reply.latencyMs ?? 0);
   }
 
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
@@ -306,4 +428,18 @@ export class FakeDeepgramServer {
     const bytesPerSample = live.record.query.get('encoding') === 'linear16' ? 2 : 1;
     return live.record.audioBytes / bytesPerSample / rate;
   }
+}
+
+/** `samples` of a 440 Hz tone at `rateHz`: 16-bit little-endian PCM, or G.711 µ-law bytes. */
+function toneBytes(samples: number, rateHz: number, mulaw: boolean): Buffer {
+  const pcm = new Int16Array(Math.round(samples));
+  for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rateHz));
+  return mulaw ? Buffer.from(pcmToMulaw(pcm)) : Buffer.from(pcmToBytes(pcm));
+}
+
+/** A Deepgram REST error: `{ err_code, err_msg, request_id }` with that status. */
+function speakError(res: ServerResponse, status: number, code: string, message: string): void {
+  const json = JSON.stringify({ err_code: code, err_msg: message, request_id: 'fake' });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
+  res.end(json);
 }

@@ -12,6 +12,8 @@ export {
   type FakeDeepgramConnection,
   FakeDeepgramServer,
   type FakeDeepgramServerOptions,
+  type FakeDeepgramSpeakReply,
+  type FakeDeepgramSpeakRequest,
   type FakeDeepgramStep,
 } from './fake-deepgram-server.ts';
 export {
@@ -25,6 +27,14 @@ export {
   type FakeGeminiServerOptions,
   type FakeGeminiUsage,
 } from './fake-gemini-server.ts';
+  FakeOpenAIAudioServer,
+  type FakeOpenAIAudioServerOptions,
+  type FakeRealtimeConnection,
+  type FakeSpeechBody,
+  type FakeSpeechReply,
+  type FakeSpeechRequest,
+  type FakeTranscriptionStep,
+} from './fake-openai-audio-server.ts';
 export {
   type FakeChatHandler,
   type FakeChatMessage,

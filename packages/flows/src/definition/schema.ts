@@ -65,7 +65,11 @@ export const flowDefinitionSchema = z.object({
   globalFunctions: z.array(flowFunctionDefinitionSchema).optional(),
 });
 
+/** A stored pre- or post-action (see {@link flowActionDefinitionSchema}). */
 export type FlowActionDefinition = z.infer<typeof flowActionDefinitionSchema>;
+/** A stored function (see {@link flowFunctionDefinitionSchema}). */
 export type FlowFunctionDefinition = z.infer<typeof flowFunctionDefinitionSchema>;
+/** A stored node (see {@link flowNodeDefinitionSchema}). */
 export type FlowNodeDefinition = z.infer<typeof flowNodeDefinitionSchema>;
+/** A stored flow (see {@link flowDefinitionSchema}). */
 export type FlowDefinition = z.infer<typeof flowDefinitionSchema>;

@@ -11,8 +11,8 @@ export {
 } from './anthropic/messages.ts';
 export { anthropicLLMVendor } from './anthropic/vendor.ts';
 export { DeepgramSTTService, type DeepgramSTTServiceOptions } from './deepgram/stt.ts';
-export { DEEPGRAM_API_BASE_URL, deepgramSTTVendor, webSocketBaseUrl } from './deepgram/vendor.ts';
 export { DeepgramTTSService, type DeepgramTTSServiceOptions } from './deepgram/tts.ts';
+export { DEEPGRAM_API_BASE_URL, deepgramSTTVendor, webSocketBaseUrl } from './deepgram/vendor.ts';
 export {
   LLMConfigurationError,
   LLMError,
@@ -55,6 +55,12 @@ export {
 export { LocalSTTService, type LocalSTTServiceOptions } from './local/pocketsphinx-stt.ts';
 export { localSTTVendor, localTTSVendor } from './local/vendor.ts';
 export { EGRESS_REFUSED_CODE, OpenAILLMService, type OpenAILLMServiceOptions } from './openai/llm.ts';
+export {
+  type OpenAIServerVadOptions,
+  OpenAISTTService,
+  type OpenAISTTServiceOptions,
+} from './openai/stt.ts';
+export { OpenAITTSService, type OpenAITTSServiceOptions } from './openai/tts.ts';
 export { OPENAI_API_BASE_URL, openaiLLMVendor } from './openai/vendor.ts';
 export { findVendor, LLM_VENDORS, STT_VENDORS, TTS_VENDORS, VENDORS } from './vendors/registry.ts';
 export {
@@ -66,9 +72,3 @@ export {
   type VendorKind,
 } from './vendors/vendor.ts';
 export { DEFAULT_GROK_MODEL, GrokLLMService, type GrokLLMServiceOptions } from './xai/llm.ts';
-export {
-  type OpenAIServerVadOptions,
-  OpenAISTTService,
-  type OpenAISTTServiceOptions,
-} from './openai/stt.ts';
-export { OpenAITTSService, type OpenAITTSServiceOptions } from './openai/tts.ts';

@@ -27,6 +27,7 @@ export {
   type FakeGeminiServerOptions,
   type FakeGeminiUsage,
 } from './fake-gemini-server.ts';
+export {
   FakeOpenAIAudioServer,
   type FakeOpenAIAudioServerOptions,
   type FakeRealtimeConnection,

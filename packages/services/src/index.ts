@@ -10,6 +10,19 @@ export {
   toAnthropicTools,
 } from './anthropic/messages.ts';
 export { DeepgramSTTService, type DeepgramSTTServiceOptions } from './deepgram/stt.ts';
+export { ELEVENLABS_BASE_URL, type ElevenLabsApiKey } from './elevenlabs/client-config.ts';
+export {
+  DEFAULT_ELEVENLABS_STT_MODEL,
+  ElevenLabsSTTService,
+  type ElevenLabsSTTServiceOptions,
+} from './elevenlabs/stt.ts';
+export {
+  DEFAULT_ELEVENLABS_TTS_MODEL,
+  DEFAULT_ELEVENLABS_VOICE_ID,
+  ElevenLabsTTSService,
+  type ElevenLabsTTSServiceOptions,
+  type ElevenLabsVoiceSettings,
+} from './elevenlabs/tts.ts';
 export {
   LLMConfigurationError,
   LLMError,

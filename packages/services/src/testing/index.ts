@@ -15,6 +15,14 @@ export {
   type FakeDeepgramStep,
 } from './fake-deepgram-server.ts';
 export {
+  FakeElevenLabsServer,
+  type FakeElevenLabsServerOptions,
+  type FakeElevenLabsSTTConnection,
+  type FakeElevenLabsSTTStep,
+  type FakeElevenLabsTTSReply,
+  type FakeElevenLabsTTSRequest,
+} from './fake-elevenlabs-server.ts';
+export {
   type FakeChatHandler,
   type FakeChatMessage,
   type FakeChatReply,

@@ -17,7 +17,9 @@ export interface TTSRequestContext {
  */
 export function ttsError(e: unknown, context: TTSRequestContext): TTSError {
   if (e instanceof TTSConfigurationError || e instanceof TTSRequestError) return e;
-  if (e instanceof ElevenLabsTimeoutError) {
+  // The SDK aborts a late request with the reason "timeout", which fetch rethrows as is: the
+  // SDK then reports a plain ElevenLabsError with that string as `cause`, not its timeout error.
+  if (e instanceof ElevenLabsTimeoutError || (e instanceof ElevenLabsError && e.cause === 'timeout')) {
     return new TTSRequestError(`ElevenLabs TTS at ${context.baseUrl} did not answer in time`, { cause: e });
   }
   if (!(e instanceof ElevenLabsError)) {

@@ -34,9 +34,9 @@ export class WordAligner {
         this.close(words);
         continue;
       }
-      if (!this.word) this.startMs = (starts[i] ?? 0) * 1000;
+      if (!this.word) this.startMs = toMs(starts[i]);
       this.word += c;
-      this.endMs = (ends[i] ?? 0) * 1000;
+      this.endMs = toMs(ends[i]);
     }
     return words;
   }
@@ -53,4 +53,9 @@ export class WordAligner {
     into.push({ word: this.word, startMs: this.startMs, endMs: Math.max(this.startMs, this.endMs) });
     this.word = '';
   }
+}
+
+/** Seconds to ms, rounded to the µs (drops the float noise of `0.6 * 1000`). */
+function toMs(seconds: number | undefined): number {
+  return Math.round((seconds ?? 0) * 1e6) / 1000;
 }

@@ -13,6 +13,19 @@ export { anthropicLLMVendor } from './anthropic/vendor.ts';
 export { DeepgramSTTService, type DeepgramSTTServiceOptions } from './deepgram/stt.ts';
 export { DeepgramTTSService, type DeepgramTTSServiceOptions } from './deepgram/tts.ts';
 export { DEEPGRAM_API_BASE_URL, deepgramSTTVendor, webSocketBaseUrl } from './deepgram/vendor.ts';
+export { ELEVENLABS_BASE_URL, type ElevenLabsApiKey } from './elevenlabs/client-config.ts';
+export {
+  DEFAULT_ELEVENLABS_STT_MODEL,
+  ElevenLabsSTTService,
+  type ElevenLabsSTTServiceOptions,
+} from './elevenlabs/stt.ts';
+export {
+  DEFAULT_ELEVENLABS_TTS_MODEL,
+  DEFAULT_ELEVENLABS_VOICE_ID,
+  ElevenLabsTTSService,
+  type ElevenLabsTTSServiceOptions,
+  type ElevenLabsVoiceSettings,
+} from './elevenlabs/tts.ts';
 export {
   LLMConfigurationError,
   LLMError,

@@ -17,6 +17,14 @@ export {
   type FakeDeepgramStep,
 } from './fake-deepgram-server.ts';
 export {
+  FakeElevenLabsServer,
+  type FakeElevenLabsServerOptions,
+  type FakeElevenLabsSTTConnection,
+  type FakeElevenLabsSTTStep,
+  type FakeElevenLabsTTSReply,
+  type FakeElevenLabsTTSRequest,
+} from './fake-elevenlabs-server.ts';
+export {
   type FakeGeminiContent,
   type FakeGeminiFunctionCall,
   type FakeGeminiPart,

@@ -68,7 +68,7 @@ beforeAll(async () => {
     apiAgentsRoutes({
       agents,
       credentials,
-      config: { openaiApiKey: undefined, openaiBaseUrl: undefined },
+      config: { vendorEnv: {} },
       egress: new EgressPolicy([]),
     }),
   );

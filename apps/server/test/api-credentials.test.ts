@@ -142,11 +142,11 @@ describe('the credentials API', () => {
     };
     await putAgent(server, 'uses-key', agent);
     expect((await api(server, 'GET', '/api/credentials/openai-main')).body.usedBy).toEqual([
-      'agent uses-key',
+      'agent uses-key (llm)',
     ]);
     const refused = await api(server, 'DELETE', '/api/credentials/openai-main');
     expect(refused.status).toBe(409);
-    expect(errorOf(refused.body)).toMatchObject({ code: 'credential_in_use', issues: ['agent uses-key'] });
+    expect(errorOf(refused.body)).toMatchObject({ code: 'credential_in_use', issues: ['agent uses-key (llm)'] });
 
     await putAgent(server, 'uses-key', { ...agent, llm: { provider: 'openai' } });
     const deleted = await api(server, 'DELETE', '/api/credentials/openai-main');

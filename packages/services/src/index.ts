@@ -12,7 +12,12 @@ export {
 export { anthropicLLMVendor } from './anthropic/vendor.ts';
 export { DeepgramSTTService, type DeepgramSTTServiceOptions } from './deepgram/stt.ts';
 export { DeepgramTTSService, type DeepgramTTSServiceOptions } from './deepgram/tts.ts';
-export { DEEPGRAM_API_BASE_URL, deepgramSTTVendor, webSocketBaseUrl } from './deepgram/vendor.ts';
+export {
+  DEEPGRAM_API_BASE_URL,
+  deepgramSTTVendor,
+  deepgramTTSVendor,
+  webSocketBaseUrl,
+} from './deepgram/vendor.ts';
 export { ELEVENLABS_BASE_URL, type ElevenLabsApiKey } from './elevenlabs/client-config.ts';
 export {
   DEFAULT_ELEVENLABS_STT_MODEL,
@@ -26,6 +31,7 @@ export {
   type ElevenLabsTTSServiceOptions,
   type ElevenLabsVoiceSettings,
 } from './elevenlabs/tts.ts';
+export { elevenlabsSTTVendor, elevenlabsTTSVendor } from './elevenlabs/vendor.ts';
 export {
   LLMConfigurationError,
   LLMError,
@@ -51,6 +57,7 @@ export {
   toGeminiConversation,
   toGeminiTools,
 } from './google/messages.ts';
+export { geminiLLMVendor } from './google/vendor.ts';
 export {
   checkLocalEngines,
   checkLocalStt,
@@ -74,7 +81,7 @@ export {
   type OpenAISTTServiceOptions,
 } from './openai/stt.ts';
 export { OpenAITTSService, type OpenAITTSServiceOptions } from './openai/tts.ts';
-export { OPENAI_API_BASE_URL, openaiLLMVendor } from './openai/vendor.ts';
+export { OPENAI_API_BASE_URL, openaiLLMVendor, openaiSTTVendor, openaiTTSVendor } from './openai/vendor.ts';
 export { findVendor, LLM_VENDORS, STT_VENDORS, TTS_VENDORS, VENDORS } from './vendors/registry.ts';
 export {
   defineVendor,
@@ -85,3 +92,4 @@ export {
   type VendorKind,
 } from './vendors/vendor.ts';
 export { DEFAULT_GROK_MODEL, GrokLLMService, type GrokLLMServiceOptions } from './xai/llm.ts';
+export { grokLLMVendor } from './xai/vendor.ts';

@@ -69,7 +69,9 @@ function serviceSchema(kind: VendorKind): z.ZodType<ServiceConfig, ServiceConfig
   const providers = [...VENDORS[kind].map((v) => v.provider), ...(kind === 'llm' ? [] : ['fake'])];
   return z.discriminatedUnion('provider', members as [(typeof members)[number], ...typeof members], {
     error: (issue) =>
-      issue.code === 'invalid_union' ? `provider must be one of: ${providers.join(', ')}` : undefined,
+      issue.code === 'invalid_union'
+        ? `unknown provider; one of ${providers.map((p) => JSON.stringify(p)).join(', ')}`
+        : undefined,
   }) as unknown as z.ZodType<ServiceConfig, ServiceConfig>;
 }
 

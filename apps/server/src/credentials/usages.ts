@@ -1,9 +1,10 @@
 /**
- * Who refers to a credential: agents (`config.llm.credential`) and the telephony settings
+ * Who refers to a credential: agents (`config.<service>.credential`, failover entries included) and the telephony settings
  * (`providers.<provider>.credential`). A new kind of user (tools, vendor services) adds its
  * references here, so that a credential in use cannot be deleted.
  */
 import type { Kysely } from 'kysely';
+import { isRecord, rawServiceSlots } from '../config/service-slots.ts';
 import type { DB } from '../db/schema.ts';
 
 /**
@@ -16,7 +17,10 @@ export async function credentialUsages(db: Kysely<DB>): Promise<Map<string, stri
     if (typeof name === 'string') usages.set(name, [...(usages.get(name) ?? []), user]);
   };
   const agents = await db.selectFrom('agents').select(['id', 'config']).orderBy('id').execute();
-  for (const agent of agents) add(field(field(agent.config, 'llm'), 'credential'), `agent ${agent.id}`);
+  for (const agent of agents) {
+    for (const slot of rawServiceSlots(agent.config))
+      add(slot.service.credential, `agent ${agent.id} (${slot.path})`);
+  }
   const settings = await db.selectFrom('telephony_settings').select('providers').executeTakeFirst();
   if (isRecord(settings?.providers)) {
     for (const [provider, section] of Object.entries(settings.providers)) {
@@ -28,8 +32,4 @@ export async function credentialUsages(db: Kysely<DB>): Promise<Map<string, stri
 
 function field(value: unknown, key: string): unknown {
   return isRecord(value) ? value[key] : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

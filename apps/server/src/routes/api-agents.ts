@@ -2,12 +2,22 @@
  * The agents REST API: list, read and create-or-replace agents. Agents name the credential of
  * their API key; keys are never returned.
  */
+
+import { findVendor } from '@parley/services';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { llmBaseUrl } from '../calls/llm-access.ts';
+import { serviceBaseUrl } from '../calls/service-access.ts';
 import { AgentConfigError, parseAgentConfig } from '../config/agent-config.ts';
 import type { ServerConfig } from '../config/server-config.ts';
+import {
+  credentialAt,
+  isRecord,
+  rawServiceSlots,
+  type ServiceSlot,
+  serviceSlots,
+} from '../config/service-slots.ts';
 import { CredentialError } from '../credentials/errors.ts';
+import type { CredentialKind } from '../credentials/kinds.ts';
 import type { CredentialStore } from '../credentials/store.ts';
 import { type Agent, type AgentRepository, checkAgentId } from '../db/agents.ts';
 import type { EgressPolicy } from '../security/egress.ts';
@@ -18,9 +28,9 @@ import { sendApiError, sendInvalid } from './errors.ts';
 export interface ApiAgentsDeps {
   readonly agents: AgentRepository;
   readonly credentials: CredentialStore;
-  /** `OPENAI_BASE_URL`: where agents without a base URL send their requests (and so their key). */
-  readonly config: Pick<ServerConfig, 'openaiApiKey' | 'openaiBaseUrl'>;
-  /** Refuses LLM base URLs at non-public addresses when they are written (see `security/egress.ts`). */
+  /** The vendors' base URLs set in the environment: where services without one send their requests (and so their key). */
+  readonly config: Pick<ServerConfig, 'vendorEnv'>;
+  /** Refuses base URLs at non-public addresses when they are written (see `security/egress.ts`). */
   readonly egress: EgressPolicy;
 }
 
@@ -50,16 +60,18 @@ const idParamsSchema = z.object({ id: z.string() });
  * - `GET /api/agents/:id`: the agent; 404 `agent_not_found`.
  * - `PUT /api/agents/:id` with `{ name, config }`: creates (201) or replaces (200) the agent and
  *   returns it. `config` is a whole agent configuration (see `config/agent-config.ts`).
- *   `config.llm.credential` names a credential of kind `openai`; an inline `config.llm.apiKey`
- *   is stored in that credential (default name `agent-<id>`), bound to the origin of the LLM
- *   base URL, and the agent refers to it; an `apiKey` of {@link MASKED_SECRET} keeps the
- *   agent's current credential.
+ *   Each service (`stt`, `llm`, `tts`, `failover.<kind>.<i>`) may name a `credential` of its
+ *   vendor's kind (`openai`, `deepgram`, …); an inline `apiKey` is stored in that credential
+ *   (default name `agent-<id>` for the LLM, `agent-<id>-<path>` for the others), bound to the
+ *   origin of the service's base URL, and the agent refers to it; an `apiKey` of
+ *   {@link MASKED_SECRET} keeps the credential the agent has at that place.
  *
  *   Refusals: 400 `secret_required` when the credential is bound to another origin than the
- *   LLM base URL's (changing `llm.baseUrl` takes the key again); 400 `credential_not_found` /
+ *   service's base URL (changing `baseUrl` takes the key again); 400 `credential_not_found` /
  *   `credential_kind_mismatch`; 400 `invalid_agent` with `issues` when the id is not a slug, the
- *   configuration is invalid, or `llm.baseUrl` is at a non-public address (loopback, private,
- *   link-local…) that `EGRESS_ALLOW` does not allow; 400 `invalid_body` when the body is not
+ *   configuration is invalid (an unknown provider lists the known ones), a `baseUrl` is at a
+ *   non-public address (loopback, private, link-local…) that `EGRESS_ALLOW` does not allow, or a
+ *   key is given to a service that takes none; 400 `invalid_body` when the body is not
  *   `{ name, config }`.
  */
 export function apiAgentsRoutes(deps: ApiAgentsDeps): FastifyPluginAsync {
@@ -80,11 +92,11 @@ export function apiAgentsRoutes(deps: ApiAgentsDeps): FastifyPluginAsync {
         return sendInvalid(reply, 'invalid_body', 'The body must be { name, config }', body.error);
       }
       let exists: boolean;
-      let storedCredential: string | undefined;
+      let stored: unknown;
       try {
         const existing = await deps.agents.get(id);
         exists = existing !== undefined;
-        storedCredential = existing?.config.llm.credential;
+        stored = existing?.config;
       } catch (error) {
         // A stored configuration that no longer validates can still be replaced.
         if (!(error instanceof AgentConfigError)) throw error;
@@ -93,33 +105,24 @@ export function apiAgentsRoutes(deps: ApiAgentsDeps): FastifyPluginAsync {
           'replacing an agent whose stored configuration is invalid',
         );
         exists = true;
-        storedCredential = undefined;
+        stored = undefined;
       }
-      const { config: input, apiKey } = takeInlineKey(body.data.config, storedCredential);
+      const { config: input, keys } = takeInlineKeys(body.data.config, stored);
       try {
         const config = parseAgentConfig(input);
-        const refusal =
-          config.llm.baseUrl === undefined ? undefined : deps.egress.refusalForUrl(config.llm.baseUrl);
-        if (refusal !== undefined) {
-          throw new AgentConfigError([
-            `llm.baseUrl: ${refusal}; Parley does not send requests there unless EGRESS_ALLOW allows it`,
-          ]);
-        }
-        const destination = llmBaseUrl(config.llm, deps.config);
-        if (apiKey !== undefined) {
-          const name = config.llm.credential ?? `agent-${id}`;
-          const current = await deps.credentials.info(name);
-          if (current && current.kind !== 'openai') {
-            throw new CredentialError(
-              'credential_kind_mismatch',
-              `llm.credential: credential "${name}" is of kind ${current.kind}, not openai`,
-            );
-          }
-          checkAgentId(id); // before storing a key named after it
-          await deps.credentials.put({ name, kind: 'openai', value: { apiKey }, destination });
-          config.llm.credential = name;
-        } else if (config.llm.credential !== undefined) {
-          await deps.credentials.expectUsable(config.llm.credential, 'openai', destination, 'llm.credential');
+        const refusals = serviceSlots(config).flatMap(({ path, service }) => {
+          const refusal =
+            service.baseUrl === undefined ? undefined : deps.egress.refusalForUrl(service.baseUrl);
+          return refusal === undefined
+            ? []
+            : [
+                `${path}.baseUrl: ${refusal}; Parley does not send requests there unless EGRESS_ALLOW allows it`,
+              ];
+        });
+        if (refusals.length > 0) throw new AgentConfigError(refusals);
+        if (keys.size > 0) checkAgentId(id); // before storing keys named after it
+        for (const slot of serviceSlots(config)) {
+          await bindCredential(deps, id, slot, keys.get(slot.path));
         }
         const agent = await deps.agents.upsert({ id, name: body.data.name, config });
         return reply.code(exists ? 200 : 201).send(agent);
@@ -133,25 +136,72 @@ export function apiAgentsRoutes(deps: ApiAgentsDeps): FastifyPluginAsync {
 }
 
 /**
- * Takes an inline `llm.apiKey` out of `config` (unvalidated input). A {@link MASKED_SECRET}
- * becomes a reference to `storedCredential` unless the input names a credential itself.
- * @returns the configuration without the key, and the key when a real one was given.
+ * Checks the credential of one service, or stores its inline `apiKey` in one (named
+ * `agent-<id>` for the LLM, `agent-<id>-<path>` for the others) bound to the service's base
+ * URL, and refers to it.
+ * @throws {@link CredentialError} when the credential is missing, of another kind, bound elsewhere.
+ * @throws {@link AgentConfigError} when a key is given to a service that takes none.
  */
-function takeInlineKey(
-  config: unknown,
-  storedCredential: string | undefined,
-): { config: unknown; apiKey?: string } {
-  if (!isRecord(config) || !isRecord(config.llm) || !('apiKey' in config.llm)) return { config };
-  const { apiKey, ...llm } = config.llm;
-  if (apiKey === MASKED_SECRET) {
-    const credential = llm.credential ?? storedCredential;
-    return { config: { ...config, llm: credential === undefined ? llm : { ...llm, credential } } };
+async function bindCredential(
+  deps: ApiAgentsDeps,
+  agentId: string,
+  { kind, path, service }: ServiceSlot,
+  apiKey: string | undefined,
+): Promise<void> {
+  const vendor = findVendor(kind, service.provider);
+  const key = vendor?.key;
+  const destination = vendor && serviceBaseUrl(vendor, service, deps.config.vendorEnv);
+  if (!key || destination === undefined) {
+    if (apiKey !== undefined || service.credential !== undefined) {
+      throw new AgentConfigError([`${path}: ${service.provider} takes no API key or credential`]);
+    }
+    return;
   }
-  if (typeof apiKey === 'string' && apiKey.length > 0) return { config: { ...config, llm }, apiKey };
-  // Anything else is left for the schema to refuse.
-  return { config };
+  const credentialKind = key.credentialKind as CredentialKind;
+  if (apiKey !== undefined) {
+    const name =
+      service.credential ??
+      (path === 'llm' ? `agent-${agentId}` : `agent-${agentId}-${path.replaceAll('.', '-')}`);
+    const current = await deps.credentials.info(name);
+    if (current && current.kind !== credentialKind) {
+      throw new CredentialError(
+        'credential_kind_mismatch',
+        `${path}.credential: credential "${name}" is of kind ${current.kind}, not ${credentialKind}`,
+      );
+    }
+    await deps.credentials.put({ name, kind: credentialKind, value: { apiKey }, destination });
+    service.credential = name;
+  } else if (service.credential !== undefined) {
+    await deps.credentials.expectUsable(
+      service.credential,
+      credentialKind,
+      destination,
+      `${path}.credential`,
+    );
+  }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * Takes inline `apiKey`s out of every service of `config` (unvalidated input). A
+ * {@link MASKED_SECRET} becomes a reference to the credential `stored` (the agent's current
+ * configuration) has at that place, unless the input names a credential itself.
+ * @returns the configuration without keys, and the real keys given, by service path.
+ */
+function takeInlineKeys(config: unknown, stored: unknown): { config: unknown; keys: Map<string, string> } {
+  const keys = new Map<string, string>();
+  if (!isRecord(config)) return { config, keys };
+  const copy = structuredClone(config);
+  for (const { path, service } of rawServiceSlots(copy)) {
+    if (!('apiKey' in service)) continue;
+    const { apiKey } = service;
+    if (apiKey === MASKED_SECRET) {
+      delete service.apiKey;
+      const credential = service.credential ?? credentialAt(stored, path);
+      if (credential !== undefined) service.credential = credential;
+    } else if (typeof apiKey === 'string' && apiKey.length > 0) {
+      delete service.apiKey;
+      keys.set(path, apiKey);
+    } // anything else is left for the schema to refuse
+  }
+  return { config: copy, keys };
 }

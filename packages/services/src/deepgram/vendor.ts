@@ -1,7 +1,8 @@
 /** Deepgram as an agent-configurable vendor. */
 import { z } from 'zod';
-import { defineVendor } from '../vendors/vendor.ts';
+import { defineVendor, responseTimeoutOption } from '../vendors/vendor.ts';
 import { DeepgramSTTService } from './stt.ts';
+import { DeepgramTTSService } from './tts.ts';
 
 /** Deepgram's API base URL (the services speak WebSocket to its `wss:` form). */
 export const DEEPGRAM_API_BASE_URL = 'https://api.deepgram.com';
@@ -10,6 +11,8 @@ export const DEEPGRAM_API_BASE_URL = 'https://api.deepgram.com';
 export function webSocketBaseUrl(url: string): string {
   return url.replace(/^http(s?):/, 'ws$1:');
 }
+
+const deepgramKey = { credentialKind: 'deepgram', variable: 'DEEPGRAM_API_KEY', required: true } as const;
 
 /** Live streaming recognition (https://developers.deepgram.com/docs/live-streaming-audio). */
 export const deepgramSTTVendor = defineVendor({
@@ -28,7 +31,7 @@ export const deepgramSTTVendor = defineVendor({
     /** Numbers, dates and punctuation formatted. Default true. */
     smartFormat: z.boolean().optional(),
   },
-  key: { credentialKind: 'deepgram', variable: 'DEEPGRAM_API_KEY', required: true },
+  key: deepgramKey,
   defaultBaseUrl: DEEPGRAM_API_BASE_URL,
   baseUrlVariable: 'DEEPGRAM_BASE_URL',
   create: (options, access) =>
@@ -41,5 +44,33 @@ export const deepgramSTTVendor = defineVendor({
       ...(options.endpointingMs !== undefined ? { endpointingMs: options.endpointingMs } : {}),
       ...(options.utteranceEndMs !== undefined ? { utteranceEndMs: options.utteranceEndMs } : {}),
       ...(options.smartFormat !== undefined ? { smartFormat: options.smartFormat } : {}),
+    }),
+});
+
+/** Aura speech (https://developers.deepgram.com/docs/text-to-speech), raw audio at the call's rate. */
+export const deepgramTTSVendor = defineVendor({
+  kind: 'tts',
+  provider: 'deepgram',
+  label: 'Deepgram Aura',
+  options: {
+    /** Voice model, e.g. `aura-2-thalia-en`. Default `aura-2-thalia-en`. */
+    model: z.string().min(1).default('aura-2-thalia-en'),
+    /** `linear16` (default) or `mulaw` (the phone's own encoding at 8 kHz). */
+    encoding: z.enum(['linear16', 'mulaw']).optional(),
+    /** Speaking rate, 0.7–1.5. Default 1. */
+    speed: z.number().min(0.7).max(1.5).optional(),
+  },
+  key: deepgramKey,
+  defaultBaseUrl: DEEPGRAM_API_BASE_URL,
+  baseUrlVariable: 'DEEPGRAM_BASE_URL',
+  create: (options, access) =>
+    new DeepgramTTSService({
+      ...(access.apiKey !== undefined ? { apiKey: access.apiKey } : {}),
+      baseUrl: access.baseUrl ?? DEEPGRAM_API_BASE_URL,
+      model: options.model,
+      ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
+      ...(options.speed !== undefined ? { speed: options.speed } : {}),
+      ...(access.fetch ? { fetch: access.fetch } : {}),
+      ...responseTimeoutOption(access),
     }),
 });

@@ -3,19 +3,22 @@
  * (service, fake, `vendor.ts`) and one line here.
  */
 import { anthropicLLMVendor } from '../anthropic/vendor.ts';
-import { deepgramSTTVendor } from '../deepgram/vendor.ts';
+import { deepgramSTTVendor, deepgramTTSVendor } from '../deepgram/vendor.ts';
+import { elevenlabsSTTVendor, elevenlabsTTSVendor } from '../elevenlabs/vendor.ts';
+import { geminiLLMVendor } from '../google/vendor.ts';
 import { localSTTVendor, localTTSVendor } from '../local/vendor.ts';
-import { openaiLLMVendor } from '../openai/vendor.ts';
+import { openaiLLMVendor, openaiSTTVendor, openaiTTSVendor } from '../openai/vendor.ts';
+import { grokLLMVendor } from '../xai/vendor.ts';
 import type { VendorDefinition, VendorKind } from './vendor.ts';
 
 /** Speech-to-text vendors, the first being the default. */
-export const STT_VENDORS = [localSTTVendor, deepgramSTTVendor] as const;
+export const STT_VENDORS = [localSTTVendor, deepgramSTTVendor, openaiSTTVendor, elevenlabsSTTVendor] as const;
 
 /** LLM vendors, the first being the default. */
-export const LLM_VENDORS = [openaiLLMVendor, anthropicLLMVendor] as const;
+export const LLM_VENDORS = [openaiLLMVendor, anthropicLLMVendor, geminiLLMVendor, grokLLMVendor] as const;
 
 /** Text-to-speech vendors, the first being the default. */
-export const TTS_VENDORS = [localTTSVendor] as const;
+export const TTS_VENDORS = [localTTSVendor, deepgramTTSVendor, openaiTTSVendor, elevenlabsTTSVendor] as const;
 
 /** The vendors of each kind. */
 export const VENDORS: { readonly [K in VendorKind]: readonly VendorDefinition<K>[] } = {

@@ -1,5 +1,10 @@
 import { type Frame, frame, type MetricsFrame, type ServiceKind, type StartFrame } from '../frames/frames.ts';
-import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+import {
+  type Direction,
+  FrameProcessor,
+  type HandlerResult,
+  type StopReason,
+} from '../processors/frame-processor.ts';
 import { type MetricLabels, metric } from './metrics.ts';
 
 /**
@@ -58,7 +63,7 @@ export abstract class STTService extends FrameProcessor {
     return this.connect(f.audio.inputSampleRateHz, this.signal);
   }
 
-  protected override onStop(): HandlerResult {
+  protected override onStop(_reason: StopReason): HandlerResult {
     // Audio after the last final transcript was streamed (and billed) too.
     this.reportAudioSeconds();
     return this.disconnect();

@@ -75,11 +75,6 @@ export class FailoverChain {
     this.health = names.map(() => ({ failures: 0, retryAtMs: 0, dead: false, lastError: undefined }));
   }
 
-  /** Index of the service in use (the last selected); `undefined` before the first selection. */
-  get active(): number | undefined {
-    return this.current;
-  }
-
   /** Whether `error` moves the work on (the `failOverOn` option). */
   shouldFailOver(error: unknown): boolean {
     return this.failOverOn(error);
@@ -147,12 +142,6 @@ export class FailoverChain {
     const h = this.health[i]!;
     h.dead = true;
     h.lastError = errorMessage(error);
-  }
-
-  /** When service `i` may be tried again, ms on the clock (0 when healthy). */
-  retryAtMs(i: number): number {
-    const h = this.health[i]!;
-    return h.failures === 0 ? 0 : h.retryAtMs;
   }
 }
 

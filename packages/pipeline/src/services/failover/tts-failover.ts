@@ -26,7 +26,7 @@ export interface FailoverTTSServiceOptions extends FailoverOptions, FrameProcess
  * Members are started (with the pipeline's start frame) when first used and never linked.
  *
  * @example
- * const tts = new FailoverTTSService([new CartesiaTTSService(), new LocalTTSService()]);
+ * const tts = new FailoverTTSService([cartesiaTTS, new LocalTTSService()]);
  */
 export class FailoverTTSService extends TTSService {
   private readonly members: ChainMember<TTSService>[];

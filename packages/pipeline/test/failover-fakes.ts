@@ -27,9 +27,11 @@ export class FakeConfigurationError extends Error {
 
 /** Never settles until `signal` aborts (then rejects like an aborted fetch). */
 export function untilAborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_resolve, reject) =>
-    signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), { once: true }),
-  );
+  return new Promise((_resolve, reject) => {
+    const abort = () => reject(new DOMException('aborted', 'AbortError'));
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+  });
 }
 
 /** One scripted LLM request: what the stream does. */
@@ -112,7 +114,7 @@ export class ScriptTTS extends TTSService {
 /**
  * A streaming STT that counts the caller's samples and, when the caller stops speaking,
  * transcribes "<name> heard <n> samples" (the samples since its last transcript). `lose()`
- * reports a fatal stream error; `refuse` makes its stream fail to open.
+ * reports a fatal stream error; `refuse` makes its stream fail to open, or (`'hang'`) never open.
  */
 export class CountingSTT extends STTService {
   static readonly made: CountingSTT[] = [];
@@ -121,7 +123,7 @@ export class CountingSTT extends STTService {
   closed = false;
   constructor(
     name: string,
-    private readonly refuse?: Error,
+    private readonly refuse?: Error | 'hang',
   ) {
     super(name);
     CountingSTT.made.push(this);
@@ -132,8 +134,9 @@ export class CountingSTT extends STTService {
   lose(): void {
     this.pushError(new Error(`${this.name} stream lost`), true);
   }
-  protected override async connect(): Promise<void> {
+  protected override async connect(_rateHz: number, signal: AbortSignal): Promise<void> {
     await Promise.resolve();
+    if (this.refuse === 'hang') await untilAborted(signal);
     if (this.refuse) throw this.refuse;
     this.opened = true;
   }

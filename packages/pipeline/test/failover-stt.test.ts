@@ -3,7 +3,7 @@ import { frame } from '../src/frames/frames.ts';
 import { UsageCollector } from '../src/observers/usage.ts';
 import type { FrameProcessor } from '../src/processors/frame-processor.ts';
 import { FailoverSTTService, type STTServiceSource } from '../src/services/failover/stt-failover.ts';
-import type { ProcessorHarness } from '../src/testing/harness.ts';
+import { ProcessorHarness } from '../src/testing/harness.ts';
 import { CountingSTT, FakeConfigurationError, FakeRequestError } from './failover-fakes.ts';
 import { f, onVirtualClock } from './turn-harness.ts';
 
@@ -96,6 +96,17 @@ describe('FailoverSTTService', () => {
       expect.objectContaining({ fatal: true, service: 'stt', cause: expect.any(FakeConfigurationError) }),
     ]);
     expect(secondary.opened).toBe(false);
+  });
+
+  it('stops the service whose stream is opening when the call is cancelled', async () => {
+    const opening = new CountingSTT('Primary', 'hang');
+    const h = new ProcessorHarness(new FailoverSTTService([opening, new CountingSTT('Secondary')]));
+    harnesses.push(h);
+    h.send(frame('start', { audio: { inputSampleRateHz: 8000, outputSampleRateHz: 8000 }, metadata: {} }));
+    h.send(frame('cancel', { reason: 'caller hung up' }));
+    await h.waitFor('cancel');
+    await expect.poll(() => opening.closed).toBe(true);
+    expect(CountingSTT.made.filter((s) => s.opened)).toEqual([]);
   });
 
   it('passes the fatal error on when no service is left', async () => {

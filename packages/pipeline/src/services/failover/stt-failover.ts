@@ -107,22 +107,29 @@ export class FailoverSTTService extends STTService {
     return super.onStop(reason);
   }
 
-  /** Opens the first member that can open its stream. @throws the last one's error when none can. */
-  protected override async connect(): Promise<void> {
+  /**
+   * Opens the first member that can open its stream; a cancel (`signal`) stops the one opening.
+   * @throws the last one's error when none can.
+   */
+  protected override async connect(_sampleRateHz: number, signal: AbortSignal): Promise<void> {
     let lastError: unknown;
     for (const i of this.chain.order()) {
       const member = this.freshMember(i);
       if (!member) continue;
       this.chain.select(i);
+      const cancel = () => void member.stop('cancel');
+      signal.addEventListener('abort', cancel, { once: true });
       try {
         await member.start(this.startFrame!);
         this.active = i;
         return;
       } catch (e) {
-        void member.stop('cancel');
-        if (!this.chain.shouldFailOver(e)) throw e;
+        cancel();
+        if (signal.aborted || !this.chain.shouldFailOver(e)) throw e;
         this.chain.failed(i, e);
         lastError = e;
+      } finally {
+        signal.removeEventListener('abort', cancel);
       }
     }
     throw lastError;

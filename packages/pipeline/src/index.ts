@@ -26,6 +26,25 @@ export {
   type TurnTimingObserverOptions,
 } from './observers/turn-timing.ts';
 export {
+  type LLMUsage,
+  type ServiceUsage,
+  type STTUsage,
+  type TTSUsage,
+  type TtfbSummary,
+  UsageCollector,
+  type UsageSummary,
+} from './observers/usage.ts';
+export {
+  type CostEstimate,
+  type CostLine,
+  estimateCost,
+  type LLMPrice,
+  type PriceList,
+  type PriceTable,
+  type STTPrice,
+  type TTSPrice,
+} from './observers/usage-cost.ts';
+export {
   type Direction,
   FrameProcessor,
   type HandlerResult,
@@ -44,11 +63,32 @@ export {
 export { PipelineStallError } from './processors/task-errors.ts';
 export { CallRecorder, type CallRecorderOptions, type RecordingInfo } from './recording/recorder.ts';
 export {
+  type FailoverOptions,
+  isFailoverError,
+} from './services/failover/failover-chain.ts';
+export { FailoverLLMService, type FailoverLLMServiceOptions } from './services/failover/llm-failover.ts';
+export {
+  FailoverSTTService,
+  type FailoverSTTServiceOptions,
+  type STTServiceSource,
+} from './services/failover/stt-failover.ts';
+export { FailoverTTSService, type FailoverTTSServiceOptions } from './services/failover/tts-failover.ts';
+export {
   type LLMChunk,
   LLMService,
   type LLMServiceOptions,
 } from './services/llm-service.ts';
-export { metric } from './services/metrics.ts';
+export { type MetricLabels, metric, type ServiceMetricLabels } from './services/metrics.ts';
+export {
+  backoffDelayMs,
+  isConfigurationError,
+  isRetryableError,
+  isTransientError,
+  type RetryContext,
+  type RetryOptions,
+  retryAfterMs,
+  retryUntilOutput,
+} from './services/retry.ts';
 export {
   DEFAULT_APOLOGIES,
   ServiceErrorResponder,

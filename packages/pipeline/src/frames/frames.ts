@@ -136,6 +136,31 @@ export interface MetricsFrame extends Base<'metrics'> {
    * characters (UTF-16 code units), `tokens` LLM tokens as the provider counted them.
    */
   readonly unit: 'ms' | 'count' | 'chars' | 'tokens' | 's';
+  /** For a service's usage and latency: the kind of service that measured it. */
+  readonly service?: ServiceKind;
+  /** For a service's usage and latency: who served the request, e.g. `deepgram`, `openai`. */
+  readonly provider?: string;
+  /** For a service's usage and latency: the provider's model (or voice engine), e.g. `nova-3`. */
+  readonly model?: string;
+}
+/**
+ * A failover chain (`FailoverSTTService`, `FailoverLLMService`, `FailoverTTSService`) moved its
+ * requests from one service to another. Pushed both downstream and upstream, so that the server
+ * records it as a call event (observers see it once per processor: dedupe by id).
+ */
+export interface ServiceSwitchedFrame extends Base<'service_switched'> {
+  readonly service: ServiceKind;
+  /** Name of the service used until now. */
+  readonly from: string;
+  /** Name of the service used from now on. */
+  readonly to: string;
+  /**
+   * `failure`: `from` failed (see {@link error}); `recovered`: `to` comes before `from` in the
+   * chain and its cool-down after a failure has passed, so it is tried again.
+   */
+  readonly reason: 'failure' | 'recovered';
+  /** With `failure`: the message of `from`'s error. */
+  readonly error?: string;
 }
 /** Asks the task to end gracefully (pushed upstream by any processor, e.g. on hang-up). */
 export interface EndTaskFrame extends Base<'end_task'> {
@@ -297,6 +322,7 @@ export type Frame =
   | DtmfInputFrame
   | ErrorFrame
   | MetricsFrame
+  | ServiceSwitchedFrame
   | PlaybackMarkFrame
   | EndTaskFrame
   | VADUserStartedSpeakingFrame
@@ -347,6 +373,7 @@ const CATEGORY: Record<FrameType, FrameCategory> = {
   dtmf_input: 'system',
   error: 'system',
   metrics: 'system',
+  service_switched: 'system',
   playback_mark: 'system',
   end_task: 'system',
   vad_user_started_speaking: 'system',

@@ -1,5 +1,12 @@
 import type { LLMContext, ToolDefinition } from '../context/llm-context.ts';
-import { type Frame, frame, type LLMMessage, type LLMToolCall, type ServiceKind } from '../frames/frames.ts';
+import {
+  type Frame,
+  frame,
+  type LLMMessage,
+  type LLMToolCall,
+  type MetricsFrame,
+  type ServiceKind,
+} from '../frames/frames.ts';
 import { FunctionCallRunner } from '../functions/function-call-runner.ts';
 import type { FunctionHandler, FunctionOptions } from '../functions/function-handler.ts';
 import { toolResultText } from '../functions/tool-result-text.ts';
@@ -9,8 +16,9 @@ import {
   type HandlerResult,
   isAbortError,
 } from '../processors/frame-processor.ts';
-import { metric } from './metrics.ts';
+import { type MetricLabels, metric } from './metrics.ts';
 import { withinResponseTimeout } from './response-timeout.ts';
+import { type RetryOptions, retryUntilOutput } from './retry.ts';
 
 /** One piece of a streamed completion, as a provider adapter yields it. */
 export type LLMChunk =
@@ -39,13 +47,19 @@ export interface LLMServiceOptions {
    * `ServiceTimeoutError` (a non-fatal `error` frame with `service: 'llm'`). Default 5000.
    */
   readonly responseTimeoutMs?: number;
+  /**
+   * Retries of a request that fails transiently (429, 5xx, connection error) before its first
+   * chunk, with backoff on the pipeline's clock; see {@link RetryOptions}. Default none (vendor
+   * SDKs often retry on their own): e.g. `{ retries: 1 }`.
+   */
+  readonly retry?: RetryOptions;
 }
 
 /**
  * Base class of LLM services. On an `llm_context` frame it streams a completion of the
  * context and pushes `llm_response_start`, `llm_text`…, `llm_response_end`, with metrics
- * (`ttfb` ms, `prompt_tokens`, `completion_tokens`). Subclasses implement
- * {@link streamCompletion} only.
+ * (`ttfb` ms, `prompt_tokens`, `completion_tokens`, labelled with {@link metricLabels}).
+ * Subclasses implement {@link streamCompletion} only.
  *
  * Function calling (see {@link FunctionCallRunner} for the frames, which this service pushes
  * both downstream and upstream, so that processors before it, such as the turn processor's
@@ -69,6 +83,7 @@ export interface LLMServiceOptions {
 export abstract class LLMService extends FrameProcessor {
   private readonly maxToolSteps: number;
   private readonly responseTimeoutMs: number;
+  private readonly retry: RetryOptions;
   private readonly runner: FunctionCallRunner;
 
   constructor(name: string, options: LLMServiceOptions = {}) {
@@ -76,6 +91,7 @@ export abstract class LLMService extends FrameProcessor {
     this.maxToolSteps = options.maxToolSteps ?? 3;
     this.responseTimeoutMs = options.responseTimeoutMs ?? 5000;
     if (!(this.responseTimeoutMs > 0)) throw new RangeError('responseTimeoutMs must be > 0');
+    this.retry = options.retry ?? {};
     this.runner = new FunctionCallRunner(
       {
         // Both ways: processors before the LLM (mute strategies, idle prompts) follow calls too.
@@ -124,6 +140,46 @@ export abstract class LLMService extends FrameProcessor {
     tools: readonly ToolDefinition[],
     signal: AbortSignal,
   ): AsyncIterable<LLMChunk>;
+
+  /**
+   * The provider and model named on this service's metrics, for usage accounting (e.g.
+   * `{ provider: 'openai', model: 'gpt-4.1' }`). Default none: usage is then counted under the
+   * processor's name. Vendor services override it.
+   */
+  metricLabels(): MetricLabels {
+    return {};
+  }
+
+  /**
+   * One completion of `messages` with `tools`, as this service runs it for a turn: each attempt
+   * bounded by `responseTimeoutMs`, a transient failure before the first chunk retried per
+   * `retry`. Pushes no frames (no metrics either). An entry point for composites that run the
+   * service without linking it into a pipeline (`FailoverLLMService`); the service must have
+   * been started (its clock comes from the start frame).
+   * @throws what {@link streamCompletion} throws, or a `ServiceTimeoutError`.
+   */
+  stream(
+    messages: LLMMessage[],
+    tools: readonly ToolDefinition[],
+    signal: AbortSignal,
+  ): AsyncIterable<LLMChunk> {
+    return retryUntilOutput(
+      () => {
+        const timeout = new AbortController();
+        const request = AbortSignal.any([signal, timeout.signal]);
+        return withinResponseTimeout(this.streamCompletion(messages, tools, request), {
+          timeoutMs: this.responseTimeoutMs,
+          clock: this.clock,
+          service: 'llm',
+          source: this.name,
+          abort: () => timeout.abort(),
+        });
+      },
+      this.retry,
+      { clock: this.clock, signal },
+      (chunk) => chunk.type !== 'usage',
+    );
+  }
 
   protected override processFrame(f: Frame, direction: Direction, signal: AbortSignal): HandlerResult {
     switch (f.type) {
@@ -179,34 +235,29 @@ export abstract class LLMService extends FrameProcessor {
     const t0 = performance.now();
     let first = true;
     const calls: LLMToolCall[] = [];
-    const timeout = new AbortController();
-    const request = AbortSignal.any([signal, timeout.signal]);
-    const chunks = withinResponseTimeout(this.streamCompletion(context.snapshot(), context.tools, request), {
-      timeoutMs: this.responseTimeoutMs,
-      clock: this.clock,
-      service: 'llm',
-      source: this.name,
-      abort: () => timeout.abort(),
-    });
-    for await (const chunk of chunks) {
+    for await (const chunk of this.stream(context.snapshot(), context.tools, signal)) {
       if (signal.aborted) return [];
       if (first && chunk.type !== 'usage') {
         first = false;
-        this.push(metric(this.name, 'ttfb', performance.now() - t0, 'ms'));
+        this.pushUsage('ttfb', performance.now() - t0, 'ms');
       }
       if (chunk.type === 'text') {
         this.push(frame('llm_text', { text: chunk.text }));
       } else if (chunk.type === 'tool_call') {
         calls.push(chunk.call);
       } else {
-        this.push(metric(this.name, 'prompt_tokens', chunk.promptTokens, 'tokens'));
-        this.push(metric(this.name, 'completion_tokens', chunk.completionTokens, 'tokens'));
+        this.pushUsage('prompt_tokens', chunk.promptTokens, 'tokens');
+        this.pushUsage('completion_tokens', chunk.completionTokens, 'tokens');
       }
     }
     if (signal.aborted) return [];
     // Text said with the calls reaches the context through the assistant aggregator, as heard.
     if (calls.length > 0) context.add({ role: 'assistant', content: null, tool_calls: calls });
     return calls;
+  }
+
+  private pushUsage(name: string, value: number, unit: MetricsFrame['unit']): void {
+    this.push(metric(this.name, name, value, unit, { service: 'llm', ...this.metricLabels() }));
   }
 }
 

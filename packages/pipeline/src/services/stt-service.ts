@@ -1,6 +1,11 @@
-import { type Frame, frame, type ServiceKind, type StartFrame } from '../frames/frames.ts';
-import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
-import { metric } from './metrics.ts';
+import { type Frame, frame, type MetricsFrame, type ServiceKind, type StartFrame } from '../frames/frames.ts';
+import {
+  type Direction,
+  FrameProcessor,
+  type HandlerResult,
+  type StopReason,
+} from '../processors/frame-processor.ts';
+import { type MetricLabels, metric } from './metrics.ts';
 
 /**
  * Base class of streaming STT services. Caller audio (`input_audio`) is handed to
@@ -9,7 +14,8 @@ import { metric } from './metrics.ts';
  * downstream. When the caller stops speaking (the VAD's `vad_user_stopped_speaking`, or a
  * `user_stopped_speaking` from a pipeline without a VAD; the first of them per utterance) it
  * calls {@link onUserStoppedSpeaking}. Metrics: `ttfb` = ms from that moment to the next final
- * transcript; `audio_seconds` per final transcript.
+ * transcript; `audio_seconds` (caller audio handed to the engine) per final transcript, and for
+ * the rest when the service stops; both labelled with {@link metricLabels}.
  * Subclasses implement {@link connect}, {@link sendAudio} and {@link disconnect}.
  */
 export abstract class STTService extends FrameProcessor {
@@ -43,12 +49,23 @@ export abstract class STTService extends FrameProcessor {
     return 'stt';
   }
 
+  /**
+   * The provider and model named on this service's metrics, for usage accounting (e.g.
+   * `{ provider: 'deepgram', model: 'nova-3' }`). Default none: usage is then counted under the
+   * processor's name. Vendor services override it.
+   */
+  metricLabels(): MetricLabels {
+    return {};
+  }
+
   protected override onStart(f: StartFrame): HandlerResult {
     this.audioRateHz = f.audio.inputSampleRateHz;
     return this.connect(f.audio.inputSampleRateHz, this.signal);
   }
 
-  protected override onStop(): HandlerResult {
+  protected override onStop(_reason: StopReason): HandlerResult {
+    // Audio after the last final transcript was streamed (and billed) too.
+    this.reportAudioSeconds();
     return this.disconnect();
   }
 
@@ -85,10 +102,10 @@ export abstract class STTService extends FrameProcessor {
       return;
     }
     if (this.stoppedSpeakingAt !== undefined) {
-      this.push(metric(this.name, 'ttfb', performance.now() - this.stoppedSpeakingAt, 'ms'));
+      this.pushUsage('ttfb', performance.now() - this.stoppedSpeakingAt, 'ms');
       this.stoppedSpeakingAt = undefined;
     }
-    this.push(metric(this.name, 'audio_seconds', this.audioSamples / this.audioRateHz, 's'));
+    this.pushUsage('audio_seconds', this.audioSamples / this.audioRateHz, 's');
     this.audioSamples = 0;
     this.push(
       frame('transcription', {
@@ -97,5 +114,16 @@ export abstract class STTService extends FrameProcessor {
         ...(endOfUtterance ? { endOfUtterance } : {}),
       }),
     );
+  }
+
+  /** Reports the audio handed to the engine since the last report, if any. */
+  private reportAudioSeconds(): void {
+    if (this.audioSamples === 0) return;
+    this.pushUsage('audio_seconds', this.audioSamples / this.audioRateHz, 's');
+    this.audioSamples = 0;
+  }
+
+  private pushUsage(name: string, value: number, unit: MetricsFrame['unit']): void {
+    this.push(metric(this.name, name, value, unit, { service: 'stt', ...this.metricLabels() }));
   }
 }

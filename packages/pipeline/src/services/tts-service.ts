@@ -1,13 +1,21 @@
 import { createResampler, type StreamingResampler } from '../audio/resampler.ts';
-import { type Frame, frame, type ServiceKind, type StartFrame, type WordTiming } from '../frames/frames.ts';
+import {
+  type Frame,
+  frame,
+  type MetricsFrame,
+  type ServiceKind,
+  type StartFrame,
+  type WordTiming,
+} from '../frames/frames.ts';
 import {
   type Direction,
   FrameProcessor,
   type FrameProcessorOptions,
   type HandlerResult,
 } from '../processors/frame-processor.ts';
-import { metric } from './metrics.ts';
+import { type MetricLabels, metric } from './metrics.ts';
 import { withinResponseTimeout } from './response-timeout.ts';
+import { type RetryOptions, retryUntilOutput } from './retry.ts';
 
 /** Options shared by TTS services. */
 export interface TTSServiceOptions extends FrameProcessorOptions {
@@ -18,6 +26,12 @@ export interface TTSServiceOptions extends FrameProcessorOptions {
    * Default 5000.
    */
   readonly responseTimeoutMs?: number;
+  /**
+   * Retries of a synthesis that fails transiently (429, 5xx, connection error) before its first
+   * audio, with backoff on the pipeline's clock; see {@link RetryOptions}. Default none: e.g.
+   * `{ retries: 1 }`.
+   */
+  readonly retry?: RetryOptions;
 }
 
 /**
@@ -35,7 +49,8 @@ export interface TTSAudioChunk {
 /**
  * Base class of TTS services. Each `tts_speak` frame is synthesized in order: the service
  * pushes `tts_started` (with a fresh `contextId` and the text), `output_audio` chunks tagged
- * with that id, and `tts_stopped`; metrics `ttfb` (ms to the first audio) and `characters`.
+ * with that id, and `tts_stopped`; metrics `ttfb` (ms to the first audio) and `characters`,
+ * labelled with {@link metricLabels}.
  * Audio is resampled to the start frame's `outputSampleRateHz` when the engine's rate differs
  * (engines that can synthesize at the call's rate should: read {@link outputSampleRateHz}).
  * Word timings an engine reports ride on the `output_audio` frames (`words`), so that the output
@@ -48,6 +63,7 @@ export interface TTSAudioChunk {
  */
 export abstract class TTSService extends FrameProcessor {
   private readonly responseTimeoutMs: number;
+  private readonly retry: RetryOptions;
   private utterances = 0;
   private outputRateHz = 0;
   private resampler: StreamingResampler | undefined;
@@ -75,6 +91,44 @@ export abstract class TTSService extends FrameProcessor {
     super(name, options);
     this.responseTimeoutMs = options.responseTimeoutMs ?? 5000;
     if (!(this.responseTimeoutMs > 0)) throw new RangeError('responseTimeoutMs must be > 0');
+    this.retry = options.retry ?? {};
+  }
+
+  /**
+   * The provider and model named on this service's metrics, for usage accounting (e.g.
+   * `{ provider: 'cartesia', model: 'sonic-2' }`). Default none: usage is then counted under the
+   * processor's name. Vendor services override it.
+   */
+  metricLabels(): MetricLabels {
+    return {};
+  }
+
+  /**
+   * The synthesis of `text` as this service runs it for a sentence: each attempt bounded by
+   * `responseTimeoutMs`, a transient failure before the first audio retried per `retry` (word
+   * timings that came before it are dropped with the failed attempt). Yields what
+   * {@link synthesize} yields, at {@link sampleRateHz} (not resampled); pushes no frames. An
+   * entry point for composites that run the service without linking it into a pipeline
+   * (`FailoverTTSService`); the service must have been started (its clock and output rate come
+   * from the start frame).
+   * @throws what {@link synthesize} throws, or a `ServiceTimeoutError`.
+   */
+  synthesizeChunks(text: string, signal: AbortSignal): AsyncIterable<Int16Array | TTSAudioChunk> {
+    return retryUntilOutput(
+      () => {
+        const timeout = new AbortController();
+        return withinResponseTimeout(this.synthesize(text, AbortSignal.any([signal, timeout.signal])), {
+          timeoutMs: this.responseTimeoutMs,
+          clock: this.clock,
+          service: 'tts',
+          source: this.name,
+          abort: () => timeout.abort(),
+        });
+      },
+      this.retry,
+      { clock: this.clock, signal },
+      (chunk) => (chunk instanceof Int16Array ? chunk : chunk.audio).length > 0,
+    );
   }
 
   protected override get serviceKind(): ServiceKind {
@@ -105,18 +159,8 @@ export abstract class TTSService extends FrameProcessor {
     const t0 = performance.now();
     let first = true;
     this.push(frame('tts_started', { contextId, text: trimmed }));
-    this.push(metric(this.name, 'characters', trimmed.length, 'chars'));
-    const timeout = new AbortController();
-    const audioChunks = withinResponseTimeout(
-      this.synthesize(trimmed, AbortSignal.any([signal, timeout.signal])),
-      {
-        timeoutMs: this.responseTimeoutMs,
-        clock: this.clock,
-        service: 'tts',
-        source: this.name,
-        abort: () => timeout.abort(),
-      },
-    );
+    this.pushUsage('characters', trimmed.length, 'chars');
+    const audioChunks = this.synthesizeChunks(trimmed, signal);
     let completed = false;
     let words: WordTiming[] = [];
     try {
@@ -127,7 +171,7 @@ export abstract class TTSService extends FrameProcessor {
         if (audio.length === 0) continue;
         if (first) {
           first = false;
-          this.push(metric(this.name, 'ttfb', performance.now() - t0, 'ms'));
+          this.pushUsage('ttfb', performance.now() - t0, 'ms');
         }
         if (this.emit(this.resampler ? this.resampler.process(audio) : audio, contextId, words)) words = [];
       }
@@ -138,6 +182,10 @@ export abstract class TTSService extends FrameProcessor {
       if (!completed) this.resampler?.flush(); // drop the unfinished sentence's filter state
       if (!signal.aborted) this.push(frame('tts_stopped', { contextId }));
     }
+  }
+
+  private pushUsage(name: string, value: number, unit: MetricsFrame['unit']): void {
+    this.push(metric(this.name, name, value, unit, { service: 'tts', ...this.metricLabels() }));
   }
 
   /** Pushes `audio` (with `words`, if any) unless it is empty; true when it did. */

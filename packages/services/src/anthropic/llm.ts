@@ -5,6 +5,7 @@ import {
   type LLMMessage,
   LLMService,
   type LLMServiceOptions,
+  type MetricLabels,
   type ToolDefinition,
 } from '@parley/pipeline';
 import { LLMConfigurationError, LLMRequestError, llmHttpError } from '../errors.ts';
@@ -81,6 +82,11 @@ export class AnthropicLLMService extends LLMService {
   /** `max_tokens` of every request. */
   readonly maxTokens: number;
   private readonly client: Anthropic;
+
+  /** Metrics name the vendor and model (for usage and cost). */
+  override metricLabels(): MetricLabels {
+    return { provider: 'anthropic', model: this.model };
+  }
 
   /**
    * @throws LLMConfigurationError when no API key is given or set in the environment.

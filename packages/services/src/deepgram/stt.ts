@@ -1,5 +1,5 @@
 import { DeepgramClient, type listen } from '@deepgram/sdk';
-import { STTService } from '@parley/pipeline';
+import { type MetricLabels, STTService } from '@parley/pipeline';
 import { STTConfigurationError, STTConnectionError, type STTError } from '../errors.ts';
 import { AudioBacklog } from './audio-backlog.ts';
 
@@ -96,6 +96,11 @@ export class DeepgramSTTService extends STTService {
   private reconnecting = false;
   private lastSentMs = 0;
   private keepAliveTimer: ReturnType<typeof setInterval> | undefined;
+
+  /** Metrics name the vendor and model (for usage and cost). */
+  override metricLabels(): MetricLabels {
+    return { provider: 'deepgram', model: this.options.model ?? 'nova-3' };
+  }
 
   constructor(options: DeepgramSTTServiceOptions = {}) {
     super(options.name ?? 'DeepgramSTTService');

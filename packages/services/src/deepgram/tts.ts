@@ -1,5 +1,5 @@
 import { DeepgramClient, DeepgramError, DeepgramTimeoutError } from '@deepgram/sdk';
-import { mulawToPcm, TTSService, type TTSServiceOptions } from '@parley/pipeline';
+import { type MetricLabels, mulawToPcm, TTSService, type TTSServiceOptions } from '@parley/pipeline';
 import { TTSConfigurationError, type TTSError, TTSRequestError } from '../errors.ts';
 import { readPcm16 } from '../openai/pcm16-stream.ts';
 
@@ -72,6 +72,11 @@ export class DeepgramTTSService extends TTSService {
   readonly model: string;
   private readonly client: DeepgramClient;
   private readonly options: DeepgramTTSServiceOptions;
+
+  /** Metrics name the vendor and model (for usage and cost). */
+  override metricLabels(): MetricLabels {
+    return { provider: 'deepgram', model: this.model };
+  }
 
   /** @throws TTSConfigurationError when no API key is given. */
   constructor(options: DeepgramTTSServiceOptions = {}) {

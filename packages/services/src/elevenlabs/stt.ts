@@ -5,7 +5,13 @@ import {
   type RealtimeConnection,
   RealtimeEvents,
 } from '@elevenlabs/elevenlabs-js';
-import { createResampler, pcmToBytes, STTService, type StreamingResampler } from '@parley/pipeline';
+import {
+  createResampler,
+  type MetricLabels,
+  pcmToBytes,
+  STTService,
+  type StreamingResampler,
+} from '@parley/pipeline';
 import { AudioBacklog } from '../deepgram/audio-backlog.ts';
 import { STTConfigurationError, STTConnectionError, type STTError } from '../errors.ts';
 import { elevenLabsLanguage, sttPcmRateFor } from './audio-formats.ts';
@@ -109,6 +115,11 @@ export class ElevenLabsSTTService extends STTService {
   private reconnecting = false;
   /** Audio went out since the last commit. */
   private uncommitted = false;
+
+  /** Metrics name the vendor and model (for usage and cost). */
+  override metricLabels(): MetricLabels {
+    return { provider: 'elevenlabs', model: this.options.model ?? DEFAULT_ELEVENLABS_STT_MODEL };
+  }
 
   constructor(options: ElevenLabsSTTServiceOptions) {
     super(options.name ?? 'ElevenLabsSTTService');

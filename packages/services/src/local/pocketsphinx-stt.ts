@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { STTService } from '@parley/pipeline';
+import { type MetricLabels, STTService } from '@parley/pipeline';
 import { assertPocketsphinxInstalled } from './engine-check.ts';
 import { DEBIAN_MODEL_DIR, defaultModelCacheDir, ensureEightKhzModel } from './pocketsphinx-model.ts';
 import { PocketsphinxProcess } from './pocketsphinx-process.ts';
@@ -74,6 +74,11 @@ export class LocalSTTService extends STTService {
   private recentPos = 0;
   private backlogReported = false;
   private maxBacklogBytes = 80_000;
+
+  /** Metrics name the vendor and model (for usage and cost). */
+  override metricLabels(): MetricLabels {
+    return { provider: 'local', model: 'pocketsphinx' };
+  }
 
   constructor(options: LocalSTTServiceOptions = {}) {
     super(options.name ?? 'LocalSTTService');

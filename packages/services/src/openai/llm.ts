@@ -4,6 +4,7 @@ import {
   type LLMMessage,
   LLMService,
   type LLMServiceOptions,
+  type MetricLabels,
   type ToolDefinition,
 } from '@parley/pipeline';
 import OpenAI from 'openai';
@@ -81,6 +82,11 @@ export class OpenAILLMService extends LLMService {
   readonly baseUrl: string;
   private readonly client: OpenAI;
   private readonly temperature: number | undefined;
+
+  /** Metrics name the vendor and model (for usage and cost). */
+  override metricLabels(): MetricLabels {
+    return { provider: 'openai', model: this.model };
+  }
 
   /** @throws LLMConfigurationError when no API key is given or set in the environment and no `baseUrl` either. */
   constructor(options: OpenAILLMServiceOptions = {}) {

@@ -1,5 +1,6 @@
 import {
   createResampler,
+  type MetricLabels,
   metric,
   pcmToBytes,
   pcmToMulaw,
@@ -121,6 +122,11 @@ export class OpenAISTTService extends STTService {
   private reconnecting = false;
   /** Transcript so far per item (`item_id`), from its deltas. */
   private readonly partial = new Map<string, string>();
+
+  /** Metrics name the vendor and model (for usage and cost). */
+  override metricLabels(): MetricLabels {
+    return { provider: 'openai', model: this.options.model ?? 'gpt-4o-mini-transcribe' };
+  }
 
   constructor(options: OpenAISTTServiceOptions = {}) {
     super(options.name ?? 'OpenAISTTService');

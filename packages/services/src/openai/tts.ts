@@ -1,4 +1,4 @@
-import { isAbortError, TTSService, type TTSServiceOptions } from '@parley/pipeline';
+import { isAbortError, type MetricLabels, TTSService, type TTSServiceOptions } from '@parley/pipeline';
 import OpenAI from 'openai';
 import { TTSConfigurationError, type TTSError, TTSRequestError } from '../errors.ts';
 import { readPcm16 } from './pcm16-stream.ts';
@@ -68,6 +68,11 @@ export class OpenAITTSService extends TTSService {
   private readonly baseUrl: string;
   private readonly instructions: string | undefined;
   private readonly speed: number | undefined;
+
+  /** Metrics name the vendor and model (for usage and cost). */
+  override metricLabels(): MetricLabels {
+    return { provider: 'openai', model: this.model };
+  }
 
   /** @throws TTSConfigurationError when no API key is given. */
   constructor(options: OpenAITTSServiceOptions = {}) {

@@ -1,4 +1,4 @@
-import type { LLMChunk, LLMMessage, ToolDefinition } from '@parley/pipeline';
+import type { LLMChunk, LLMMessage, MetricLabels, ToolDefinition } from '@parley/pipeline';
 import { LLMConfigurationError, LLMError, llmHttpError } from '../errors.ts';
 import { OpenAILLMService, type OpenAILLMServiceOptions } from '../openai/llm.ts';
 
@@ -51,6 +51,11 @@ export class GrokLLMService extends OpenAILLMService {
   /** @throws LLMConfigurationError when no API key is given or set in the environment. */
   constructor(options: GrokLLMServiceOptions = {}) {
     super(openAIOptions(options));
+  }
+
+  /** Metrics name the vendor and model (for usage and cost). */
+  override metricLabels(): MetricLabels {
+    return { provider: 'xai', model: this.model };
   }
 
   protected override async *streamCompletion(

@@ -184,9 +184,13 @@ export class SarvamTTSService extends TTSService {
     }
   }
 
-  /** The open, configured socket; opens one when there is none (one opening at a time). */
+  /**
+   * The open, configured socket; opens one when there is none (one opening at a time). Callers
+   * send in the tick they get it, so it is still open then (the SDK throws on a closed one).
+   */
   private connection(): Promise<Connection> {
-    if (this.conn && !this.conn.closed) return Promise.resolve(this.conn);
+    const conn = this.conn;
+    if (conn && !conn.closed && conn.socket.readyState === OPEN) return Promise.resolve(conn);
     this.opening ??= this.open().finally(() => {
       this.opening = undefined;
     });

@@ -82,6 +82,17 @@ export {
 } from './openai/stt.ts';
 export { OpenAITTSService, type OpenAITTSServiceOptions } from './openai/tts.ts';
 export { OPENAI_API_BASE_URL, openaiLLMVendor, openaiSTTVendor, openaiTTSVendor } from './openai/vendor.ts';
+export type { SarvamConnectionOptions } from './sarvam/client.ts';
+export {
+  SARVAM_STT_LANGUAGES,
+  SARVAM_TTS_LANGUAGES,
+  type SarvamSTTLanguage,
+  type SarvamTTSLanguage,
+  toSarvamLanguage,
+} from './sarvam/languages.ts';
+export { type SarvamSTTMode, SarvamSTTService, type SarvamSTTServiceOptions } from './sarvam/stt.ts';
+export { SarvamTTSService, type SarvamTTSServiceOptions } from './sarvam/tts.ts';
+export { SARVAM_API_BASE_URL, sarvamSTTVendor, sarvamTTSVendor } from './sarvam/vendor.ts';
 export { findVendor, LLM_VENDORS, STT_VENDORS, TTS_VENDORS, VENDORS } from './vendors/registry.ts';
 export {
   defineVendor,

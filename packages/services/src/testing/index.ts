@@ -54,6 +54,14 @@ export {
   type FakeToolCall,
 } from './fake-openai-server.ts';
 export {
+  FakeSarvamServer,
+  type FakeSarvamServerOptions,
+  type FakeSarvamSTTConnection,
+  type FakeSarvamSTTStep,
+  type FakeSarvamSynthesis,
+  type FakeSarvamTTSConnection,
+} from './fake-sarvam-server.ts';
+export {
   FakeSTTService,
   type FakeSTTServiceOptions,
   FakeTTSService,

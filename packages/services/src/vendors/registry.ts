@@ -8,17 +8,30 @@ import { elevenlabsSTTVendor, elevenlabsTTSVendor } from '../elevenlabs/vendor.t
 import { geminiLLMVendor } from '../google/vendor.ts';
 import { localSTTVendor, localTTSVendor } from '../local/vendor.ts';
 import { openaiLLMVendor, openaiSTTVendor, openaiTTSVendor } from '../openai/vendor.ts';
+import { sarvamSTTVendor, sarvamTTSVendor } from '../sarvam/vendor.ts';
 import { grokLLMVendor } from '../xai/vendor.ts';
 import type { VendorDefinition, VendorKind } from './vendor.ts';
 
 /** Speech-to-text vendors, the first being the default. */
-export const STT_VENDORS = [localSTTVendor, deepgramSTTVendor, openaiSTTVendor, elevenlabsSTTVendor] as const;
+export const STT_VENDORS = [
+  localSTTVendor,
+  deepgramSTTVendor,
+  openaiSTTVendor,
+  elevenlabsSTTVendor,
+  sarvamSTTVendor,
+] as const;
 
 /** LLM vendors, the first being the default. */
 export const LLM_VENDORS = [openaiLLMVendor, anthropicLLMVendor, geminiLLMVendor, grokLLMVendor] as const;
 
 /** Text-to-speech vendors, the first being the default. */
-export const TTS_VENDORS = [localTTSVendor, deepgramTTSVendor, openaiTTSVendor, elevenlabsTTSVendor] as const;
+export const TTS_VENDORS = [
+  localTTSVendor,
+  deepgramTTSVendor,
+  openaiTTSVendor,
+  elevenlabsTTSVendor,
+  sarvamTTSVendor,
+] as const;
 
 /** The vendors of each kind. */
 export const VENDORS: { readonly [K in VendorKind]: readonly VendorDefinition<K>[] } = {

@@ -274,7 +274,12 @@ describe('CartesiaTTSService against a fake Cartesia server', () => {
 
     it('reads a lazy key before connecting', async () => {
       let calls = 0;
-      const h = await startService({ apiKey: async () => (calls++, KEY) });
+      const h = await startService({
+        apiKey: async () => {
+          calls++;
+          return KEY;
+        },
+      });
       h.send(frame('tts_speak', { text: 'Lazy key.' }));
       await h.waitFor('tts_stopped');
       expect(calls).toBe(1);

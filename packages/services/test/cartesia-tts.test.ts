@@ -205,27 +205,33 @@ describe('CartesiaTTSService against a fake Cartesia server', () => {
     ]);
   });
 
-  it('cancels the context at Cartesia on a barge-in and drops its later audio', async () => {
+  it('cancels the context at Cartesia on a barge-in and drops its audio still in flight', async () => {
     const h = await startService();
-    fake.reply('A long answer that the caller will interrupt.', { durationMs: 3000, latencyMs: 200 });
+    const text = 'A long answer that the caller will interrupt.';
+    fake.reply(text, { durationMs: 2000, latencyMs: 300, ignoreCancel: true });
     h.send(frame('llm_response_start'));
-    h.send(frame('tts_speak', { text: 'A long answer that the caller will interrupt.' }));
+    h.send(frame('tts_speak', { text }));
     await h.waitFor('tts_started');
-    await fake.until(() => fake.last.requests.length >= 2, 5000, 'the sentence');
+    await fake.until(() => fake.last.requests.length >= 2, 5000, 'the sentence and its flush');
     h.send(frame('interruption'));
+    const heard = h.ofType('output_audio').length;
     await fake.until(() => fake.last.cancels.length === 1, 5000, 'the cancel');
 
     const contextId = fake.last.requests.at(-1)?.context_id;
     expect(fake.last.cancels).toEqual([contextId]);
-    await sleep(400); // past the fake's latency: nothing of the cancelled context may come out
-    expect(h.ofType('output_audio')).toHaveLength(0);
+    // The fake keeps sending that context's audio (50 chunks of 40 ms): none of it may come out.
+    await fake.until(() => fake.last.chunksSent === 50, 5000, 'the audio in flight');
+    await sleep(50);
+    expect(h.ofType('output_audio')).toHaveLength(heard);
     expect(h.ofType('error', 'upstream')).toHaveLength(0);
 
     // The next response works, on the same socket, in a new context.
+    const connections = fake.connections.length;
     h.send(frame('llm_response_start'));
     h.send(frame('tts_speak', { text: 'Sure, go ahead.' }));
-    await h.waitFor('output_audio');
+    await h.waitFor('tts_stopped', { count: 1 });
     expect(fake.last.requests.at(-1)?.context_id).not.toBe(contextId);
+    expect(fake.connections.length).toBe(connections);
   });
 
   it('times out a synthesis Cartesia never answers, cancelling its context, and goes on', async () => {

@@ -23,6 +23,8 @@ export interface FakeCartesiaReply {
   readonly drop?: 'on_receipt' | 'mid_audio';
   /** Never answer this transcript, nor anything after it on its context. */
   readonly hang?: boolean;
+  /** Keep sending this transcript's audio after a cancel of its context, as audio already in flight would arrive. */
+  readonly ignoreCancel?: boolean;
 }
 
 /** Options of {@link FakeCartesiaServer.start}. */
@@ -68,6 +70,8 @@ export interface FakeCartesiaConnection {
   readonly requests: FakeCartesiaRequest[];
   /** `context_id`s of the cancel messages received, in order. */
   readonly cancels: string[];
+  /** Audio `chunk` messages sent. */
+  chunksSent: number;
   /** The socket closed (either side). */
   closed: boolean;
 }
@@ -88,6 +92,8 @@ interface Context {
   flushId: number;
   /** Cancelled, failed, hung or done: nothing more is sent. */
   over: boolean;
+  /** A reply with `ignoreCancel` is being answered: a cancel does not stop it. */
+  ignoresCancel: boolean;
 }
 
 interface Live {
@@ -272,6 +278,7 @@ export class FakeCartesiaServer {
         version: version ?? '',
         requests: [],
         cancels: [],
+        chunksSent: 0,
         closed: false,
       };
       this.connections.push(record);
@@ -303,13 +310,14 @@ export class FakeCartesiaServer {
     const context = live.contexts.get(m.context_id) ?? this.newContext(live, m.context_id);
     if (m.cancel === true) {
       live.record.cancels.push(m.context_id);
-      context.over = true;
+      if (!context.ignoresCancel) context.over = true;
       return;
     }
     live.record.requests.push(m);
     const refusal = this.refusal(m);
     const transcript = (m.transcript ?? '').trim();
     const reply = transcript ? this.replies.get(transcript)?.shift() : undefined;
+    if (reply?.ignoreCancel) context.ignoresCancel = true;
     if (reply?.drop === 'on_receipt') {
       this.drop(live);
       return;
@@ -344,7 +352,14 @@ export class FakeCartesiaServer {
   }
 
   private newContext(live: Live, id: string): Context {
-    const context: Context = { id, chain: Promise.resolve(), samples: 0, flushId: 1, over: false };
+    const context: Context = {
+      id,
+      chain: Promise.resolve(),
+      samples: 0,
+      flushId: 1,
+      over: false,
+      ignoresCancel: false,
+    };
     live.contexts.set(id, context);
     return context;
   }
@@ -389,6 +404,7 @@ export class FakeCartesiaServer {
       const samples = Math.min(chunk, total - at);
       const data = audioBytes(encoding, context.samples, samples, rate).toString('base64');
       context.samples += samples;
+      live.record.chunksSent++;
       this.send(live, {
         type: 'chunk',
         context_id: context.id,

@@ -1,10 +1,14 @@
 import { frame, ProcessorHarness, ServiceTimeoutError } from '@parley/pipeline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
+  CARTESIA_API_BASE_URL,
   CartesiaTTSService,
   type CartesiaTTSServiceOptions,
+  cartesiaTTSVendor,
   DEFAULT_CARTESIA_MODEL,
   DEFAULT_CARTESIA_VOICE_ID,
+  findVendor,
   TTSConfigurationError,
   TTSRequestError,
 } from '../src/index.ts';
@@ -401,6 +405,42 @@ describe('CartesiaTTSService against a fake Cartesia server', () => {
       h.send(frame('end', { reason: 'caller hung up' }));
       await h.waitFor('end');
       await fake.until(() => connection.closed, 5000, 'the close');
+    });
+  });
+
+  describe('as the cartesia TTS vendor', () => {
+    const options = z.object(cartesiaTTSVendor.options);
+    const access = {
+      apiKey: KEY,
+      baseUrl: undefined,
+      fetch: undefined,
+      language: 'hi-IN',
+      responseTimeoutMs: 4000,
+    };
+
+    it('is registered, with its key variable and documented defaults', () => {
+      expect(findVendor('tts', 'cartesia')).toBe(cartesiaTTSVendor);
+      expect(cartesiaTTSVendor.key).toEqual({
+        credentialKind: 'cartesia',
+        variable: 'CARTESIA_API_KEY',
+        required: true,
+      });
+      expect(cartesiaTTSVendor.defaultBaseUrl).toBe(CARTESIA_API_BASE_URL);
+      expect(options.parse({})).toEqual({
+        model: DEFAULT_CARTESIA_MODEL,
+        voiceId: DEFAULT_CARTESIA_VOICE_ID,
+      });
+      expect(options.safeParse({ speed: 3 }).success).toBe(false);
+    });
+
+    it("builds a service with the agent's voice, model and language, the server's key and base URL", () => {
+      const service = cartesiaTTSVendor.create(
+        options.parse({ voiceId: 'voice-2', model: 'sonic-3.5' }),
+        access,
+      );
+      expect(service).toBeInstanceOf(CartesiaTTSService);
+      const cartesia = service as CartesiaTTSService;
+      expect([cartesia.voiceId, cartesia.model, cartesia.language]).toEqual(['voice-2', 'sonic-3.5', 'hi']);
     });
   });
 });

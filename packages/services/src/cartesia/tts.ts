@@ -16,8 +16,8 @@ import { generationError } from './errors.ts';
 import { cartesiaLanguage } from './language.ts';
 import { sentenceWordTimings } from './word-timings.ts';
 
-/** Cartesia's API; the SDK opens the socket at `wss://api.cartesia.ai/tts/websocket`. */
-const DEFAULT_BASE_URL = 'https://api.cartesia.ai';
+/** Cartesia's API base URL; the SDK opens the TTS socket at its `wss:` form, `wss://api.cartesia.ai/tts/websocket`. */
+export const CARTESIA_API_BASE_URL = 'https://api.cartesia.ai';
 
 /**
  * Default model: `sonic-3`, the stable Sonic 3 snapshot, with the widest language coverage (42
@@ -143,8 +143,9 @@ export class CartesiaTTSService extends TTSService {
   readonly model: string;
   /** The voice id sent with every request. */
   readonly voiceId: string;
+  /** Cartesia's `language` code sent with every request (from the `language` option), if any. */
+  readonly language: string | undefined;
   private readonly options: CartesiaTTSServiceOptions;
-  private readonly language: string | undefined;
   private readonly generationConfig: GenerationConfig | undefined;
   private connection: CartesiaConnection | undefined;
   private connecting: Promise<CartesiaConnection> | undefined;
@@ -298,7 +299,7 @@ export class CartesiaTTSService extends TTSService {
     const connection = await CartesiaConnection.open(
       {
         apiKey: await this.apiKey(),
-        baseUrl: this.options.baseUrl ?? DEFAULT_BASE_URL,
+        baseUrl: this.options.baseUrl ?? CARTESIA_API_BASE_URL,
         ca: this.options.ca,
         handshakeTimeoutMs: this.options.connectTimeoutMs ?? 5000,
       },

@@ -3,6 +3,7 @@
  * (service, fake, `vendor.ts`) and one line here.
  */
 import { anthropicLLMVendor } from '../anthropic/vendor.ts';
+import { cartesiaTTSVendor } from '../cartesia/vendor.ts';
 import { deepgramSTTVendor } from '../deepgram/vendor.ts';
 import { localSTTVendor, localTTSVendor } from '../local/vendor.ts';
 import { openaiLLMVendor } from '../openai/vendor.ts';
@@ -15,7 +16,7 @@ export const STT_VENDORS = [localSTTVendor, deepgramSTTVendor] as const;
 export const LLM_VENDORS = [openaiLLMVendor, anthropicLLMVendor] as const;
 
 /** Text-to-speech vendors, the first being the default. */
-export const TTS_VENDORS = [localTTSVendor] as const;
+export const TTS_VENDORS = [localTTSVendor, cartesiaTTSVendor] as const;
 
 /** The vendors of each kind. */
 export const VENDORS: { readonly [K in VendorKind]: readonly VendorDefinition<K>[] } = {

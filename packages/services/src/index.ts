@@ -10,6 +10,14 @@ export {
   toAnthropicTools,
 } from './anthropic/messages.ts';
 export { anthropicLLMVendor } from './anthropic/vendor.ts';
+export {
+  CARTESIA_API_BASE_URL,
+  CartesiaTTSService,
+  type CartesiaTTSServiceOptions,
+  DEFAULT_CARTESIA_MODEL,
+  DEFAULT_CARTESIA_VOICE_ID,
+} from './cartesia/tts.ts';
+export { cartesiaTTSVendor } from './cartesia/vendor.ts';
 export { DeepgramSTTService, type DeepgramSTTServiceOptions } from './deepgram/stt.ts';
 export { DeepgramTTSService, type DeepgramTTSServiceOptions } from './deepgram/tts.ts';
 export {

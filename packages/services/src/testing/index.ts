@@ -9,6 +9,14 @@ export {
   type FakeAnthropicToolUse,
 } from './fake-anthropic-server.ts';
 export {
+  type FakeCartesiaConnection,
+  type FakeCartesiaInput,
+  type FakeCartesiaReply,
+  type FakeCartesiaRequest,
+  FakeCartesiaServer,
+  type FakeCartesiaServerOptions,
+} from './fake-cartesia-server.ts';
+export {
   type FakeDeepgramConnection,
   FakeDeepgramServer,
   type FakeDeepgramServerOptions,

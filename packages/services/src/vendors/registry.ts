@@ -3,6 +3,7 @@
  * (service, fake, `vendor.ts`) and one line here.
  */
 import { anthropicLLMVendor } from '../anthropic/vendor.ts';
+import { cartesiaTTSVendor } from '../cartesia/vendor.ts';
 import { deepgramSTTVendor, deepgramTTSVendor } from '../deepgram/vendor.ts';
 import { elevenlabsSTTVendor, elevenlabsTTSVendor } from '../elevenlabs/vendor.ts';
 import { geminiLLMVendor } from '../google/vendor.ts';
@@ -27,6 +28,7 @@ export const LLM_VENDORS = [openaiLLMVendor, anthropicLLMVendor, geminiLLMVendor
 /** Text-to-speech vendors, the first being the default. */
 export const TTS_VENDORS = [
   localTTSVendor,
+  cartesiaTTSVendor,
   deepgramTTSVendor,
   openaiTTSVendor,
   elevenlabsTTSVendor,

@@ -156,6 +156,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     logger: app.log,
     serverId,
     journal,
+    prices: config.prices,
     active,
     config,
     hangUpCall: providerHangUp(settings, app.log),

@@ -146,7 +146,10 @@ describe('the credentials API', () => {
     ]);
     const refused = await api(server, 'DELETE', '/api/credentials/openai-main');
     expect(refused.status).toBe(409);
-    expect(errorOf(refused.body)).toMatchObject({ code: 'credential_in_use', issues: ['agent uses-key (llm)'] });
+    expect(errorOf(refused.body)).toMatchObject({
+      code: 'credential_in_use',
+      issues: ['agent uses-key (llm)'],
+    });
 
     await putAgent(server, 'uses-key', { ...agent, llm: { provider: 'openai' } });
     const deleted = await api(server, 'DELETE', '/api/credentials/openai-main');

@@ -3,9 +3,9 @@
  * service factory against fake vendor servers on loopback.
  */
 import { randomBytes } from 'node:crypto';
-import { frame, LLMContext, ProcessorHarness } from '@parley/pipeline';
+import { type FrameProcessor, frame, LLMContext, ProcessorHarness } from '@parley/pipeline';
 import type { DeepgramSTTService, OpenAILLMService } from '@parley/services';
-import { FakeDeepgramServer, FakeOpenAIServer } from '@parley/services/testing';
+import { FakeAnthropicServer, FakeDeepgramServer, FakeOpenAIServer } from '@parley/services/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DisabledSTTService } from '../src/calls/disabled-stt.ts';
 import { type EngineStatus, fixedEngines } from '../src/calls/engines.ts';
@@ -26,7 +26,7 @@ let credentials: CredentialStore;
 /** The operator's LLM (`OPENAI_BASE_URL`) and one an agent points at. */
 let operatorLlm: FakeOpenAIServer;
 let agentLlm: FakeOpenAIServer;
-let harness: ProcessorHarness<OpenAILLMService> | undefined;
+let harness: ProcessorHarness<FrameProcessor> | undefined;
 
 beforeAll(async () => {
   database = await openTestDatabase();
@@ -240,3 +240,48 @@ describe('a streaming STT vendor (Deepgram)', () => {
 function httpUrl(url: string): string {
   return url.replace(/^ws/, 'http');
 }
+
+describe('a failover chain', () => {
+  it('answers the turn from the next LLM when the first fails mid-call, and says so', async () => {
+    const claude = await FakeAnthropicServer.start({ defaultReply: { text: 'Claude here.' } });
+    try {
+      operatorLlm.setHandler(() => ({ error: 500 })); // an outage: the SDK's retries fail too
+      const services = await build(
+        {
+          OPENAI_API_KEY: 'sk-op',
+          OPENAI_BASE_URL: operatorLlm.url,
+          ANTHROPIC_API_KEY: 'sk-ant',
+          ANTHROPIC_BASE_URL: claude.url,
+        },
+        { llm: { provider: 'openai' }, failover: { llm: [{ provider: 'anthropic' }] } },
+      );
+      expect(services.problems).toEqual([]);
+      const h = new ProcessorHarness(services.llm);
+      harness = h;
+      await h.start();
+      h.send(frame('llm_context', { context: new LLMContext([{ role: 'user', content: 'Hello?' }]) }));
+      await h.waitFor('llm_response_end', { timeoutMs: 20_000 });
+      expect(
+        h
+          .ofType('llm_text')
+          .map((f) => f.text)
+          .join(''),
+      ).toBe('Claude here.');
+      expect(h.ofType('service_switched')).toMatchObject([
+        { service: 'llm', from: 'llm:openai', to: 'failover.llm.0:anthropic', reason: 'failure' },
+      ]);
+      expect(h.ofType('error')).toEqual([]); // the turn was not lost: no apology
+    } finally {
+      operatorLlm.setHandler(undefined);
+      await claude.close();
+    }
+  }, 30_000);
+
+  it('keeps the fallback silent: a primary that cannot be built is only logged', async () => {
+    const services = await build(
+      { OPENAI_API_KEY: 'sk-op' },
+      { tts: { provider: 'cartesia' }, failover: { tts: [{ provider: 'local' }] } },
+    );
+    expect(services.problems).toEqual([{ detail: expect.stringContaining('no Cartesia API key') }]);
+  });
+});

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 /**
  * Twilio Media Streams against the running server: the protocol notes' sequences 5.1 and 5.2
  * (docs/telephony-protocols.md §5), played after a signed voice webhook accepted the call, with
@@ -86,26 +87,29 @@ describe('Twilio streams (protocol notes 5.1, 5.2)', () => {
   let llm: FakeOpenAIServer;
   let twilioApi: FakeTwilioApi;
 
-  useFakeServicesServer(async (started) => {
-    ({ server, llm } = started);
-    twilioApi = await FakeTwilioApi.start();
-    await putAgent(server, 'support-bot', {
-      greeting: 'Hello! This is the Parley demo agent. How can I help you?',
-    });
-    const res = await server.parley.app.inject({
-      method: 'PUT',
-      url: '/api/telephony-settings',
-      headers: server.adminHeaders,
-      payload: {
-        twilio: {
-          accountSid: twilioApi.accountSid,
-          authToken: twilioApi.authToken,
-          apiBaseUrl: twilioApi.url,
+  useFakeServicesServer(
+    async (started) => {
+      ({ server, llm } = started);
+      twilioApi = await FakeTwilioApi.start();
+      await putAgent(server, 'support-bot', {
+        greeting: 'Hello! This is the Parley demo agent. How can I help you?',
+      });
+      const res = await server.parley.app.inject({
+        method: 'PUT',
+        url: '/api/telephony-settings',
+        headers: server.adminHeaders,
+        payload: {
+          twilio: {
+            accountSid: twilioApi.accountSid,
+            authToken: twilioApi.authToken,
+            apiBaseUrl: twilioApi.url,
+          },
         },
-      },
-    });
-    expect(res.statusCode).toBe(200);
-  });
+      });
+      expect(res.statusCode).toBe(200);
+    },
+    { PRICES_FILE: fileURLToPath(new URL('./fixtures/prices.json', import.meta.url)) },
+  );
 
   afterAll(async () => {
     await twilioApi?.close();
@@ -143,6 +147,16 @@ describe('Twilio streams (protocol notes 5.1, 5.2)', () => {
       providerCallId: callSidOf(SEQUENCE_5_1),
     });
     expect(call.transcript.map((t) => t.role)).toEqual(['assistant']);
+    // The greeting's synthesis is stored as the call's usage, priced by PRICES_FILE (1 per character).
+    const greeting = call.transcript[0]!.text;
+    expect(call.usage?.summary.tts).toEqual([
+      expect.objectContaining({ characters: greeting.length, requests: 1, ttfbMs: expect.any(Object) }),
+    ]);
+    expect(call.usage?.cost).toMatchObject({
+      currency: 'USD',
+      total: greeting.length,
+      unpriced: [{ service: 'stt', provider: 'FakeSTTService' }], // the table has no STT price
+    });
     expect(await errorCodes(server, callId)).toEqual([]);
   });
 

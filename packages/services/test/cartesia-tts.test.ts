@@ -416,6 +416,7 @@ describe('CartesiaTTSService against a fake Cartesia server', () => {
       fetch: undefined,
       language: 'hi-IN',
       responseTimeoutMs: 4000,
+      name: 'tts:cartesia',
     };
 
     it('is registered, with its key variable and documented defaults', () => {

@@ -16,6 +16,7 @@ describe('Sarvam vendor definitions', () => {
       fetch: undefined,
       language: 'ta-IN',
       responseTimeoutMs: 2000,
+      name: 'stt:sarvam',
     };
   });
   afterAll(async () => {

@@ -3,6 +3,7 @@ import {
   type AudioSink,
   CallRecorder,
   DtmfAggregator,
+  estimateCost,
   FirstSpeechMuteStrategy,
   type FrameProcessor,
   FunctionCallMuteStrategy,
@@ -13,6 +14,7 @@ import {
   type MuteStrategy,
   OutputTransport,
   PipelineTask,
+  type PriceTable,
   SentenceAggregator,
   ServiceErrorResponder,
   type TaskResult,
@@ -20,6 +22,7 @@ import {
   TranscriptCollector,
   type TranscriptEntry,
   TurnTimingObserver,
+  UsageCollector,
   UserContextAggregator,
   UserIdleProcessor,
   UserTurnProcessor,
@@ -48,6 +51,8 @@ export interface CallSessionDeps {
   readonly logger: FastifyBaseLogger;
   /** Identifies this server process in the session store. */
   readonly serverId: string;
+  /** Prices for each call's estimated cost (`PRICES_FILE`); none: usage is stored without a cost. */
+  readonly prices?: PriceTable | undefined;
 }
 
 /** One call's media stream, as the provider described it in its `start` message. */
@@ -94,6 +99,7 @@ export class CallSession {
   private readonly recorder: CallRecorder;
   private readonly transcript: TranscriptCollector;
   private readonly eventRecorder: CallEventRecorder;
+  private readonly usage = new UsageCollector();
   private readonly log: FastifyBaseLogger;
   private readonly startedAt = new Date();
   private endReason: string | undefined;
@@ -153,6 +159,7 @@ export class CallSession {
         observers: [
           this.transcript,
           this.eventRecorder,
+          this.usage,
           new TurnTimingObserver({ onTurn: (timing) => this.eventRecorder.recordTurn(timing) }),
           new TracingObserver(),
         ],
@@ -242,6 +249,8 @@ export class CallSession {
     const transcript = this.transcript.entries.map((e: TranscriptEntry) => ({ ...e }));
     const recordingPath = recording ? this.deps.recordings.toStoredPath(recording.path) : undefined;
     const durationMs = endedAt.getTime() - this.startedAt.getTime();
+    const summary = this.usage.summary();
+    const usage = { summary, ...(this.deps.prices ? { cost: estimateCost(summary, this.deps.prices) } : {}) };
     this.eventRecorder.record('call_ended', { reason, how: result.how, durationMs });
     await this.eventRecorder.flush();
     // Stored, or journaled while the database is unreachable (then replayed when it is back).
@@ -255,6 +264,7 @@ export class CallSession {
         endReason: reason,
         transcript: transcript.map((t) => ({ ...t })),
         ...(recordingPath ? { recordingPath } : {}),
+        usage,
       },
     });
     await this.deps.sessions.delete(call.id).catch((err: unknown) => this.log.warn({ err }, 'session store'));

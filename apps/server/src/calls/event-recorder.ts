@@ -45,10 +45,25 @@ export class CallEventRecorder implements TaskObserver {
   }
 
   onFrame({ frame: f }: FrameEvent): void {
-    if (f.type !== 'function_call_in_progress' && f.type !== 'function_call_result') return;
+    if (
+      f.type !== 'function_call_in_progress' &&
+      f.type !== 'function_call_result' &&
+      f.type !== 'service_switched'
+    ) {
+      return;
+    }
     if (this.seen.has(f.id)) return;
     this.seen.add(f.id);
-    if (f.type === 'function_call_in_progress') {
+    if (f.type === 'service_switched') {
+      const { service, from, to, reason, error } = f;
+      this.record('service_switched', {
+        service,
+        from,
+        to,
+        reason,
+        ...(error === undefined ? {} : { error }),
+      });
+    } else if (f.type === 'function_call_in_progress') {
       this.record('tool_called', {
         toolCallId: f.call.id,
         name: f.call.function.name,

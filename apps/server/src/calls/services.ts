@@ -1,4 +1,11 @@
-import type { LLMService, STTService, TTSService } from '@parley/pipeline';
+import {
+  FailoverLLMService,
+  FailoverSTTService,
+  FailoverTTSService,
+  type LLMService,
+  type STTService,
+  type TTSService,
+} from '@parley/pipeline';
 import {
   type FliteVoice,
   findVendor,
@@ -11,6 +18,7 @@ import {
 import { z } from 'zod';
 import type { AgentConfig, ServiceConfig } from '../config/agent-config.ts';
 import type { ServerConfig } from '../config/server-config.ts';
+import { serviceSlots } from '../config/service-slots.ts';
 import { CredentialError } from '../credentials/errors.ts';
 import type { CredentialStore } from '../credentials/store.ts';
 import { createEgressFetch, type EgressPolicy, egressRefusalForTarget } from '../security/egress.ts';
@@ -87,66 +95,94 @@ export function defaultServiceFactory(
       agent,
       problems,
     };
-    const stt = (await buildFirst(ctx, 'stt')) ?? new DisabledSTTService();
-    const llm = (await buildFirst(ctx, 'llm')) ?? new NoticeLLMService(NO_LLM.spoken);
+    const stt = sttChain(await buildChain(ctx, 'stt')) ?? new DisabledSTTService();
+    const llm = llmChain(await buildChain(ctx, 'llm')) ?? new NoticeLLMService(NO_LLM.spoken);
     const tts =
-      (await buildFirst(ctx, 'tts')) ?? new LocalTTSService(responseTimeout(agent.tts.responseTimeoutSecs));
+      ttsChain(await buildChain(ctx, 'tts')) ??
+      new LocalTTSService(responseTimeout(agent.tts.responseTimeoutSecs));
     return { stt, llm, tts, problems };
   };
 }
 
-/** The first service of `kind` (primary, then failover) that can be built; problems noted for the others. */
-async function buildFirst<K extends VendorKind>(
-  ctx: BuildContext,
-  kind: K,
-): Promise<ServiceOfKind[K] | undefined> {
-  const chain: [ServiceConfig, string][] = [
-    [ctx.agent[kind], kind],
-    ...(ctx.agent.failover?.[kind] ?? []).map((s, i): [ServiceConfig, string] => [
-      s,
-      `failover.${kind}.${i}`,
-    ]),
-  ];
-  for (const [service, path] of chain) {
-    const built = await buildService(ctx, kind, service, path);
-    if (built) return built;
-  }
-  return undefined;
+/** Builds a service of one kind (each call of it a new instance). */
+type Maker<K extends VendorKind> = () => ServiceOfKind[K];
+
+/** The speech recognisers of the chain: one, or a failover over all (new instances when switching back). */
+function sttChain(makers: Maker<'stt'>[]): STTService | undefined {
+  if (makers.length <= 1) return makers[0]?.();
+  return new FailoverSTTService(makers, { name: 'stt:failover' });
 }
 
-/** One service, or `undefined` with a problem noted. */
+function llmChain(makers: Maker<'llm'>[]): LLMService | undefined {
+  if (makers.length <= 1) return makers[0]?.();
+  return new FailoverLLMService(
+    makers.map((make) => make()),
+    { name: 'llm:failover' },
+  );
+}
+
+function ttsChain(makers: Maker<'tts'>[]): TTSService | undefined {
+  if (makers.length <= 1) return makers[0]?.();
+  return new FailoverTTSService(
+    makers.map((make) => make()),
+    { name: 'tts:failover' },
+  );
+}
+
+/**
+ * The services of `kind` that can be built, primary first, then the failover list; problems
+ * noted for the others (said to the caller only when none of the kind can be built).
+ */
+async function buildChain<K extends VendorKind>(ctx: BuildContext, kind: K): Promise<Maker<K>[]> {
+  const slots = serviceSlots(ctx.agent).filter((slot) => slot.kind === kind);
+  const problems: SetupProblem[] = [];
+  const makers: Maker<K>[] = [];
+  for (const { path, service } of slots) {
+    const maker = await buildService({ ...ctx, problems }, kind, service, path);
+    if (maker) makers.push(maker);
+  }
+  for (const problem of problems) {
+    ctx.problems.push(makers.length > 0 ? { detail: problem.detail } : problem);
+  }
+  return makers;
+}
+
+/** A maker of one service, or `undefined` with a problem noted. */
 async function buildService<K extends VendorKind>(
   ctx: BuildContext,
   kind: K,
   service: ServiceConfig,
   path: string,
-): Promise<ServiceOfKind[K] | undefined> {
+): Promise<Maker<K> | undefined> {
   // `fake` services exist only in tests' factories: production runs the local engines instead.
   const provider = service.provider === 'fake' ? 'local' : service.provider;
-  if (provider === 'local') return buildLocal(ctx, kind, service);
+  if (provider === 'local') return buildLocal(ctx, kind, service, serviceName(path, provider));
   const vendor = findVendor(kind, provider);
   if (!vendor) {
     ctx.problems.push({ detail: `${path}.provider: no vendor "${provider}" of kind ${kind} on this server` });
     return undefined;
   }
   const access = await resolveAccess(ctx, vendor, service, path);
-  if (access.ok) {
-    try {
-      const options = z.object(vendor.options).parse(service);
-      return vendor.create(options, {
-        apiKey: access.apiKey,
-        baseUrl: serviceBaseUrl(vendor, service, ctx.config.vendorEnv),
-        fetch: ctx.egressFetch,
-        language: ctx.agent.language,
-        responseTimeoutMs: responseTimeout(service.responseTimeoutSecs).responseTimeoutMs,
-      });
-    } catch (error) {
-      ctx.problems.push(unusable(vendor, path, error instanceof Error ? error.message : String(error)));
-      return undefined;
-    }
+  if (!access.ok) {
+    ctx.problems.push(unusable(vendor, path, access.problem));
+    return undefined;
   }
-  ctx.problems.push(unusable(vendor, path, access.problem));
-  return undefined;
+  const make = () =>
+    vendor.create(z.object(vendor.options).parse(service), {
+      apiKey: access.apiKey,
+      baseUrl: serviceBaseUrl(vendor, service, ctx.config.vendorEnv),
+      fetch: ctx.egressFetch,
+      language: ctx.agent.language,
+      responseTimeoutMs: responseTimeout(service.responseTimeoutSecs).responseTimeoutMs,
+      name: serviceName(path, provider),
+    });
+  try {
+    make(); // constructors check their options: find out now, not mid-call
+  } catch (error) {
+    ctx.problems.push(unusable(vendor, path, error instanceof Error ? error.message : String(error)));
+    return undefined;
+  }
+  return make;
 }
 
 /**
@@ -197,29 +233,31 @@ function unusable(vendor: VendorDefinition, path: string, detail: string): Setup
 
 /** The embedded engines (`local`), when installed. */
 function buildLocal<K extends VendorKind>(
-  ctx: BuildContext,
+  { engines, problems }: BuildContext,
   kind: K,
   service: ServiceConfig,
-): ServiceOfKind[K] | undefined {
-  const built: STTService | TTSService | undefined = kind === 'stt' ? localStt(ctx) : localTts(ctx, service);
-  return built as unknown as ServiceOfKind[K] | undefined;
-}
-
-function localStt({ engines, problems }: BuildContext): STTService | undefined {
-  if (!engines.stt.ok) {
-    problems.push({ spoken: NO_STT_SPOKEN, detail: `speech recognition: ${engines.stt.reason}` });
-    return undefined;
+  name: string,
+): Maker<K> | undefined {
+  if (kind === 'stt') {
+    if (!engines.stt.ok) {
+      problems.push({ spoken: NO_STT_SPOKEN, detail: `speech recognition: ${engines.stt.reason}` });
+      return undefined;
+    }
+    const command = engines.stt.command;
+    return (() => new LocalSTTService({ name, ...(command ? { command } : {}) })) as unknown as Maker<K>;
   }
-  return new LocalSTTService(engines.stt.command ? { command: engines.stt.command } : {});
+  if (kind === 'tts') {
+    if (!engines.tts.ok) problems.push({ detail: `speech synthesis: ${engines.tts.reason}` }); // unsayable
+    const voice = service.provider === 'local' ? (service.voice as FliteVoice | undefined) : undefined;
+    const options = { name, ...(voice ? { voice } : {}), ...responseTimeout(service.responseTimeoutSecs) };
+    return (() => new LocalTTSService(options)) as unknown as Maker<K>;
+  }
+  return undefined;
 }
 
-function localTts({ engines, problems }: BuildContext, service: ServiceConfig): TTSService {
-  if (!engines.tts.ok) problems.push({ detail: `speech synthesis: ${engines.tts.reason}` }); // unsayable
-  const voice = service.provider === 'local' ? (service.voice as FliteVoice | undefined) : undefined;
-  return new LocalTTSService({
-    ...(voice ? { voice } : {}),
-    ...responseTimeout(service.responseTimeoutSecs),
-  });
+/** A service's processor name: where it sits in the agent and its vendor, e.g. `failover.llm.0:anthropic`. */
+function serviceName(path: string, provider: string): string {
+  return `${path}:${provider}`;
 }
 
 /** A service's `responseTimeoutMs` option from an agent's seconds (none: the service's default). */

@@ -1,9 +1,11 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
+import type { PriceTable } from '@parley/pipeline';
 import { VENDORS } from '@parley/services';
 import { z } from 'zod';
 import { machineCallLimit } from '../limits/machine-limit.ts';
 import { EgressConfigError, parseEgressRule } from '../security/egress.ts';
+import { loadPriceTable } from './price-table.ts';
 
 /** The server's settings, from environment variables (each documented in the README). */
 export interface ServerConfig {
@@ -37,6 +39,11 @@ export interface ServerConfig {
    * (`DEEPGRAM_BASE_URL`, …; see `vendorVariables`). Only variables that are set appear.
    */
   readonly vendorEnv: Readonly<Record<string, string>>;
+  /**
+   * Prices of the speech and language services, for each call's estimated cost: a JSON file
+   * (see `price-table.ts`). `PRICES_FILE`; default none (usage is stored without a cost).
+   */
+  readonly prices: PriceTable | undefined;
   /** pino level. `LOG_LEVEL`, default `info`. */
   readonly logLevel: string;
   /**
@@ -118,6 +125,7 @@ const envSchema = z.object({
   TWILIO_AUTH_TOKEN: optional,
   OPENAI_API_KEY: optional,
   OPENAI_BASE_URL: optional,
+  PRICES_FILE: optional,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: optional.pipe(
     z
@@ -203,6 +211,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     openaiApiKey: e.OPENAI_API_KEY,
     openaiBaseUrl: e.OPENAI_BASE_URL,
     vendorEnv,
+    prices: e.PRICES_FILE === undefined ? undefined : loadPriceTable(path.resolve(cwd, e.PRICES_FILE)),
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     limits: {

@@ -1,3 +1,4 @@
+import type { CostEstimate, UsageSummary } from '@parley/pipeline';
 /**
  * Domain types of a phone call as stored in `calls`, shared by the repository
  * and its callers.
@@ -75,6 +76,15 @@ export interface Call {
   providerMetadata: Record<string, unknown>;
   /** Variables for the agent's prompt templates (`{{var}}`), e.g. the customer's name on an outbound call. */
   context: Record<string, unknown>;
+  /** What the call used of its speech and language services, and what that cost; null until it ended. */
+  usage: CallUsage | null;
+}
+
+/** A call's service usage (see `UsageCollector` in `@parley/pipeline`) and its estimated cost. */
+export interface CallUsage {
+  readonly summary: UsageSummary;
+  /** From the server's price table (`PRICES_FILE`); absent without one. */
+  readonly cost?: CostEstimate;
 }
 
 /** A call without its transcript, as returned by listings. */

@@ -8,6 +8,7 @@ import {
   type CallDirection,
   type CallStatus,
   type CallSummary,
+  type CallUsage,
   LIVE_CALL_STATUSES,
   type LiveCallStatus,
   type TelephonyProvider,
@@ -62,6 +63,7 @@ export interface FinishCall {
   endReason?: string;
   transcript?: TranscriptEntry[];
   recordingPath?: string;
+  usage?: CallUsage;
 }
 
 /** The largest page {@link CallRepository.list} returns. */
@@ -86,6 +88,7 @@ const SUMMARY_COLUMNS = [
   'recording_path',
   'provider_metadata',
   'context',
+  'usage',
 ] as const;
 
 /**
@@ -295,6 +298,7 @@ export class CallRepository {
         ...(end.endReason === undefined ? {} : { end_reason: end.endReason }),
         ...(end.transcript === undefined ? {} : { transcript: JSON.stringify(end.transcript) }),
         ...(end.recordingPath === undefined ? {} : { recording_path: end.recordingPath }),
+        ...(end.usage === undefined ? {} : { usage: JSON.stringify(end.usage) }),
       })
       .where('id', '=', id)
       .where('status', 'in', LIVE_CALL_STATUSES)
@@ -303,16 +307,20 @@ export class CallRepository {
   }
 
   /**
-   * Stores the transcript and/or recording path whatever the call's status
+   * Stores the transcript, recording path and/or usage whatever the call's status
    * (e.g. after another path already {@link CallRepository.finish}ed it).
    * @returns `false` if the call does not exist.
    */
   async saveArtifacts(
     id: string,
-    artifacts: { transcript?: TranscriptEntry[]; recordingPath?: string },
+    artifacts: { transcript?: TranscriptEntry[]; recordingPath?: string; usage?: CallUsage },
   ): Promise<boolean> {
     if (!isUuid(id)) return false;
-    if (artifacts.transcript === undefined && artifacts.recordingPath === undefined) {
+    if (
+      artifacts.transcript === undefined &&
+      artifacts.recordingPath === undefined &&
+      artifacts.usage === undefined
+    ) {
       return (await this.get(id)) !== undefined;
     }
     const result = await this.db
@@ -320,6 +328,7 @@ export class CallRepository {
       .set({
         ...(artifacts.transcript === undefined ? {} : { transcript: JSON.stringify(artifacts.transcript) }),
         ...(artifacts.recordingPath === undefined ? {} : { recording_path: artifacts.recordingPath }),
+        ...(artifacts.usage === undefined ? {} : { usage: JSON.stringify(artifacts.usage) }),
       })
       .where('id', '=', id)
       .executeTakeFirst();
@@ -373,6 +382,8 @@ function toCallSummary(row: SummaryRow): CallSummary {
     recordingPath: row.recording_path,
     providerMetadata: row.provider_metadata as Record<string, unknown>,
     context: row.context as Record<string, unknown>,
+    // Written only by this repository, from CallUsage.
+    usage: (row.usage ?? null) as CallUsage | null,
   };
 }
 

@@ -63,6 +63,8 @@ export interface CallsTable {
   stream_token_hash: ColumnType<string | null, string | null | undefined, string | null>;
   /** Id of the server process that placed, answered or streams the call; see `servers`. */
   owner_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The call's service usage and estimated cost (`CallUsage`), stored when it ends; null before. */
+  usage: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 /** `call_events`: the ordered event log of a call. */

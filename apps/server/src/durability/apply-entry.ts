@@ -1,5 +1,6 @@
 import type { TranscriptEntry } from '@parley/pipeline';
 import type { CallEventRepository } from '../db/call-events.ts';
+import type { CallUsage } from '../db/call-types.ts';
 import type { CallRepository } from '../db/calls.ts';
 import type { JournalApply } from './write-journal.ts';
 
@@ -17,10 +18,11 @@ export function applyWithRepositories(calls: CallRepository, events: CallEventRe
       );
       return;
     }
-    const { endedAt, transcript, recordingPath, ...rest } = entry.end;
+    const { endedAt, transcript, recordingPath, usage, ...rest } = entry.end;
     const artifacts = {
       ...(transcript ? { transcript: transcript as unknown as TranscriptEntry[] } : {}),
       ...(recordingPath ? { recordingPath } : {}),
+      ...(usage ? { usage: usage as unknown as CallUsage } : {}),
     };
     const finished = await calls.finish(entry.callId, {
       ...rest,

@@ -30,6 +30,8 @@ export type JournalEntry =
         readonly endReason?: string;
         readonly transcript?: ReadonlyArray<Record<string, unknown>>;
         readonly recordingPath?: string;
+        /** `CallUsage`, as JSON. */
+        readonly usage?: Record<string, unknown>;
       };
     };
 

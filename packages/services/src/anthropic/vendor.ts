@@ -19,6 +19,7 @@ export const anthropicLLMVendor = defineVendor({
   baseUrlVariable: 'ANTHROPIC_BASE_URL',
   create: (options, access) =>
     new AnthropicLLMService({
+      name: access.name,
       ...(access.apiKey !== undefined ? { apiKey: access.apiKey } : {}),
       ...(access.baseUrl !== undefined ? { baseUrl: access.baseUrl } : {}),
       env: {},

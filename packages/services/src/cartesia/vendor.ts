@@ -32,6 +32,7 @@ export const cartesiaTTSVendor = defineVendor({
   baseUrlVariable: 'CARTESIA_BASE_URL',
   create: (options, access) =>
     new CartesiaTTSService({
+      name: access.name,
       apiKey: access.apiKey ?? '', // none: the start fails with a TTSConfigurationError naming the key
       baseUrl: access.baseUrl ?? CARTESIA_API_BASE_URL,
       model: options.model,

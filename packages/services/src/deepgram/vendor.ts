@@ -36,6 +36,7 @@ export const deepgramSTTVendor = defineVendor({
   baseUrlVariable: 'DEEPGRAM_BASE_URL',
   create: (options, access) =>
     new DeepgramSTTService({
+      name: access.name,
       ...(access.apiKey !== undefined ? { apiKey: access.apiKey } : {}),
       baseUrl: webSocketBaseUrl(access.baseUrl ?? DEEPGRAM_API_BASE_URL),
       model: options.model,
@@ -65,6 +66,7 @@ export const deepgramTTSVendor = defineVendor({
   baseUrlVariable: 'DEEPGRAM_BASE_URL',
   create: (options, access) =>
     new DeepgramTTSService({
+      name: access.name,
       ...(access.apiKey !== undefined ? { apiKey: access.apiKey } : {}),
       baseUrl: access.baseUrl ?? DEEPGRAM_API_BASE_URL,
       model: options.model,

@@ -29,6 +29,7 @@ export const elevenlabsSTTVendor = defineVendor({
   baseUrlVariable: 'ELEVENLABS_BASE_URL',
   create: (options, access) =>
     new ElevenLabsSTTService({
+      name: access.name,
       apiKey: access.apiKey ?? '',
       baseUrl: access.baseUrl ?? ELEVENLABS_BASE_URL,
       model: options.model,
@@ -64,6 +65,7 @@ export const elevenlabsTTSVendor = defineVendor({
   baseUrlVariable: 'ELEVENLABS_BASE_URL',
   create: (options, access) =>
     new ElevenLabsTTSService({
+      name: access.name,
       apiKey: access.apiKey ?? '',
       baseUrl: access.baseUrl ?? ELEVENLABS_BASE_URL,
       voiceId: options.voice,

@@ -21,6 +21,7 @@ export const geminiLLMVendor = defineVendor({
   baseUrlVariable: 'GEMINI_BASE_URL',
   create: (options, access) =>
     new GeminiLLMService({
+      name: access.name,
       ...(access.apiKey !== undefined ? { apiKey: access.apiKey } : {}),
       ...(access.baseUrl !== undefined ? { baseUrl: access.baseUrl } : {}),
       env: {},

@@ -24,6 +24,7 @@ export const localTTSVendor = defineVendor({
   },
   create: (options, access) =>
     new LocalTTSService({
+      name: access.name,
       ...(options.voice ? { voice: options.voice } : {}),
       ...responseTimeoutOption(access),
     }),

@@ -24,6 +24,7 @@ export const openaiLLMVendor = defineVendor({
   baseUrlVariable: 'OPENAI_BASE_URL',
   create: (options, access) =>
     new OpenAILLMService({
+      name: access.name,
       apiKey: access.apiKey ?? 'not-needed',
       baseUrl: access.baseUrl ?? OPENAI_API_BASE_URL,
       env: {}, // the key and base URL the server chose, never the process environment's
@@ -54,6 +55,7 @@ export const openaiSTTVendor = defineVendor({
   defaultBaseUrl: OPENAI_API_BASE_URL,
   create: (options, access) =>
     new OpenAISTTService({
+      name: access.name,
       ...(access.apiKey !== undefined ? { apiKey: access.apiKey } : {}),
       baseUrl: access.baseUrl ?? OPENAI_API_BASE_URL,
       model: options.model,
@@ -82,6 +84,7 @@ export const openaiTTSVendor = defineVendor({
   defaultBaseUrl: OPENAI_API_BASE_URL,
   create: (options, access) =>
     new OpenAITTSService({
+      name: access.name,
       ...(access.apiKey !== undefined ? { apiKey: access.apiKey } : {}),
       baseUrl: access.baseUrl ?? OPENAI_API_BASE_URL,
       model: options.model,

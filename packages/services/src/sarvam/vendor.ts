@@ -30,6 +30,7 @@ export const sarvamSTTVendor = defineVendor({
   baseUrlVariable: 'SARVAM_BASE_URL',
   create: (options, access) =>
     new SarvamSTTService({
+      name: access.name,
       apiKey: access.apiKey ?? '',
       ...(access.baseUrl ? { baseUrl: access.baseUrl } : {}),
       model: options.model,
@@ -67,6 +68,7 @@ export const sarvamTTSVendor = defineVendor({
   baseUrlVariable: 'SARVAM_BASE_URL',
   create: (options, access) =>
     new SarvamTTSService({
+      name: access.name,
       apiKey: access.apiKey ?? '',
       ...(access.baseUrl ? { baseUrl: access.baseUrl } : {}),
       model: options.model,

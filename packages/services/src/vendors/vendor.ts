@@ -28,6 +28,8 @@ export interface VendorAccess {
   readonly language: string;
   /** Longest wait for a response's first piece (and between pieces), ms; `undefined`: the service's default. */
   readonly responseTimeoutMs: number | undefined;
+  /** The processor's name in metrics, errors and failover events (e.g. `llm:anthropic`). */
+  readonly name: string;
 }
 
 /**

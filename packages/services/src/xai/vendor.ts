@@ -19,6 +19,7 @@ export const grokLLMVendor = defineVendor({
   baseUrlVariable: 'XAI_BASE_URL',
   create: (options, access) =>
     new GrokLLMService({
+      name: access.name,
       ...(access.apiKey !== undefined ? { apiKey: access.apiKey } : {}),
       ...(access.baseUrl !== undefined ? { baseUrl: access.baseUrl } : {}),
       env: {},

@@ -295,3 +295,131 @@ describe('PUT /api/agents/:id', () => {
     expect(response.json()).toMatchObject({ error: { code: 'invalid_json' } });
   });
 });
+
+describe('PUT /api/agents/:id with each vendor', () => {
+  /** A minimal configuration of every vendor of each kind, with an option of its own where it has one. */
+  const VENDOR_SERVICES = {
+    stt: [
+      { provider: 'local' },
+      { provider: 'deepgram', model: 'nova-3', keyterms: ['Parley'], endpointingMs: 300 },
+      { provider: 'openai', model: 'gpt-4o-transcribe', noiseReduction: 'near_field' },
+      { provider: 'elevenlabs', commitStrategy: 'vad' },
+      { provider: 'sarvam' },
+    ],
+    llm: [
+      { provider: 'openai', temperature: 0.3 },
+      { provider: 'anthropic', model: 'claude-sonnet-4-5', maxTokens: 500 },
+      { provider: 'google', thinkingBudget: 0 },
+      { provider: 'xai', model: 'grok-4.20-non-reasoning' },
+    ],
+    tts: [
+      { provider: 'local', voice: 'slt' },
+      { provider: 'cartesia' },
+      { provider: 'deepgram', model: 'aura-2-thalia-en', encoding: 'mulaw' },
+      { provider: 'openai', voice: 'coral', instructions: 'Warm and brief.' },
+      { provider: 'elevenlabs', voice: 'voice-1', voiceSettings: { stability: 0.4 } },
+      { provider: 'sarvam' },
+    ],
+  } as const;
+
+  it('accepts every vendor of every kind, with defaults filled in', async () => {
+    for (const kind of ['stt', 'llm', 'tts'] as const) {
+      for (const service of VENDOR_SERVICES[kind]) {
+        const response = await put(`v-${kind}-${service.provider}`, {
+          name: 'Vendor',
+          config: { ...config(), [kind]: service },
+        });
+        expect(response.statusCode, `${kind} ${service.provider}: ${response.body}`).toBe(201);
+        expect(response.json<{ config: Record<string, unknown> }>().config[kind]).toMatchObject(service);
+      }
+    }
+    const claude = await put('v-llm-anthropic', {
+      name: 'Vendor',
+      config: { ...config(), llm: { provider: 'anthropic' } },
+    });
+    expect(claude.json<AgentBody>().config.llm.model).toBe('claude-haiku-4-5');
+  });
+
+  it('refuses bad vendor configurations with one readable issue each', async () => {
+    const response = await put('bad-vendors', {
+      name: 'Bad',
+      config: {
+        ...config(),
+        stt: { provider: 'whisper' },
+        tts: { provider: 'cartesia', speed: 'fast', colour: 'blue' },
+        llm: { provider: 'google', temperature: 3 },
+        failover: { llm: [{ provider: 'anthropic', maxTokens: 0 }], tts: [] },
+      },
+    });
+    expect(response.statusCode).toBe(400);
+    const { issues } = response.json<ErrorBody>().error;
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^stt\.provider: unknown provider; one of "local", "deepgram", .*"sarvam", "fake"$/,
+        ),
+        expect.stringMatching(/^tts: Unrecognized key: "colour"$/),
+        expect.stringMatching(/^tts\.speed: /),
+        expect.stringMatching(/^llm\.temperature: Too big/),
+        expect.stringMatching(/^failover\.llm\.0\.maxTokens: Too small/),
+        expect.stringMatching(/^failover\.tts: Too small/),
+      ]),
+    );
+    expect(await agents.get('bad-vendors')).toBeUndefined();
+  });
+
+  it("stores an inline key of any service in a credential of its vendor's kind", async () => {
+    const response = await put('dg-inline', {
+      name: 'Deepgram',
+      config: {
+        ...config(),
+        stt: { provider: 'deepgram', apiKey: 'dg-secret-1' },
+        failover: { tts: [{ provider: 'elevenlabs', apiKey: 'el-secret-2' }] },
+      },
+    });
+    expect(response.statusCode).toBe(201);
+    expect(response.body).not.toContain('secret');
+    const body = response.json<{
+      config: { stt: { credential: string }; failover: { tts: [{ credential: string }] } };
+    }>();
+    expect(body.config.stt.credential).toBe('agent-dg-inline-stt');
+    expect(body.config.failover.tts[0].credential).toBe('agent-dg-inline-failover-tts-0');
+    expect(await credentials.info('agent-dg-inline-stt')).toMatchObject({
+      kind: 'deepgram',
+      destination: 'https://api.deepgram.com',
+    });
+    const el = await credentials.reveal(
+      'agent-dg-inline-failover-tts-0',
+      'elevenlabs',
+      'https://api.elevenlabs.io',
+      't',
+    );
+    expect(el.apiKey).toBe('el-secret-2');
+  });
+
+  it('refuses a key for a service that takes none, and a credential of another vendor', async () => {
+    const local = await put('local-key', {
+      name: 'Local',
+      config: { ...config(), tts: { provider: 'local', apiKey: 'nope' } },
+    });
+    expect(local.statusCode).toBe(400);
+    expect(local.json<ErrorBody>().error.issues).toEqual(['tts: local takes no API key or credential']);
+    const wrongKind = await put('wrong-kind', {
+      name: 'Wrong',
+      config: { ...config(), stt: { provider: 'deepgram', credential: 'keyed-key' } },
+    });
+    expect(wrongKind.statusCode).toBe(400);
+    expect(wrongKind.json<ErrorBody>().error.code).toBe('credential_kind_mismatch');
+  });
+
+  it('refuses a non-public base URL on any service', async () => {
+    const response = await put('private-stt', {
+      name: 'Private',
+      config: { ...config(), failover: { stt: [{ provider: 'deepgram', baseUrl: 'http://10.0.0.5:8080' }] } },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json<ErrorBody>().error.issues).toEqual([
+      expect.stringMatching(/^failover\.stt\.0\.baseUrl: 10\.0\.0\.5 is a private address; .*EGRESS_ALLOW/),
+    ]);
+  });
+});

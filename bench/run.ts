@@ -17,6 +17,9 @@
  * 7. The call recorder's synchronous cost per 20 ms caller frame, 20 recorders writing at once.
  * 8. Hostile input: deeply nested JSON in media-stream messages and request bodies, against
  *    flat ones of the same size (see `hostile-input.ts`).
+ * 9. Vendor adapters on the hot path: CPU µs per 20 ms caller frame through each streaming STT
+ *    adapter and per 20 ms of audio out of each TTS adapter, against their loopback fakes (run
+ *    in a child process), and the ratio to the bare base classes (see `vendor-cost.ts`).
  *
  * Environment: BENCH_SECONDS (per capacity step, default 15), BENCH_MAX_CALLS (default 400),
  * BENCH_LATENCY_SECONDS (default 60), BENCH_SOAK_MINUTES (default 10; 0 skips the soak),
@@ -240,4 +243,9 @@ if (section(7)) {
 if (section(8)) {
   console.log('# hostile input: nested JSON in stream messages and request bodies, against flat');
   runScript('hostile-input.ts', [], { timeoutMs: 600_000, inherit: true });
+}
+
+if (section(9)) {
+  console.log(`# vendor adapters, CPU µs on the hot path${pinned ? ', pinned to one core' : ''}`);
+  runScript('vendor-cost.ts', [], { nodeFlags: ['--expose-gc'], timeoutMs: 600_000, inherit: true });
 }

@@ -429,14 +429,14 @@ describe('CartesiaTTSService against a fake Cartesia server', () => {
       expect(cartesiaTTSVendor.defaultBaseUrl).toBe(CARTESIA_API_BASE_URL);
       expect(options.parse({})).toEqual({
         model: DEFAULT_CARTESIA_MODEL,
-        voiceId: DEFAULT_CARTESIA_VOICE_ID,
+        voice: DEFAULT_CARTESIA_VOICE_ID,
       });
       expect(options.safeParse({ speed: 3 }).success).toBe(false);
     });
 
     it("builds a service with the agent's voice, model and language, the server's key and base URL", () => {
       const service = cartesiaTTSVendor.create(
-        options.parse({ voiceId: 'voice-2', model: 'sonic-3.5' }),
+        options.parse({ voice: 'voice-2', model: 'sonic-3.5' }),
         access,
       );
       expect(service).toBeInstanceOf(CartesiaTTSService);

@@ -17,7 +17,7 @@ export const cartesiaTTSVendor = defineVendor({
     /** Model id (https://docs.cartesia.ai/build-with-cartesia/tts-models). Default `sonic-3`. */
     model: z.string().min(1).default(DEFAULT_CARTESIA_MODEL),
     /** Voice id (https://play.cartesia.ai/voices). Default "Katie", American English. */
-    voiceId: z.string().trim().min(1).default(DEFAULT_CARTESIA_VOICE_ID),
+    voice: z.string().trim().min(1).default(DEFAULT_CARTESIA_VOICE_ID),
     /** Speaking rate, 0.6–1.5 (sonic-3 and later). Default: Cartesia's (1.0). */
     speed: z.number().min(0.6).max(1.5).optional(),
     /** Loudness, 0.5–2.0 (sonic-3 and later). Default: Cartesia's (1.0). */
@@ -36,7 +36,7 @@ export const cartesiaTTSVendor = defineVendor({
       apiKey: access.apiKey ?? '', // none: the start fails with a TTSConfigurationError naming the key
       baseUrl: access.baseUrl ?? CARTESIA_API_BASE_URL,
       model: options.model,
-      voiceId: options.voiceId,
+      voiceId: options.voice,
       language: access.language,
       ...(options.speed !== undefined ? { speed: options.speed } : {}),
       ...(options.volume !== undefined ? { volume: options.volume } : {}),

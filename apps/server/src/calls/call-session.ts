@@ -90,7 +90,8 @@ const MAX_EARLY_AUDIO_MS = 10_000;
  * (`input → service-error apologies → VAD → STT → DTMF → turns → idle → [max duration] → user aggregator → LLM → sentences → TTS →
  * output → assistant aggregator → recorder`),
  * feeds it the provider's events, stores events as they happen, and on the end stores the
- * call's status, duration, transcript and recording.
+ * call's status, duration, transcript and recording. When the agent has a published flow, the
+ * call pins that version and runs it on its LLM (see `call-flow.ts`).
  */
 export class CallSession {
   readonly callId: string;

@@ -135,7 +135,7 @@ export abstract class LLMService extends FrameProcessor {
 
   /**
    * The context that `llm_messages_append`, `llm_messages_replace` and `llm_set_tools` frames
-   * change: the one given to {@link setContext}, else that of the last `llm_context` frame.
+   * change: that of the last `llm_context` frame or {@link setContext} call, whichever came last.
    */
   get context(): LLMContext | undefined {
     return this.currentContext;

@@ -15,6 +15,7 @@ import { AgentRepository } from './db/agents.ts';
 import { CallEventRepository } from './db/call-events.ts';
 import { CallRepository } from './db/calls.ts';
 import type { Database } from './db/database.ts';
+import { FlowVersionRepository } from './db/flow-versions.ts';
 import { ServerRegistry } from './db/servers.ts';
 import { TelephonySettingsRepository } from './db/telephony-settings.ts';
 import { applyWithRepositories } from './durability/apply-entry.ts';
@@ -22,6 +23,7 @@ import { CallRecovery } from './durability/call-recovery.ts';
 import { Maintenance } from './durability/maintenance.ts';
 import { RecordingRetention } from './durability/recording-retention.ts';
 import { WriteJournal } from './durability/write-journal.ts';
+import { knownToolIds } from './flows/known-tools.ts';
 import { installJsonBodyParser } from './limits/json-body.ts';
 import { PendingStreamGuard } from './limits/pending-streams.ts';
 import { installRateLimits } from './limits/rate-limits.ts';
@@ -34,6 +36,7 @@ import { RecordingStore } from './recordings/store.ts';
 import { apiAgentsRoutes } from './routes/api-agents.ts';
 import { apiCallsRoutes } from './routes/api-calls.ts';
 import { apiCredentialsRoutes } from './routes/api-credentials.ts';
+import { apiFlowsRoutes } from './routes/api-flows.ts';
 import { apiOutboundRoutes } from './routes/api-outbound.ts';
 import { apiTelephonySettingsRoutes } from './routes/api-telephony-settings.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
@@ -70,6 +73,8 @@ export interface ParleyApp {
   readonly calls: CallRepository;
   readonly events: CallEventRepository;
   readonly settings: TelephonySettingsRepository;
+  /** Agents' flow versions. */
+  readonly flows: FlowVersionRepository;
   /** Durable writes of call events and ends (journaled under `DATA_DIR` while the database is down). */
   readonly journal: WriteJournal;
   /** Refused webhooks, streams and requests since start-up (also in `/health`). */
@@ -121,6 +126,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   const agents = new AgentRepository(database.db);
   const calls = new CallRepository(database.db, serverId);
   const events = new CallEventRepository(database.db);
+  const flows = new FlowVersionRepository(database.db);
   const journal = new WriteJournal(
     path.join(config.dataDir, 'journal', 'call-writes.jsonl'),
     applyWithRepositories(calls, events),
@@ -149,6 +155,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     calls,
     events,
     settings,
+    flows,
     admission,
     sessions,
     services,
@@ -192,6 +199,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   await app.register(apiCallsRoutes({ calls, events, recordings }));
   await app.register(apiOutboundRoutes({ agents, calls, settings, admission, config }));
   await app.register(apiAgentsRoutes({ agents, credentials, config, egress: serverEgressPolicy(config) }));
+  await app.register(apiFlowsRoutes({ agents, flows, knownToolIds }));
   await app.register(apiTelephonySettingsRoutes({ settings, credentials }));
   await app.register(apiCredentialsRoutes({ credentials, openaiBaseUrl: config.openaiBaseUrl }));
   await app.register(twilioRoutes(streamDeps));
@@ -250,6 +258,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     calls,
     events,
     settings,
+    flows,
     journal,
     refusals,
     auth,

@@ -53,6 +53,10 @@ describe('the /api guard', () => {
       'HEAD /api/calls/:id/recording',
       'POST /api/calls/outbound',
       'PUT /api/agents/:id',
+      'GET /api/agents/:id/flow',
+      'PUT /api/agents/:id/flow/draft',
+      'POST /api/agents/:id/flow/publish',
+      'GET /api/agents/:id/flow/diff',
       'PUT /api/telephony-settings',
       'POST /api/users',
       'DELETE /api/api-keys/:id',
@@ -115,6 +119,9 @@ describe('the /api guard', () => {
     expect(roleOf('GET /api/calls/:id')).toBe('viewer');
     expect(roleOf('GET /api/telephony-settings')).toBe('viewer');
     expect(roleOf('PUT /api/agents/:id')).toBe('editor');
+    expect(roleOf('GET /api/agents/:id/flow/versions/:version')).toBe('viewer');
+    expect(roleOf('PUT /api/agents/:id/flow/draft')).toBe('editor');
+    expect(roleOf('POST /api/agents/:id/flow/publish')).toBe('editor');
     expect(roleOf('POST /api/calls/outbound')).toBe('editor');
     expect(roleOf('PUT /api/telephony-settings')).toBe('admin');
     expect(roleOf('GET /api/audit-log')).toBe('admin');

@@ -2,6 +2,7 @@ import {
   type Clock,
   type Frame,
   type FunctionHandler,
+  FunctionResult,
   frame,
   type LLMContext,
   type LLMMessage,
@@ -235,8 +236,10 @@ export class FlowManager {
       respondImmediately: node.respondImmediately ?? true,
     });
 
-    // Inline: the pipeline's follow-up run (part of the response now open) is the node's first response.
-    const afterResponse = mode === 'inline' ? this.responsesStarted : this.responsesStarted + 1;
+    // Inline: the pipeline's follow-up run (part of the response now open) is the node's first
+    // response, unless the node waits for the caller (its transition's result skipped that run).
+    const answersNow = mode === 'inline' && (node.respondImmediately ?? true);
+    const afterResponse = answersNow ? this.responsesStarted : this.responsesStarted + 1;
     this.postActions = node.postActions?.length ? { node, afterResponse } : undefined;
     if (mode !== 'queued' && node.preActions?.length) {
       const actions = node.preActions;
@@ -300,6 +303,9 @@ export class FlowManager {
       if (needsSummary(this.strategyOf(pending.next))) {
         pending.summary = await this.summaryFor(pending.next, call.signal);
       }
+      // A node that waits for the caller: the group's follow-up run must not answer.
+      if (pending.next.respondImmediately === false)
+        return new FunctionResult(value.result, { runLlm: false });
       return value.result;
     };
   }

@@ -18,6 +18,7 @@ export {
 } from './definition/validate.ts';
 export { FlowActionError, FlowError, FlowValidationError } from './errors.ts';
 export { FlowManager, type FlowManagerOptions } from './flow-manager.ts';
+export { llmSummariser } from './llm-summariser.ts';
 export { FlowTransition, goTo } from './transition.ts';
 export type {
   ContextStrategy,

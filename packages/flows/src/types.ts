@@ -139,7 +139,8 @@ export interface FlowNode {
   readonly contextStrategy?: ContextStrategy;
   /**
    * Whether the LLM answers as soon as the node is entered (default true); when false it waits for
-   * the caller's next turn. See the README for a node entered through a function call.
+   * the caller's next turn (entered through a function call, the call's result skips the LLM's
+   * follow-up run: `FunctionResult` with `runLlm: false`).
    */
   readonly respondImmediately?: boolean;
 }

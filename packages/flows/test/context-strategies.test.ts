@@ -1,6 +1,14 @@
 import type { LLMMessage } from '@parley/pipeline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ContextStrategy, type FlowEvent, type FlowNode, goTo, type Summariser } from '../src/index.ts';
+import {
+  type ContextStrategy,
+  type FlowEvent,
+  FlowManager,
+  type FlowNode,
+  goTo,
+  llmSummariser,
+  type Summariser,
+} from '../src/index.ts';
 import { type FlowRig, startFlow, text, toolCall } from './scripted-llm.ts';
 
 let rig: FlowRig | undefined;
@@ -162,5 +170,51 @@ describe('context strategies', () => {
       { role: 'system', content: 'Summary of the conversation so far:\nWants to pay.' },
       { role: 'system', content: 'Take the payment.' },
     ]);
+  });
+
+  it('llmSummariser makes the summary with the call’s LLM, without tools or frames', async () => {
+    const intro: FlowNode = {
+      name: 'intro',
+      roleMessage: PERSONA.content,
+      taskMessages: ['Greet the caller.'],
+      respondImmediately: false,
+      functions: [
+        {
+          name: 'next',
+          description: 'Go on.',
+          handler: () =>
+            goTo(nextNode({ strategy: 'reset_with_summary', summaryPrompt: 'Summarise briefly.' })),
+        },
+      ],
+    };
+    const r = await startFlow([
+      [toolCall('c1', 'next', { why: 'pay' })],
+      [text('The caller '), text('wants to pay.')],
+      [text('How will you pay?')],
+    ]);
+    rig = r;
+    const flow = new FlowManager({ llm: r.llm, context: r.context, summariser: llmSummariser(r.llm) });
+    r.flow.dispose();
+    await flow.initialize(intro);
+    r.say('I want to pay.');
+    await r.h.waitFor('llm_response_end');
+    flow.dispose();
+
+    expect(r.llm.runs[1]).toEqual([
+      { role: 'system', content: 'Summarise briefly.' },
+      {
+        role: 'user',
+        content:
+          'The conversation so far:\nuser: I want to pay.\ncalled next({"why":"pay"})\nresult of next: {"status":"in progress","note":"the result is not known yet"}',
+      },
+    ]);
+    expect(r.llm.tools[1]).toEqual([]);
+    expect(r.llm.runs[2]).toEqual([
+      PERSONA,
+      { role: 'system', content: 'Summary of the conversation so far:\nThe caller wants to pay.' },
+      { role: 'system', content: 'Take the payment.' },
+    ]);
+    // Only the node's answer reached the pipeline.
+    expect(r.h.ofType('llm_text').map((f) => f.text)).toEqual(['How will you pay?']);
   });
 });

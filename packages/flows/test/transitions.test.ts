@@ -220,4 +220,37 @@ describe('flow transitions', () => {
     );
     expect(rig.flow.currentNode?.name).toBe('confirm');
   });
+
+  it('a transition into a node that waits for the caller ends the response without a follow-up run', async () => {
+    const waiting: FlowNode = {
+      ...confirmNode,
+      respondImmediately: false,
+      postActions: [{ type: 'tts_say', text: 'Take your time.' }],
+    };
+    const greet: FlowNode = {
+      name: 'greet',
+      taskMessages: ['Ask for the party size.'],
+      functions: [
+        { name: 'set_party_size', description: 'Record it.', handler: () => goTo(waiting, 'noted') },
+      ],
+    };
+    rig = await startFlow([[toolCall('c1', 'set_party_size', { size: 2 })], [text('Is that right?')]]);
+    await rig.flow.initialize({ ...greet, respondImmediately: false });
+    rig.say('Two.');
+    await rig.h.waitFor('llm_response_end');
+    await rig.settle();
+
+    expect(rig.flow.currentNode?.name).toBe('confirm');
+    expect(rig.llm.runs).toHaveLength(1); // no follow-up run: the node waits
+    expect(rig.h.ofType('llm_text')).toEqual([]);
+    expect(rig.context.messages.find((m) => m.role === 'tool')?.content).toBe('noted');
+    // Post-actions wait for the node's first response, the answer to the caller's next turn.
+    expect(rig.h.ofType('tts_speak')).toEqual([]);
+    rig.say('Yes, two.');
+    await rig.h.waitFor('llm_response_end', { count: 2 });
+    await rig.h.waitFor('tts_speak');
+    expect(rig.llm.tools[1]).toEqual(['confirm_booking']);
+    expect(rig.h.ofType('llm_text').map((f) => f.text)).toEqual(['Is that right?']);
+    expect(rig.h.ofType('tts_speak').map((f) => f.text)).toEqual(['Take your time.']);
+  });
 });

@@ -17,6 +17,7 @@ export * from './frames/frames.ts';
 export { FunctionCallError } from './functions/function-call-error.ts';
 export type { FunctionCancelReason } from './functions/function-call-runner.ts';
 export type { FunctionCallContext, FunctionHandler, FunctionOptions } from './functions/function-handler.ts';
+export { FunctionResult, type FunctionResultOptions } from './functions/function-result.ts';
 export { toolResultText } from './functions/tool-result-text.ts';
 export { TranscriptCollector, type TranscriptEntry } from './observers/transcript-collector.ts';
 export {

@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VirtualClock } from '../src/clock/virtual-clock.ts';
 import { LLMContext } from '../src/context/llm-context.ts';
 import { type Frame, frame, type LLMMessage } from '../src/frames/frames.ts';
 import { FunctionCallError } from '../src/functions/function-call-error.ts';
 import type { FunctionCallContext } from '../src/functions/function-handler.ts';
+import { FunctionResult } from '../src/functions/function-result.ts';
 import { toolResultText } from '../src/functions/tool-result-text.ts';
 import { type LLMChunk, LLMService, type LLMServiceOptions } from '../src/services/llm-service.ts';
 import { ProcessorHarness } from '../src/testing/harness.ts';
@@ -481,5 +482,104 @@ describe('LLMService function calling', () => {
   it('refuses a time limit that is not positive', () => {
     const llm = new ScriptedLLM([]);
     expect(() => llm.registerFunction('f', () => 1, { timeoutMs: 0 })).toThrow(RangeError);
+  });
+
+  it('skips the follow-up run when a result says runLlm: false, once the whole group has ended', async () => {
+    const gate = deferred<void>();
+    const llm = new ScriptedLLM([
+      [toolCall('a', 'book'), toolCall('b', 'slow_lookup')],
+      [text('Should not run.')],
+    ]);
+    llm.registerFunction('book', () => new FunctionResult({ booked: true }, { runLlm: false }));
+    llm.registerFunction('slow_lookup', async () => {
+      await gate.promise;
+      return 'found';
+    });
+    const { h } = await startLLM(llm);
+    const context = conversation();
+    h.send(frame('llm_context', { context }));
+    await h.waitFor('function_call_result');
+    // The group is not over while the other call runs.
+    expect(h.ofType('llm_response_end')).toHaveLength(0);
+    gate.resolve();
+    await h.waitFor('llm_response_end');
+    expect(llm.runs).toHaveLength(1);
+    expect(toolMessage(context, 'a')).toBe('{"booked":true}');
+    expect(toolMessage(context, 'b')).toBe('found');
+    expect(h.ofType('function_call_result').map((f) => f.result)).toEqual(['{"booked":true}', 'found']);
+    // The next turn runs the LLM as usual, with the results in its context.
+    context.add({ role: 'user', content: 'thanks' });
+    h.send(frame('llm_context', { context }));
+    await h.waitFor('llm_response_end', { count: 2 });
+    expect(llm.runs).toHaveLength(2);
+    expect(h.ofType('llm_text').map((f) => f.text)).toEqual(['Should not run.']);
+  });
+
+  it('runs the LLM after a FunctionResult that keeps runLlm', async () => {
+    const llm = new ScriptedLLM([[toolCall('a', 'book')], [text('Booked.')]]);
+    llm.registerFunction('book', () => new FunctionResult('ok'));
+    const { h } = await startLLM(llm);
+    h.send(frame('llm_context', { context: conversation() }));
+    await h.waitFor('llm_response_end');
+    expect(llm.runs).toHaveLength(2);
+    expect(h.ofType('function_call_result')[0]!.result).toBe('ok');
+  });
+});
+
+describe('LLMService context frames', () => {
+  it('applies append, replace and set-tools frames in queue order, behind the response in progress', async () => {
+    const gate = deferred<void>();
+    const llm = new ScriptedLLM([[toolCall('a', 'wait')], [text('First answer.')], [text('Second answer.')]]);
+    llm.registerFunction('wait', async () => {
+      await gate.promise;
+      return 'done';
+    });
+    const { h } = await startLLM(llm);
+    const context = conversation();
+    h.send(frame('llm_context', { context }));
+    await h.waitFor('function_call_in_progress');
+    const tool = { name: 'book', description: 'Book it.', parameters: { type: 'object', properties: {} } };
+    h.send(frame('llm_set_tools', { tools: [tool] }));
+    h.send(frame('llm_messages_append', { messages: [{ role: 'system', content: 'Now confirm.' }] }));
+    // Queued behind the response: the context is untouched while it runs.
+    expect(context.tools).toEqual([]);
+    expect(context.messages.some((m) => m.content === 'Now confirm.')).toBe(false);
+    gate.resolve();
+    await h.waitFor('llm_response_end');
+    expect(llm.runs[1]!.some((m) => m.content === 'Now confirm.')).toBe(false);
+    await vi.waitFor(() => expect(context.tools.map((t) => t.name)).toEqual(['book']));
+    expect(context.messages.at(-1)).toEqual({ role: 'system', content: 'Now confirm.' });
+    expect(llm.runs).toHaveLength(2); // no runLlm: no response
+
+    h.send(
+      frame('llm_messages_replace', { messages: [{ role: 'system', content: 'Start over.' }], runLlm: true }),
+    );
+    await h.waitFor('llm_response_end', { count: 2 });
+    expect(llm.runs[2]).toEqual([{ role: 'system', content: 'Start over.' }]);
+    expect(context.messages).toEqual([{ role: 'system', content: 'Start over.' }]);
+    expect(context.tools.map((t) => t.name)).toEqual(['book']);
+    // Consumed, not passed on.
+    expect(h.ofType('llm_messages_replace')).toHaveLength(0);
+  });
+
+  it('answers an append with runLlm on a context set before any turn', async () => {
+    const llm = new ScriptedLLM([[text('Hello!')]]);
+    const { h } = await startLLM(llm);
+    const context = new LLMContext();
+    llm.setContext(context);
+    h.send(frame('llm_messages_append', { messages: [{ role: 'system', content: 'Greet.' }], runLlm: true }));
+    await h.waitFor('llm_response_end');
+    expect(llm.runs[0]).toEqual([{ role: 'system', content: 'Greet.' }]);
+    expect(llm.context).toBe(context);
+  });
+
+  it('drops a context frame that comes before any context, with an error frame', async () => {
+    const llm = new ScriptedLLM([]);
+    const { h } = await startLLM(llm);
+    h.send(frame('llm_messages_append', { messages: [{ role: 'user', content: 'hi' }], runLlm: true }));
+    await h.waitFor('error', { side: 'upstream' });
+    expect(h.ofType('error', 'upstream')[0]).toMatchObject({ fatal: false, source: 'ScriptedLLM' });
+    expect(h.ofType('error', 'upstream')[0]!.service).toBeUndefined();
+    expect(llm.runs).toHaveLength(0);
   });
 });

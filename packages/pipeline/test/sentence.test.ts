@@ -102,4 +102,21 @@ describe('SentenceAggregator with streamed pieces', () => {
     h.send(frame('llm_response_end'));
     expect(h.ofType('tts_speak').map((f) => f.text)).toEqual(['Options:', '1. Basic', '2. Pro']);
   });
+
+  it('speaks the half sentence said before function calls before what comes after them', async () => {
+    const h = new ProcessorHarness(new SentenceAggregator());
+    await h.start();
+    h.send(frame('llm_response_start'));
+    h.send(frame('llm_text', { text: 'Let me check that for you' }));
+    h.send(frame('function_calls_started', { calls: [] }));
+    h.send(frame('tts_speak', { text: 'One moment.' })); // e.g. a flow's pre-action
+    h.send(frame('llm_text', { text: 'It is booked.' }));
+    h.send(frame('llm_response_end'));
+    expect(h.ofType('tts_speak').map((f) => f.text)).toEqual([
+      'Let me check that for you',
+      'One moment.',
+      'It is booked.',
+    ]);
+    expect(h.types()).toContain('function_calls_started');
+  });
 });

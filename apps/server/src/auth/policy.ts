@@ -54,6 +54,25 @@ export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
     }),
   },
 
+  // An agent's flow: viewers read it, editors change and publish it.
+  'GET /api/agents/:id/flow': { role: 'viewer' },
+  'PUT /api/agents/:id/flow/draft': {
+    role: 'editor',
+    audit: (request) => ({ action: 'flow.draft_update', target: { type: 'agent', id: idParam(request) } }),
+  },
+  'DELETE /api/agents/:id/flow/draft': {
+    role: 'editor',
+    audit: (request) => ({ action: 'flow.draft_delete', target: { type: 'agent', id: idParam(request) } }),
+  },
+  'POST /api/agents/:id/flow/validate': { role: 'editor' },
+  'POST /api/agents/:id/flow/publish': {
+    role: 'editor',
+    audit: (request) => ({ action: 'flow.publish', target: { type: 'agent', id: idParam(request) } }),
+  },
+  'GET /api/agents/:id/flow/versions': { role: 'viewer' },
+  'GET /api/agents/:id/flow/versions/:version': { role: 'viewer' },
+  'GET /api/agents/:id/flow/diff': { role: 'viewer' },
+
   'GET /api/telephony-settings': { role: 'viewer' },
   'PUT /api/telephony-settings': {
     role: 'admin',

@@ -1,3 +1,4 @@
+import type { FlowManager } from '@parley/flows';
 import {
   AssistantContextAggregator,
   type AudioSink,
@@ -34,9 +35,11 @@ import type { AgentConfig } from '../config/agent-config.ts';
 import type { Agent } from '../db/agents.ts';
 import type { Call } from '../db/call-types.ts';
 import type { CallRepository } from '../db/calls.ts';
+import type { FlowVersion, FlowVersionRepository } from '../db/flow-versions.ts';
 import type { WriteJournal } from '../durability/write-journal.ts';
 import type { RecordingStore } from '../recordings/store.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
+import { type CallFlowOptions, startCallFlow } from './call-flow.ts';
 import { CallEventRecorder } from './event-recorder.ts';
 import type { CallServices, ServiceFactory } from './services.ts';
 import { renderTemplate } from './template.ts';
@@ -53,6 +56,8 @@ export interface CallSessionDeps {
   readonly serverId: string;
   /** Prices for each call's estimated cost (`PRICES_FILE`); none: usage is stored without a cost. */
   readonly prices?: PriceTable | undefined;
+  /** Agents' flows: a call runs the version published when it starts (none without this). */
+  readonly flows?: FlowVersionRepository;
 }
 
 /** One call's media stream, as the provider described it in its `start` message. */
@@ -90,7 +95,8 @@ const MAX_EARLY_AUDIO_MS = 10_000;
  * (`input → service-error apologies → VAD → STT → DTMF → turns → idle → [max duration] → user aggregator → LLM → sentences → TTS →
  * output → assistant aggregator → recorder`),
  * feeds it the provider's events, stores events as they happen, and on the end stores the
- * call's status, duration, transcript and recording.
+ * call's status, duration, transcript and recording. When the agent has a published flow, the
+ * call pins that version and runs it on its LLM (see `call-flow.ts`).
  */
 export class CallSession {
   readonly callId: string;
@@ -109,6 +115,9 @@ export class CallSession {
   /** Caller audio that came before the pipeline ran (undefined once it runs), and its samples. */
   private early: Array<{ audio: Int16Array; sampleRateHz: number }> | undefined = [];
   private earlySamples = 0;
+  /** What the agent's stored flow runs on, if it has one published (see `call-flow.ts`). */
+  private readonly flowOptions: Omit<CallFlowOptions, 'version'>;
+  private flow: Promise<FlowManager | undefined> | undefined;
 
   /** @param services The call's STT, LLM and TTS, built for the agent by the server's {@link ServiceFactory}. */
   constructor(
@@ -123,13 +132,21 @@ export class CallSession {
     const vars = Object.fromEntries(Object.entries(call.context).map(([k, v]) => [k, String(v)]));
     for (const problem of services.problems) this.log.warn(`set-up problem: ${problem.detail}`);
 
-    const context = new LLMContext([{ role: 'system', content: renderTemplate(config.prompt, vars) }]);
+    const agentPrompt = renderTemplate(config.prompt, vars);
+    const context = new LLMContext([{ role: 'system', content: agentPrompt }]);
     const greetingText = config.greeting ? renderTemplate(config.greeting, vars) : undefined;
     // Set-up problems are said once, before the greeting, in a sentence each.
     const notices = services.problems.flatMap((p) => (p.spoken ? [p.spoken] : []));
     this.greeting = [...notices, ...(greetingText ? [greetingText] : [])].join(' ') || undefined;
 
     this.eventRecorder = new CallEventRecorder(call.id, (entry) => deps.journal.write(entry));
+    this.flowOptions = {
+      llm: services.llm,
+      context,
+      agentPrompt,
+      vars,
+      record: (type, data) => this.eventRecorder.record(type, data),
+    };
     this.transcript = new TranscriptCollector((entry) => this.onTranscriptEntry(entry));
     this.recorder = new CallRecorder(deps.recordings.pathFor(call.id, this.startedAt));
 
@@ -228,13 +245,16 @@ export class CallSession {
     await this.deps.calls.markInProgress(call.id, { streamId, startedAt: this.startedAt });
     this.putSession(call.id, agent.id, streamId); // not awaited: a slow store must not delay the call
     this.eventRecorder.record('call_started', { streamId, agentId: agent.id, provider: call.provider });
+    const flowVersion = await this.pinFlow();
 
     const running = this.task.run();
     // What the caller said while the call was being stored goes in first, in order.
     for (const { audio, sampleRateHz } of this.early ?? []) this.input.pushAudio(audio, sampleRateHz);
     this.early = undefined;
     if (this.greeting) this.task.queueFrame(frame('tts_speak', { text: this.greeting }));
+    if (flowVersion) this.flow = this.startFlow(flowVersion);
     const result = await running;
+    (await this.flow)?.dispose();
     await this.finish(result);
   }
 
@@ -270,6 +290,31 @@ export class CallSession {
     await this.deps.sessions.delete(call.id).catch((err: unknown) => this.log.warn({ err }, 'session store'));
     this.log.info({ reason, durationMs, turns: transcript.length }, 'call ended');
     await this.stream.hangUp(!ENDED_BY_CALLER.has(reason));
+  }
+
+  /** The agent's published flow version, pinned to the call; none when it has none or the read fails. */
+  private async pinFlow(): Promise<FlowVersion | undefined> {
+    const { call, agent } = this.stream;
+    try {
+      return await this.deps.flows?.pinPublished(call.id, agent.id);
+    } catch (err) {
+      this.log.error({ err }, 'could not read the agent’s flow: the call runs without it');
+      this.recordError('the agent’s flow could not be read', { source: 'flow' });
+      return undefined;
+    }
+  }
+
+  /** Runs the flow on the call's LLM; a flow that cannot start leaves the call on the agent's prompt. */
+  private async startFlow(version: FlowVersion): Promise<FlowManager | undefined> {
+    try {
+      const manager = await startCallFlow({ ...this.flowOptions, version });
+      this.log.info({ flowVersion: version.version }, 'flow started');
+      return manager;
+    } catch (err) {
+      this.log.error({ err, flowVersion: version.version }, 'the flow could not start');
+      this.recordError('the flow could not start', { source: 'flow', flowVersion: version.version });
+      return undefined;
+    }
   }
 
   /** Keeps caller audio that came before the pipeline ran (bounded; later audio is dropped). */

@@ -152,6 +152,9 @@ async function migrate(db: Kysely<DB>, schema: string | undefined, logger: Datab
   const migrator = new Migrator({
     db,
     provider: migrationProvider,
+    // Migrations written on parallel branches can land out of name order (0008 before 0006);
+    // each is independent of the others, so a database that ran a later one still takes it.
+    allowUnorderedMigrations: true,
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
   let outcome = await migrator.migrateToLatest();

@@ -65,6 +65,8 @@ export interface CallsTable {
   owner_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** The call's service usage and estimated cost (`CallUsage`), stored when it ends; null before. */
   usage: ColumnType<unknown, string | null | undefined, string | null>;
+  /** The flow version published when the call started (`flow_versions.id`), if the agent had one. */
+  flow_version_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** `call_events`: the ordered event log of a call. */
@@ -174,6 +176,23 @@ export interface CredentialsTable {
   updated_at: TimestampWithDefault;
 }
 
+/** `flow_versions`: an agent's flow, one row per version. */
+export interface FlowVersionsTable {
+  id: Generated<string>;
+  agent_id: string;
+  /** 1, 2, … per agent. */
+  version: number;
+  /** `draft`, `published` or `archived`; at most one draft and one published per agent. */
+  status: string;
+  /** The flow definition; see `@parley/flows`' `flowDefinitionSchema`. */
+  definition: Json<unknown>;
+  /** Name of the user or API key that wrote it. */
+  created_by: string | null;
+  created_at: TimestampWithDefault;
+  updated_at: TimestampWithDefault;
+  published_at: NullableTimestamp;
+}
+
 export interface DB {
   agents: AgentsTable;
   calls: CallsTable;
@@ -185,4 +204,5 @@ export interface DB {
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
   credentials: CredentialsTable;
+  flow_versions: FlowVersionsTable;
 }

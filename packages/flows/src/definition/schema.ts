@@ -54,6 +54,11 @@ export const flowNodeDefinitionSchema = z.object({
   initial: z.boolean().optional(),
   /** The conversation ends here (no transitions out expected). */
   terminal: z.boolean().optional(),
+  /**
+   * Ids of stored tools (the server's webhook and MCP tools) offered in this node besides its
+   * functions; the engine ignores them, the server resolves them.
+   */
+  toolIds: z.array(z.string().min(1)).optional(),
   /** Where the editor draws the node, px; the engine ignores it. */
   position: z.object({ x: z.number(), y: z.number() }).optional(),
 });

@@ -5,7 +5,8 @@ import { nextSentenceEnd } from './sentence-boundary.ts';
 /**
  * Cuts streamed LLM text (`llm_text`) into sentences and pushes each as `tts_speak`, so TTS
  * can start on the first sentence while the LLM still writes; flushes the rest at
- * `llm_response_end`. An interruption drops the unfinished sentence.
+ * `llm_response_end` and at `function_calls_started` (the text said before function calls is
+ * spoken before anything their results bring). An interruption drops the unfinished sentence.
  */
 export class SentenceAggregator extends FrameProcessor {
   private buffer = '';
@@ -25,6 +26,9 @@ export class SentenceAggregator extends FrameProcessor {
         return;
       }
       case 'llm_response_end':
+      // What the LLM said before calling functions is a whole utterance ("Let me check that"):
+      // spoken now, so a flow's `tts_say` pre-action or a slow call cannot overtake it.
+      case 'function_calls_started':
         this.speak(this.buffer);
         this.buffer = '';
         break;

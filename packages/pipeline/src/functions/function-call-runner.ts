@@ -4,6 +4,7 @@ import { type Frame, type FunctionCallCancelFrame, frame, type LLMToolCall } fro
 import { isAbortError } from '../processors/frame-processor.ts';
 import { FunctionCallError } from './function-call-error.ts';
 import type { FunctionHandler, FunctionOptions } from './function-handler.ts';
+import { FunctionResult } from './function-result.ts';
 import { toolResultText } from './tool-result-text.ts';
 
 /** What a {@link FunctionCallRunner} needs from the processor that hosts it. */
@@ -25,8 +26,20 @@ interface Registered {
   readonly cancelOnInterruption: boolean;
 }
 
+/** How a group of calls ended (see {@link FunctionCallRunner.run}). */
+export interface FunctionGroupOutcome {
+  /** False when a call's handler returned a {@link FunctionResult} with `runLlm: false`. */
+  readonly runLlm: boolean;
+}
+
+/** The state a group's calls share. */
+interface GroupState {
+  runLlm: boolean;
+}
+
 interface RunningCall {
   readonly call: LLMToolCall;
+  readonly group: GroupState;
   readonly context: LLMContext;
   readonly cancelOnInterruption: boolean;
   readonly controller: AbortController;
@@ -44,7 +57,8 @@ interface RunningCall {
  * calls, then one `function_call_in_progress` per call (uninterruptible unless the function
  * is cancelled by interruptions), and starts every handler at once. Each call then ends in
  * exactly one of:
- * - `function_call_result`: the handler's value, a generic failure text when it threw (plus
+ * - `function_call_result`: the handler's value (a {@link FunctionResult}'s `value`), a generic
+ *   failure text when it threw (plus
  *   an `error` via the host), or an error text at once for an unknown tool or arguments that
  *   are not a JSON object;
  * - `function_call_cancel` with reason `timeout` (its time limit passed), `interruption`
@@ -96,15 +110,18 @@ export class FunctionCallRunner {
 
   /**
    * Run one LLM response's calls in parallel (see the class comment). Resolves, never
-   * rejects, once every call of the group has ended. With `refusal`, no handler runs and each
-   * call ends at once with that text as its result (used past the tool-step limit).
+   * rejects, once every call of the group has ended, with whether the LLM should run again
+   * (`runLlm` false when a handler returned a {@link FunctionResult} saying so). With `refusal`,
+   * no handler runs and each call ends at once with that text as its result (used past the
+   * tool-step limit).
    */
-  run(context: LLMContext, calls: readonly LLMToolCall[], refusal?: string): Promise<void> {
-    if (calls.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+  run(context: LLMContext, calls: readonly LLMToolCall[], refusal?: string): Promise<FunctionGroupOutcome> {
+    const group: GroupState = { runLlm: true };
+    if (calls.length === 0) return Promise.resolve(group);
+    return new Promise<FunctionGroupOutcome>((resolve) => {
       let left = calls.length;
       const onEnd = () => {
-        if (--left === 0) resolve();
+        if (--left === 0) resolve({ runLlm: group.runLlm });
       };
       context.add(
         ...calls.map((c) => ({
@@ -120,6 +137,7 @@ export class FunctionCallRunner {
         const cancelOnInterruption = registered?.cancelOnInterruption ?? true;
         const state: RunningCall = {
           call,
+          group,
           context,
           cancelOnInterruption,
           controller: new AbortController(),
@@ -196,8 +214,13 @@ export class FunctionCallRunner {
     } else this.succeed(s, value);
   }
 
-  private succeed(s: RunningCall, value: unknown): void {
+  private succeed(s: RunningCall, returned: unknown): void {
     if (s.ended) return;
+    let value = returned;
+    if (returned instanceof FunctionResult) {
+      value = returned.value;
+      if (!returned.runLlm) s.group.runLlm = false;
+    }
     let text: string;
     try {
       text = typeof value === 'string' ? value : (JSON.stringify(value ?? null) ?? 'null');

@@ -24,7 +24,8 @@ export interface FunctionCallContext {
 /**
  * Runs one tool with the arguments the LLM gave (the parsed JSON object; `{}` when the LLM
  * sent none). Its return value becomes the tool result the LLM reads: a string as it is,
- * anything else as JSON (`undefined` as `null`). A throw or rejection gives the LLM a generic
+ * anything else as JSON (`undefined` as `null`); return a `FunctionResult` to also say that the
+ * LLM must not run again after the call (`runLlm: false`). A throw or rejection gives the LLM a generic
  * failure text and the pipeline an `error` frame (see `FunctionCallError`).
  */
 export type FunctionHandler = (

@@ -66,7 +66,8 @@ export interface LLMServiceOptions {
  * `FunctionCallMuteStrategy`, see them): the calls of one
  * completion form a group that runs in parallel; the assistant message with the calls and one
  * `tool` message per call go into the context at once (placeholders, filled in as calls end);
- * the LLM runs again once, after the last call of the group ended. Every call ends in exactly
+ * the LLM runs again once, after the last call of the group ended, unless a handler returned a
+ * `FunctionResult` with `runLlm: false` (the response then ends there). Every call ends in exactly
  * one `function_call_result` or `function_call_cancel`:
  * - a call's time limit passes → cancel (`timeout`), the model reads that it timed out;
  * - a handler throws → a generic failure text for the model, a non-fatal `error` frame
@@ -79,12 +80,18 @@ export interface LLMServiceOptions {
  *   do not start an LLM run themselves: the caller has taken the turn.
  * - the pipeline stops (`end`, `stop` or `cancel`) → calls still running are cancelled (`cancel`).
  *   Subclasses overriding `onStop` must call `super.onStop`.
+ *
+ * Context frames are applied to {@link context} in their place among the queued frames (so after
+ * the response in progress) and not passed on: `llm_messages_append` and `llm_messages_replace`
+ * (then, with `runLlm`, a response like an `llm_context` frame's), `llm_set_tools` (the
+ * context's `tools`). Before the service has a context they are dropped with an `error` frame.
  */
 export abstract class LLMService extends FrameProcessor {
   private readonly maxToolSteps: number;
   private readonly responseTimeoutMs: number;
   private readonly retry: RetryOptions;
   private readonly runner: FunctionCallRunner;
+  private currentContext: LLMContext | undefined;
 
   constructor(name: string, options: LLMServiceOptions = {}) {
     super(name);
@@ -124,6 +131,22 @@ export abstract class LLMService extends FrameProcessor {
   /** Remove the handler of tool `name` (calls already running go on). Returns whether it existed. */
   unregisterFunction(name: string): boolean {
     return this.runner.unregister(name);
+  }
+
+  /**
+   * The context that `llm_messages_append`, `llm_messages_replace` and `llm_set_tools` frames
+   * change: that of the last `llm_context` frame or {@link setContext} call, whichever came last.
+   */
+  get context(): LLMContext | undefined {
+    return this.currentContext;
+  }
+
+  /**
+   * Set {@link context} before any `llm_context` frame came (e.g. to inject a first prompt with
+   * `llm_messages_append` and `runLlm`). Pass the context the aggregators share.
+   */
+  setContext(context: LLMContext): void {
+    this.currentContext = context;
   }
 
   /** Function calls started and not yet ended (including ones that outlived their turn). */
@@ -184,7 +207,12 @@ export abstract class LLMService extends FrameProcessor {
   protected override processFrame(f: Frame, direction: Direction, signal: AbortSignal): HandlerResult {
     switch (f.type) {
       case 'llm_context':
+        this.currentContext = f.context;
         return this.respond(f.context, signal);
+      case 'llm_messages_append':
+      case 'llm_messages_replace':
+      case 'llm_set_tools':
+        return this.applyContextFrame(f, signal);
       case 'interruption':
         // The turn's handler was aborted already; cancel the calls that allow it.
         this.push(f, direction);
@@ -200,6 +228,27 @@ export abstract class LLMService extends FrameProcessor {
 
   protected override get serviceKind(): ServiceKind {
     return 'llm';
+  }
+
+  /** Changes the context in the frame's place in the queue (after the response in progress). */
+  private applyContextFrame(
+    f: Extract<Frame, { type: 'llm_messages_append' | 'llm_messages_replace' | 'llm_set_tools' }>,
+    signal: AbortSignal,
+  ): HandlerResult {
+    const context = this.currentContext;
+    if (!context) {
+      // Not pushError: a misuse, not a failure of the service the caller should hear an apology for.
+      const message = `${f.type} came before the LLM service had a context (see setContext); dropped`;
+      this.push(frame('error', { message, fatal: false, source: this.name }), 'upstream');
+      return;
+    }
+    if (f.type === 'llm_set_tools') {
+      context.tools = [...f.tools];
+      return;
+    }
+    if (f.type === 'llm_messages_append') context.add(...f.messages);
+    else context.replace(f.messages);
+    if (f.runLlm) return this.respond(context, signal);
   }
 
   private async respond(context: LLMContext, signal: AbortSignal): Promise<void> {
@@ -224,8 +273,15 @@ export abstract class LLMService extends FrameProcessor {
         break;
       }
       // Calls that survive an interruption must not hold this handler (and so the next turn).
-      await settledOrAborted(this.runner.run(context, calls), signal);
+      let followUp = true;
+      await settledOrAborted(
+        this.runner.run(context, calls).then((outcome) => {
+          followUp = outcome.runLlm;
+        }),
+        signal,
+      );
       if (signal.aborted) return;
+      if (!followUp) break; // a result asked for no follow-up run (FunctionResult.runLlm)
     }
     this.push(frame('llm_response_end'));
   }

@@ -1,0 +1,147 @@
+import { checkLocalEngines } from '@parley/services';
+import type { FakeChatReply, FakeChatRequest } from '@parley/services/testing';
+import { describe, expect, it } from 'vitest';
+import { dialTwilio } from './helpers/answer.ts';
+import { untilQuiet, useSpeechServer } from './helpers/e2e.ts';
+import { speech8k } from './helpers/fakes.ts';
+
+const engines = await checkLocalEngines();
+
+/** greet → message → bye: two transitions, then the flow ends the call with a goodbye. */
+const FLOW = {
+  nodes: [
+    {
+      key: 'greet',
+      initial: true,
+      position: { x: 0, y: 0 },
+      // No role message: the agent's prompt is the persona. The agent's greeting asks; the caller answers.
+      respondImmediately: false,
+      taskMessages: ['Find out whether the caller wants to leave a message.'],
+      functions: [
+        { name: 'take_message', description: 'The caller wants to leave a message.', target: 'message' },
+      ],
+    },
+    {
+      key: 'message',
+      position: { x: 200, y: 0 },
+      taskMessages: ['Ask for the message and note it.'],
+      functions: [{ name: 'message_taken', description: 'The caller said their message.', target: 'bye' }],
+    },
+    {
+      key: 'bye',
+      terminal: true,
+      position: { x: 400, y: 0 },
+      taskMessages: ['Thank the caller for the message.'],
+      postActions: [{ type: 'end_conversation', text: 'Goodbye!', reason: 'flow_done' }],
+    },
+  ],
+};
+
+/** The task message of the node a request was made in. */
+function nodeTask(request: FakeChatRequest): string {
+  const system = request.messages.filter((m) => m.role === 'system').map((m) => String(m.content));
+  return system.at(-1) ?? '';
+}
+
+/** The LLM: calls each node's function when the caller spoke, and says a sentence after a transition. */
+function reply(request: FakeChatRequest): FakeChatReply {
+  const last = request.messages.at(-1);
+  const task = nodeTask(request);
+  if (task.startsWith('Find out')) return { toolCalls: [{ name: 'take_message' }] };
+  if (task.startsWith('Ask for the message')) {
+    return last?.role === 'user'
+      ? { toolCalls: [{ name: 'message_taken' }] }
+      : { text: 'Sure. Please say your message now.' };
+  }
+  return { text: 'Thank you, I have noted your message.' };
+}
+
+describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a stored flow on a Twilio call, on real speech', () => {
+  const speech = useSpeechServer(engines);
+
+  it('runs the published flow greet → message → bye, ends with its goodbye and stores the node path', async () => {
+    const { server, llm } = speech;
+    const headers = { ...server.adminHeaders, 'content-type': 'application/json' };
+    const put = await server.parley.app.inject({
+      method: 'PUT',
+      url: '/api/agents/demo/flow/draft',
+      headers,
+      payload: JSON.stringify({ definition: FLOW }),
+    });
+    expect(put.statusCode, put.body).toBe(201);
+    const published = await server.parley.app.inject({
+      method: 'POST',
+      url: '/api/agents/demo/flow/publish',
+      headers,
+      payload: '{}',
+    });
+    expect(published.statusCode, published.body).toBe(200);
+    llm.setHandler(reply);
+
+    const sim = await dialTwilio(server);
+    await sim.connect();
+    sim.start();
+    await sim.withSilence(() => untilQuiet(sim, 0));
+    expect(llm.requests).toHaveLength(0); // the first node waits for the caller
+
+    await sim.streamAudio(speech8k('ast-vm-nobodyavail'));
+    const firstAt = sim.now();
+    await sim.withSilence(() => sim.waitFor(() => llm.requests.length >= 2, 20_000, 'the message node'));
+    await sim.withSilence(() => untilQuiet(sim, firstAt));
+    await sim.streamAudio(speech8k('ast-check-number-dial-again'));
+    // The bye node answers, its post-action says goodbye and ends the call: the server hangs up.
+    const { code } = await sim.withSilence(() => sim.closed());
+    expect(code).toBe(1000);
+
+    // What the LLM was asked in each node: its tools, and the agent's prompt as the persona.
+    expect(llm.requests.map((r) => r.tools?.map((t) => t.function.name) ?? [])).toEqual([
+      ['take_message'],
+      ['message_taken'],
+      ['message_taken'],
+      [],
+    ]);
+    expect(llm.requests.map(nodeTask)).toEqual([
+      'Find out whether the caller wants to leave a message.',
+      'Ask for the message and note it.',
+      'Ask for the message and note it.',
+      'Thank the caller for the message.',
+    ]);
+    for (const r of llm.requests) {
+      expect(String(r.messages[0]!.content)).toMatch(/^You are the Parley demo agent/);
+    }
+
+    const { calls } = await server.parley.calls.list({ limit: 5 });
+    const call = calls.find((c) => c.providerCallId === sim.callSid)!;
+    await expect.poll(async () => (await server.parley.calls.get(call.id))?.status).toBe('completed');
+    const stored = (await server.parley.calls.get(call.id))!;
+    expect(stored.endReason).toBe('flow_done');
+    expect((await server.parley.flows.ofCall(call.id))?.version).toBe(1);
+    // The bye node's answer, then the goodbye, were the last things said (one bot turn).
+    expect(stored.transcript.at(-1)).toMatchObject({ role: 'assistant' });
+    expect(stored.transcript.at(-1)!.text).toMatch(/noted your message\. Goodbye!$/);
+
+    const events = await server.parley.events.list(call.id);
+    const flowEvents = events.filter((e) =>
+      ['node_transition', 'context_injected', 'node_entered', 'tool_called', 'tool_result'].includes(e.type),
+    );
+    expect(flowEvents.map((e) => [e.type, e.data as { node?: string; to?: string; name?: string }])).toEqual([
+      ['node_transition', { from: null, to: 'greet', functionName: null }],
+      ['context_injected', expect.objectContaining({ node: 'greet', tools: ['take_message'] })],
+      ['node_entered', { node: 'greet', respondImmediately: false }],
+      ['tool_called', expect.objectContaining({ name: 'take_message' })],
+      ['tool_result', expect.objectContaining({ name: 'take_message', result: '{"status":"acknowledged"}' })],
+      ['node_transition', { from: 'greet', to: 'message', functionName: 'take_message' }],
+      ['context_injected', expect.objectContaining({ node: 'message', tools: ['message_taken'] })],
+      ['node_entered', { node: 'message', respondImmediately: true }],
+      ['tool_called', expect.objectContaining({ name: 'message_taken' })],
+      ['tool_result', expect.objectContaining({ name: 'message_taken' })],
+      ['node_transition', { from: 'message', to: 'bye', functionName: 'message_taken' }],
+      ['context_injected', expect.objectContaining({ node: 'bye', tools: [] })],
+      ['node_entered', { node: 'bye', respondImmediately: true }],
+    ]);
+    const greetInjected = flowEvents[1]!.data as { messages: Array<{ role: string; content: string }> };
+    expect(greetInjected.messages[0]!.content).toMatch(/^You are the Parley demo agent/);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.at(-1)).toMatchObject({ type: 'call_ended', data: { reason: 'flow_done' } });
+  }, 90_000);
+});

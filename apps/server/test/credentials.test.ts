@@ -131,7 +131,7 @@ describe('the credential store', () => {
     const refused = (await store.delete('openai-main').catch((e: unknown) => e)) as CredentialError;
     expect(refused).toBeInstanceOf(CredentialError);
     expect(refused.code).toBe('credential_in_use');
-    expect(refused.issues).toEqual(['agent user']);
+    expect(refused.issues).toEqual(['agent user (llm)']);
     await expect(store.delete('tw')).rejects.toMatchObject({ issues: ['telephony settings (twilio)'] });
     expect((await settings.get()).twilio.authToken).toBe('t');
 

@@ -1,12 +1,12 @@
 import { frame, ProcessorHarness } from '@parley/pipeline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AudioBacklog } from '../src/deepgram/audio-backlog.ts';
 import {
   DeepgramSTTService,
   type DeepgramSTTServiceOptions,
   STTConfigurationError,
   STTConnectionError,
 } from '../src/index.ts';
+import { AudioBacklog } from '../src/streaming/audio-backlog.ts';
 import { FakeDeepgramServer } from '../src/testing/index.ts';
 
 const RATE = 8000;

@@ -1,7 +1,8 @@
 import { DeepgramClient, type listen } from '@deepgram/sdk';
 import { type MetricLabels, STTService } from '@parley/pipeline';
 import { STTConfigurationError, STTConnectionError, type STTError } from '../errors.ts';
-import { AudioBacklog } from './audio-backlog.ts';
+import { AudioBacklog } from '../streaming/audio-backlog.ts';
+import { audioDroppedError, type ReconnectPolicy, reconnectInBackground } from '../streaming/reconnect.ts';
 
 type ListenSocket = Awaited<ReturnType<DeepgramClient['listen']['v1']['connect']>>;
 type ListenArgs = Parameters<DeepgramClient['listen']['v1']['connect']>[0];
@@ -13,7 +14,7 @@ type ListenMessage =
   | listen.ListenV1Metadata;
 
 /** Options of {@link DeepgramSTTService}. Durations in ms. */
-export interface DeepgramSTTServiceOptions {
+export interface DeepgramSTTServiceOptions extends ReconnectPolicy {
   /** Deepgram API key. Default: the `DEEPGRAM_API_KEY` environment variable. */
   readonly apiKey?: string;
   /**
@@ -43,10 +44,6 @@ export interface DeepgramSTTServiceOptions {
   readonly keepAliveMs?: number;
   /** Caller audio kept while reconnecting, ms; the oldest is dropped beyond it. Default 5000. */
   readonly reconnectBufferMs?: number;
-  /** Reconnection attempts after a dropped socket before giving up. Default 5. */
-  readonly maxReconnectAttempts?: number;
-  /** Delay before the first reconnection attempt, doubled per attempt up to 4000, ms. Default 250. */
-  readonly reconnectDelayMs?: number;
   /** Time allowed for one WebSocket handshake, ms. Default 10000. */
   readonly connectTimeoutMs?: number;
   /** Time allowed, on stop, for Deepgram to flush its results and close after `CloseStream`, ms. Default 2000. */
@@ -55,7 +52,6 @@ export interface DeepgramSTTServiceOptions {
   readonly name?: string;
 }
 
-const MAX_RECONNECT_DELAY_MS = 4000;
 /** `WebSocket.OPEN`, the ready state of a socket that can send. */
 const OPEN = 1;
 
@@ -149,11 +145,7 @@ export class DeepgramSTTService extends STTService {
     }
     // Dropped but not yet reported closed, or reconnecting: keep the audio for the next socket.
     if ((this.socket || this.reconnecting) && this.backlog.push(pcm)) {
-      this.pushError(
-        new STTConnectionError(
-          `Deepgram is still reconnecting; dropping caller audio older than ${this.options.reconnectBufferMs ?? 5000} ms`,
-        ),
-      );
+      this.pushError(audioDroppedError('Deepgram', this.options.reconnectBufferMs ?? 5000));
     }
   }
 
@@ -224,41 +216,23 @@ export class DeepgramSTTService extends STTService {
     if (socket !== this.socket || this.session.signal.aborted) return;
     this.socket = undefined;
     this.reconnecting = true;
-    this.pushError(new STTConnectionError('the Deepgram connection dropped; reconnecting'));
-    this.reconnect().catch((e: unknown) => {
-      if (!this.session.signal.aborted) this.pushError(e, true);
-    });
-  }
-
-  private async reconnect(): Promise<void> {
-    const signal = this.session.signal;
-    const attempts = this.options.maxReconnectAttempts ?? 5;
-    let delayMs = this.options.reconnectDelayMs ?? 250;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      await new Promise((r) => setTimeout(r, delayMs));
-      signal.throwIfAborted();
-      delayMs = Math.min(delayMs * 2, MAX_RECONNECT_DELAY_MS);
-      try {
-        const socket = await this.open(signal);
-        for (const pcm of this.backlog.drain()) socket.sendMedia(pcm);
-        this.socket = socket;
+    reconnectInBackground({
+      vendor: 'Deepgram',
+      policy: this.options,
+      signal: this.session.signal,
+      open: (signal) => this.open(signal),
+      resume: (reopened) => {
+        for (const pcm of this.backlog.drain()) reopened.sendMedia(pcm);
+        this.socket = reopened;
         this.reconnecting = false;
         this.lastSentMs = performance.now();
-        return;
-      } catch (e) {
-        if (e instanceof STTConfigurationError || signal.aborted) throw e;
-        lastError = e;
-      }
-    }
-    this.reconnecting = false;
-    this.backlog.clear();
-    throw new STTConnectionError(
-      `the Deepgram connection dropped and ${attempts} reconnection attempts failed`,
-      {
-        cause: lastError,
       },
-    );
+      giveUp: () => {
+        this.reconnecting = false;
+        this.backlog.clear();
+      },
+      report: (e, fatal) => this.pushError(e, fatal),
+    });
   }
 
   /** The current socket when it is open (the SDK throws on sends to a socket that is not). */

@@ -12,8 +12,9 @@ import {
   STTService,
   type StreamingResampler,
 } from '@parley/pipeline';
-import { AudioBacklog } from '../deepgram/audio-backlog.ts';
 import { STTConfigurationError, STTConnectionError, type STTError } from '../errors.ts';
+import { AudioBacklog } from '../streaming/audio-backlog.ts';
+import { audioDroppedError, type ReconnectPolicy, reconnectInBackground } from '../streaming/reconnect.ts';
 import { elevenLabsLanguage, sttPcmRateFor } from './audio-formats.ts';
 import { ELEVENLABS_BASE_URL, type ElevenLabsApiKey, keySupplier } from './client-config.ts';
 import { type ScribeErrorMessage, scribeHandshakeError, scribeServerError } from './stt-errors.ts';
@@ -22,7 +23,7 @@ import { type ScribeErrorMessage, scribeHandshakeError, scribeServerError } from
 export const DEFAULT_ELEVENLABS_STT_MODEL = 'scribe_v2_realtime';
 
 /** Options of {@link ElevenLabsSTTService}. Durations in ms. */
-export interface ElevenLabsSTTServiceOptions {
+export interface ElevenLabsSTTServiceOptions extends ReconnectPolicy {
   /**
    * ElevenLabs API key (sent as `xi-api-key` on the WebSocket handshake), or a function that
    * gives it before each connection (its rejection becomes an {@link STTConfigurationError}).
@@ -51,10 +52,6 @@ export interface ElevenLabsSTTServiceOptions {
   readonly keyterms?: readonly string[];
   /** Caller audio kept while reconnecting, ms; the oldest is dropped beyond it. Default 5000. */
   readonly reconnectBufferMs?: number;
-  /** Reconnection attempts after a dropped socket before giving up. Default 5. */
-  readonly maxReconnectAttempts?: number;
-  /** Delay before the first reconnection attempt, doubled per attempt up to 4000, ms. Default 250. */
-  readonly reconnectDelayMs?: number;
   /** Time allowed for the handshake and `session_started`, ms. Default 10000. */
   readonly connectTimeoutMs?: number;
   /** Time allowed, on stop, for the socket's closing handshake, ms. Default 2000. */
@@ -73,8 +70,6 @@ interface ScribeSession {
   /** The last error Scribe reported on it. */
   failure?: STTError;
 }
-
-const MAX_RECONNECT_DELAY_MS = 4000;
 
 /**
  * Live speech recognition with ElevenLabs' realtime Scribe over the official
@@ -167,11 +162,7 @@ export class ElevenLabsSTTService extends STTService {
     if (socket && this.send(socket, audio)) return;
     // Dropped but not yet reported closed, or reconnecting: keep the audio for the next session.
     if ((this.socket || this.reconnecting) && this.backlog.push(audio)) {
-      this.pushError(
-        new STTConnectionError(
-          `ElevenLabs Scribe is still reconnecting; dropping caller audio older than ${this.options.reconnectBufferMs ?? 5000} ms`,
-        ),
-      );
+      this.pushError(audioDroppedError('ElevenLabs Scribe', this.options.reconnectBufferMs ?? 5000));
     }
   }
 
@@ -284,39 +275,23 @@ export class ElevenLabsSTTService extends STTService {
     this.socket = undefined;
     if (s.failure instanceof STTConfigurationError) return;
     this.reconnecting = true;
-    this.pushError(new STTConnectionError('the ElevenLabs Scribe connection dropped; reconnecting'));
-    this.reconnect().catch((e: unknown) => {
-      if (!this.session.signal.aborted) this.pushError(e, true);
-    });
-  }
-
-  private async reconnect(): Promise<void> {
-    const signal = this.session.signal;
-    const attempts = this.options.maxReconnectAttempts ?? 5;
-    let delayMs = this.options.reconnectDelayMs ?? 250;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      await new Promise((r) => setTimeout(r, delayMs));
-      signal.throwIfAborted();
-      delayMs = Math.min(delayMs * 2, MAX_RECONNECT_DELAY_MS);
-      try {
-        const socket = await this.open(signal);
+    reconnectInBackground({
+      vendor: 'ElevenLabs Scribe',
+      policy: this.options,
+      signal: this.session.signal,
+      open: (signal) => this.open(signal),
+      resume: (reopened) => {
         this.uncommitted = false;
-        for (const pcm of this.backlog.drain()) this.send(socket, pcm);
-        this.socket = socket;
+        for (const pcm of this.backlog.drain()) this.send(reopened, pcm);
+        this.socket = reopened;
         this.reconnecting = false;
-        return;
-      } catch (e) {
-        if (e instanceof STTConfigurationError || signal.aborted) throw e;
-        lastError = e;
-      }
-    }
-    this.reconnecting = false;
-    this.backlog.clear();
-    throw new STTConnectionError(
-      `the ElevenLabs Scribe connection dropped and ${attempts} reconnection attempts failed`,
-      { cause: lastError },
-    );
+      },
+      giveUp: () => {
+        this.reconnecting = false;
+        this.backlog.clear();
+      },
+      report: (e, fatal) => this.pushError(e, fatal),
+    });
   }
 
   /**

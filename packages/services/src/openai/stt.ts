@@ -12,8 +12,9 @@ import type {
   RealtimeTranscriptionSessionCreateRequest,
 } from 'openai/resources/realtime/realtime';
 import type WebSocket from 'ws';
-import { AudioBacklog } from '../deepgram/audio-backlog.ts';
 import { STTConfigurationError, STTConnectionError } from '../errors.ts';
+import { AudioBacklog } from '../streaming/audio-backlog.ts';
+import { audioDroppedError, type ReconnectPolicy, reconnectInBackground } from '../streaming/reconnect.ts';
 import { openTranscriptionSocket, send } from './transcription-socket.ts';
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -21,7 +22,6 @@ const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 const PCM_RATE_HZ = 24_000;
 /** The API refuses a commit of less audio than this (`input_audio_buffer_commit_empty`). */
 const MIN_COMMIT_MS = 100;
-const MAX_RECONNECT_DELAY_MS = 4000;
 
 /** Server-side voice activity detection of the session (https://platform.openai.com/docs/guides/realtime-vad). */
 export interface OpenAIServerVadOptions {
@@ -34,7 +34,7 @@ export interface OpenAIServerVadOptions {
 }
 
 /** Options of {@link OpenAISTTService}. Durations in ms. */
-export interface OpenAISTTServiceOptions {
+export interface OpenAISTTServiceOptions extends ReconnectPolicy {
   /**
    * API key, or a function that gives it (called before each connection). Required: the
    * service reads no environment variable (the server passes `OPENAI_API_KEY` or the agent's credential).
@@ -58,10 +58,6 @@ export interface OpenAISTTServiceOptions {
   readonly noiseReduction?: 'near_field' | 'far_field';
   /** Caller audio kept for replay after a dropped socket, ms; the oldest is dropped beyond it. Default 5000. */
   readonly reconnectBufferMs?: number;
-  /** Reconnection attempts after a dropped socket before giving up. Default 5. */
-  readonly maxReconnectAttempts?: number;
-  /** Delay before the first reconnection attempt, doubled per attempt up to 4000, ms. Default 250. */
-  readonly reconnectDelayMs?: number;
   /** Time allowed for the handshake and the session's confirmation, ms. Default 10000. */
   readonly connectTimeoutMs?: number;
   /** Processor name in errors and metrics. Default `'OpenAISTTService'`. */
@@ -170,9 +166,7 @@ export class OpenAISTTService extends STTService {
     const before = this.reconnectSamples;
     this.reconnectSamples += audio.length;
     if (before <= maxSamples && this.reconnectSamples > maxSamples) {
-      this.pushError(
-        new STTConnectionError(`OpenAI is still reconnecting; dropping caller audio older than ${maxMs} ms`),
-      );
+      this.pushError(audioDroppedError('OpenAI', maxMs));
     }
   }
 
@@ -299,43 +293,26 @@ export class OpenAISTTService extends STTService {
     this.reconnecting = true;
     this.reconnectSamples = 0;
     this.partial.clear();
-    this.pushError(new STTConnectionError('the OpenAI Realtime connection dropped; reconnecting'));
-    this.reconnect().catch((e: unknown) => {
-      if (!this.lifetime.signal.aborted) this.pushError(e, true);
-    });
-  }
-
-  private async reconnect(): Promise<void> {
-    const signal = this.lifetime.signal;
-    const attempts = this.options.maxReconnectAttempts ?? 5;
-    let delayMs = this.options.reconnectDelayMs ?? 250;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      await new Promise((r) => setTimeout(r, delayMs));
-      signal.throwIfAborted();
-      delayMs = Math.min(delayMs * 2, MAX_RECONNECT_DELAY_MS);
-      try {
-        const socket = await this.open(signal);
-        this.socket = socket;
+    reconnectInBackground({
+      vendor: 'OpenAI Realtime',
+      policy: this.options,
+      signal: this.lifetime.signal,
+      open: (signal) => this.open(signal),
+      resume: (reopened) => {
+        this.socket = reopened;
         this.reconnecting = false;
         // What the old socket had not committed, then what came meanwhile, oldest first.
-        const replay = this.uncommitted.drain();
-        for (const audio of replay) {
+        for (const audio of this.uncommitted.drain()) {
           this.uncommitted.push(audio);
-          this.append(socket, audio);
+          this.append(reopened, audio);
         }
-        return;
-      } catch (e) {
-        if (e instanceof STTConfigurationError || signal.aborted) throw e;
-        lastError = e;
-      }
-    }
-    this.reconnecting = false;
-    this.clearUncommitted();
-    throw new STTConnectionError(
-      `the OpenAI Realtime connection dropped and ${attempts} reconnection attempts failed`,
-      { cause: lastError },
-    );
+      },
+      giveUp: () => {
+        this.reconnecting = false;
+        this.clearUncommitted();
+      },
+      report: (e, fatal) => this.pushError(e, fatal),
+    });
   }
 
   private append(socket: WebSocket, audio: Int16Array): void {

@@ -6,8 +6,9 @@ import {
   type StreamingResampler,
 } from '@parley/pipeline';
 import type { SarvamAI, SarvamAIClient } from 'sarvamai';
-import { AudioBacklog } from '../deepgram/audio-backlog.ts';
 import { STTConfigurationError, STTConnectionError } from '../errors.ts';
+import { AudioBacklog } from '../streaming/audio-backlog.ts';
+import { audioDroppedError, type ReconnectPolicy, reconnectInBackground } from '../streaming/reconnect.ts';
 import { createSarvamClient, type SarvamConnectionOptions } from './client.ts';
 import { sarvamSTTError } from './errors.ts';
 import { HandshakeError, waitUntilOpen } from './handshake.ts';
@@ -20,7 +21,7 @@ type ListenArgs = Parameters<SarvamAIClient['speechToTextStreaming']['connect']>
 export type SarvamSTTMode = 'transcribe' | 'translate' | 'verbatim' | 'translit' | 'codemix';
 
 /** Options of {@link SarvamSTTService}. Durations in ms. */
-export interface SarvamSTTServiceOptions extends SarvamConnectionOptions {
+export interface SarvamSTTServiceOptions extends SarvamConnectionOptions, ReconnectPolicy {
   /**
    * Model: `'saaras:v3'`, `'saaras:v4'`, or the legacy `'saarika:v2.5'`
    * (https://docs.sarvam.ai/api-reference-docs/speech-to-text/transcribe/ws). Default `'saaras:v3'`.
@@ -44,10 +45,6 @@ export interface SarvamSTTServiceOptions extends SarvamConnectionOptions {
   readonly prompt?: string;
   /** Caller audio kept while reconnecting, ms; the oldest is dropped beyond it. Default 5000. */
   readonly reconnectBufferMs?: number;
-  /** Reconnection attempts after a dropped socket before giving up. Default 5. */
-  readonly maxReconnectAttempts?: number;
-  /** Delay before the first reconnection attempt, doubled per attempt up to 4000, ms. Default 250. */
-  readonly reconnectDelayMs?: number;
   /** Time allowed for one WebSocket handshake, ms. Default 10000. */
   readonly connectTimeoutMs?: number;
   /** Processor name in errors and metrics. Default `'SarvamSTTService'`. */
@@ -57,7 +54,6 @@ export interface SarvamSTTServiceOptions extends SarvamConnectionOptions {
 /** Rates the stream takes as raw PCM, Hz; 8 kHz only as a connection parameter (see the class doc). */
 const WIRE_RATES = new Set([8000, 16000]);
 const DEFAULT_WIRE_RATE_HZ = 16000;
-const MAX_RECONNECT_DELAY_MS = 4000;
 /** `WebSocket.OPEN`, the ready state of a socket that can send. */
 const OPEN = 1;
 
@@ -164,11 +160,7 @@ export class SarvamSTTService extends STTService {
     }
     // Dropped but not yet reported closed, or reconnecting: keep the audio for the next socket.
     if ((this.socket || this.reconnecting) && this.backlog.push(wire)) {
-      this.pushError(
-        new STTConnectionError(
-          `Sarvam is still reconnecting; dropping caller audio older than ${this.options.reconnectBufferMs ?? 5000} ms`,
-        ),
-      );
+      this.pushError(audioDroppedError('Sarvam', this.options.reconnectBufferMs ?? 5000));
     }
   }
 
@@ -241,38 +233,22 @@ export class SarvamSTTService extends STTService {
     this.socket = undefined;
     this.reconnecting = true;
     this.speechEnded = false;
-    this.pushError(new STTConnectionError('the Sarvam connection dropped; reconnecting'));
-    this.reconnect().catch((e: unknown) => {
-      if (!this.session.signal.aborted) this.pushError(e, true);
-    });
-  }
-
-  private async reconnect(): Promise<void> {
-    const signal = this.session.signal;
-    const attempts = this.options.maxReconnectAttempts ?? 5;
-    let delayMs = this.options.reconnectDelayMs ?? 250;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      await new Promise((r) => setTimeout(r, delayMs));
-      signal.throwIfAborted();
-      delayMs = Math.min(delayMs * 2, MAX_RECONNECT_DELAY_MS);
-      try {
-        const socket = await this.open(signal);
-        for (const pcm of this.backlog.drain()) this.transmit(socket, pcm);
-        this.socket = socket;
+    reconnectInBackground({
+      vendor: 'Sarvam',
+      policy: this.options,
+      signal: this.session.signal,
+      open: (signal) => this.open(signal),
+      resume: (reopened) => {
+        for (const pcm of this.backlog.drain()) this.transmit(reopened, pcm);
+        this.socket = reopened;
         this.reconnecting = false;
-        return;
-      } catch (e) {
-        if (e instanceof STTConfigurationError || signal.aborted) throw e;
-        lastError = e;
-      }
-    }
-    this.reconnecting = false;
-    this.backlog.clear();
-    throw new STTConnectionError(
-      `the Sarvam connection dropped and ${attempts} reconnection attempts failed`,
-      { cause: lastError },
-    );
+      },
+      giveUp: () => {
+        this.reconnecting = false;
+        this.backlog.clear();
+      },
+      report: (e, fatal) => this.pushError(e, fatal),
+    });
   }
 
   /** The current socket when it is open (the SDK throws on sends to a socket that is not). */

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.ts';
 
 /** A content block of a message as the fake received it (text, tool_use, tool_result, …). */
 export interface FakeAnthropicBlock {
@@ -115,10 +115,9 @@ export class FakeAnthropicServer {
   private readonly queue: FakeAnthropicReply[] = [];
   private aborted = 0;
   private ids = 0;
-  private readonly sockets = new Set<Socket>();
 
   private constructor(
-    private readonly server: Server,
+    private readonly loop: LoopbackServer,
     private readonly options: FakeAnthropicServerOptions,
     /** Base URL without the version path, e.g. `http://127.0.0.1:41234`: the SDK's `baseURL`. */
     readonly url: string,
@@ -126,23 +125,11 @@ export class FakeAnthropicServer {
 
   /** Start listening on 127.0.0.1 on a free port. */
   static async start(options: FakeAnthropicServerOptions = {}): Promise<FakeAnthropicServer> {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+    let fake: FakeAnthropicServer | undefined;
+    const loop = await LoopbackServer.start({
+      request: (req, res) => fake?.respond(req, res),
     });
-    const { port } = server.address() as AddressInfo;
-    const fake = new FakeAnthropicServer(server, options, `http://127.0.0.1:${port}`);
-    server.on('connection', (s) => {
-      fake.sockets.add(s);
-      s.on('close', () => fake.sockets.delete(s));
-    });
-    server.on('request', (req, res) => {
-      fake.handle(req, res).catch((e: unknown) => {
-        if (!res.headersSent) sendError(res, 500, e instanceof Error ? e.message : String(e));
-        else res.destroy();
-      });
-    });
+    fake = new FakeAnthropicServer(loop, options, loop.url('http'));
     return fake;
   }
 
@@ -171,8 +158,15 @@ export class FakeAnthropicServer {
 
   /** Stop the server, closing open connections. */
   async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.loop.close();
+  }
+
+  /** Answers one request; a failure of the fake itself becomes a 500 (or a cut stream). */
+  private respond(req: IncomingMessage, res: ServerResponse): void {
+    this.handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) sendError(res, 500, e instanceof Error ? e.message : String(e));
+      else res.destroy();
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { LoopbackServer, pollUntil, refuseHandshake } from './loopback-server.ts';
 
 /** How the fake answers one transcript (see {@link FakeCartesiaServer.reply}). */
 export interface FakeCartesiaReply {
@@ -141,11 +141,9 @@ export class FakeCartesiaServer {
   private readonly rejections: number[] = [];
   private hangHandshakes = 0;
   private readonly live = new Set<Live>();
-  private readonly sockets = new Set<Socket>();
-  private readonly wss = new WebSocketServer({ noServer: true });
 
   private constructor(
-    private readonly server: Server,
+    private readonly loop: LoopbackServer,
     private readonly options: FakeCartesiaServerOptions,
     /** Base URL, `https://127.0.0.1:<port>`: pass it as the SDK's `baseURL` (the service's `baseUrl`). */
     readonly url: string,
@@ -159,18 +157,12 @@ export class FakeCartesiaServer {
    */
   static async start(options: FakeCartesiaServerOptions = {}): Promise<FakeCartesiaServer> {
     const { key, cert } = await selfSignedCertificate();
-    const server = createServer({ key, cert }, (_req, res) => res.writeHead(404).end());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+    let fake: FakeCartesiaServer | undefined;
+    const loop = await LoopbackServer.start({
+      tls: { key, cert },
+      upgrade: (req, socket, head) => fake?.upgrade(req, socket, head),
     });
-    const { port } = server.address() as AddressInfo;
-    const fake = new FakeCartesiaServer(server, options, `https://127.0.0.1:${port}`, cert);
-    server.on('secureConnection', (s: Socket) => {
-      fake.sockets.add(s);
-      s.on('close', () => fake.sockets.delete(s));
-    });
-    server.on('upgrade', (req, socket: Socket, head) => fake.upgrade(req, socket, head));
+    fake = new FakeCartesiaServer(loop, options, loop.url('https'), cert);
     return fake;
   }
 
@@ -233,19 +225,12 @@ export class FakeCartesiaServer {
 
   /** Resolves once `test` holds (polls every 10 ms; throws after `timeoutMs`, default 5000). */
   async until(test: () => boolean, timeoutMs = 5000, what = 'the condition'): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!test()) {
-      if (Date.now() > deadline) throw new Error(`FakeCartesiaServer: timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await pollUntil(test, timeoutMs, what, 'FakeCartesiaServer');
   }
 
   /** Close every connection and stop listening. */
   async close(): Promise<void> {
-    for (const l of this.live) l.ws.terminate();
-    for (const s of this.sockets) s.destroy();
-    this.wss.close();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.loop.close();
   }
 
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
@@ -265,13 +250,10 @@ export class FakeCartesiaServer {
     if (status === undefined && !version) status = 400;
     if (status !== undefined) {
       this.rejected++;
-      const body = JSON.stringify({ error: `HTTP ${status}` });
-      socket.end(
-        `HTTP/1.1 ${status} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
+      refuseHandshake(socket, status, { error: `HTTP ${status}` });
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
+    this.loop.accept(req, socket, head, (ws) => {
       const record: FakeCartesiaConnection = {
         headers: req.headers,
         query: url.searchParams,

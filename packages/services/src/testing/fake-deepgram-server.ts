@@ -1,7 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { pcmToBytes, pcmToMulaw } from '@parley/pipeline';
-import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import { LoopbackServer, pollUntil, refuseHandshake } from './loopback-server.ts';
 
 /**
  * One scripted server message of {@link FakeDeepgramServer.script}:
@@ -114,15 +115,13 @@ export class FakeDeepgramServer {
   private readonly rejections: number[] = [];
   private dropBytes: number | undefined;
   private readonly live = new Set<Live>();
-  private readonly sockets = new Set<Socket>();
-  private readonly wss = new WebSocketServer({ noServer: true });
   private sending = false;
   /** Every `POST /v1/speak`, oldest first. */
   readonly speakRequests: FakeDeepgramSpeakRequest[] = [];
   private readonly speakReplies: FakeDeepgramSpeakReply[] = [];
 
   private constructor(
-    private readonly server: Server,
+    private readonly loop: LoopbackServer,
     private readonly options: FakeDeepgramServerOptions,
     /** Base URL, e.g. `ws://127.0.0.1:41234`: pass it as the SDK's `baseUrl`. */
     readonly url: string,
@@ -130,20 +129,12 @@ export class FakeDeepgramServer {
 
   /** Start listening on 127.0.0.1 on a free port. */
   static async start(options: FakeDeepgramServerOptions = {}): Promise<FakeDeepgramServer> {
-    let created: FakeDeepgramServer | undefined;
-    const server = createServer((req, res) => created?.request(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+    let fake: FakeDeepgramServer | undefined;
+    const loop = await LoopbackServer.start({
+      request: (req, res) => fake?.request(req, res),
+      upgrade: (req, socket, head) => fake?.upgrade(req, socket, head),
     });
-    const { port } = server.address() as AddressInfo;
-    const fake = new FakeDeepgramServer(server, options, `ws://127.0.0.1:${port}`);
-    created = fake;
-    server.on('connection', (s) => {
-      fake.sockets.add(s);
-      s.on('close', () => fake.sockets.delete(s));
-    });
-    server.on('upgrade', (req, socket: Socket, head) => fake.upgrade(req, socket, head));
+    fake = new FakeDeepgramServer(loop, options, loop.url('ws'));
     return fake;
   }
 
@@ -187,19 +178,12 @@ export class FakeDeepgramServer {
 
   /** Resolves once `test` holds (polls every 10 ms; throws after `timeoutMs`, default 5000). */
   async until(test: () => boolean, timeoutMs = 5000, what = 'the condition'): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!test()) {
-      if (Date.now() > deadline) throw new Error(`FakeDeepgramServer: timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await pollUntil(test, timeoutMs, what, 'FakeDeepgramServer');
   }
 
   /** Close every connection and stop listening. */
   async close(): Promise<void> {
-    for (const l of this.live) l.ws.terminate();
-    for (const s of this.sockets) s.destroy();
-    this.wss.close();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.loop.close();
   }
 
   private request(req: IncomingMessage, res: ServerResponse): void {
@@ -288,16 +272,13 @@ export class FakeDeepgramServer {
     }
     if (status !== undefined) {
       this.rejected++;
-      const body = JSON.stringify({
+      refuseHandshake(socket, status, {
         err_code: status === 401 ? 'INVALID_AUTH' : 'REFUSED',
         err_msg: `HTTP ${status}`,
       });
-      socket.end(
-        `HTTP/1.1 ${status} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
+    this.loop.accept(req, socket, head, (ws) => {
       const record: FakeDeepgramConnection = {
         query: url.searchParams,
         authorization,

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { pcmToBytes, pcmToMulaw } from '@parley/pipeline';
-import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import { LoopbackServer, pollUntil, refuseHandshake } from './loopback-server.ts';
 
 /**
  * How the fake answers one TTS request (see {@link FakeElevenLabsServer.replyNext}):
@@ -131,12 +132,10 @@ export class FakeElevenLabsServer {
   private readonly rejections: number[] = [];
   private dropBytes: number | undefined;
   private readonly live = new Set<LiveSTT>();
-  private readonly sockets = new Set<Socket>();
-  private readonly wss = new WebSocketServer({ noServer: true });
   private sending = false;
 
   private constructor(
-    private readonly server: Server,
+    private readonly loop: LoopbackServer,
     private readonly options: FakeElevenLabsServerOptions,
     /** Base URL, e.g. `http://127.0.0.1:41234`: pass it as the SDK's `baseUrl`. */
     readonly url: string,
@@ -145,19 +144,11 @@ export class FakeElevenLabsServer {
   /** Start listening on 127.0.0.1 on a free port. */
   static async start(options: FakeElevenLabsServerOptions = {}): Promise<FakeElevenLabsServer> {
     let fake: FakeElevenLabsServer | undefined;
-    const server = createServer((req, res) => fake?.http(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+    const loop = await LoopbackServer.start({
+      request: (req, res) => fake?.http(req, res),
+      upgrade: (req, socket, head) => fake?.upgrade(req, socket, head),
     });
-    const { port } = server.address() as AddressInfo;
-    fake = new FakeElevenLabsServer(server, options, `http://127.0.0.1:${port}`);
-    const f = fake;
-    server.on('connection', (s) => {
-      f.sockets.add(s);
-      s.on('close', () => f.sockets.delete(s));
-    });
-    server.on('upgrade', (req, socket: Socket, head) => f.upgrade(req, socket, head));
+    fake = new FakeElevenLabsServer(loop, options, loop.url('http'));
     return fake;
   }
 
@@ -203,19 +194,12 @@ export class FakeElevenLabsServer {
 
   /** Resolves once `test` holds (polls every 10 ms; throws after `timeoutMs`, default 5000). */
   async until(test: () => boolean, timeoutMs = 5000, what = 'the condition'): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!test()) {
-      if (Date.now() > deadline) throw new Error(`FakeElevenLabsServer: timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await pollUntil(test, timeoutMs, what, 'FakeElevenLabsServer');
   }
 
   /** Close every connection and stop listening. */
   async close(): Promise<void> {
-    for (const l of this.live) l.ws.terminate();
-    for (const s of this.sockets) s.destroy();
-    this.wss.close();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.loop.close();
   }
 
   private http(req: IncomingMessage, res: ServerResponse): void {
@@ -324,13 +308,10 @@ export class FakeElevenLabsServer {
     const status = url.pathname === STT_PATH ? this.rejections.shift() : 404;
     if (status !== undefined) {
       this.sttRejected++;
-      const body = JSON.stringify({ detail: { status: 'refused', message: `HTTP ${status}` } });
-      socket.end(
-        `HTTP/1.1 ${status} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
+      refuseHandshake(socket, status, { detail: { status: 'refused', message: `HTTP ${status}` } });
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
+    this.loop.accept(req, socket, head, (ws) => {
       const record: FakeElevenLabsSTTConnection = {
         query: url.searchParams,
         apiKey: header(req, 'xi-api-key'),

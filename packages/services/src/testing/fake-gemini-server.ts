@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.ts';
 
 /** A part of a content as the fake received it (text, functionCall, functionResponse, …). */
 export interface FakeGeminiPart {
@@ -149,10 +149,9 @@ export class FakeGeminiServer {
   private aborted = 0;
   private completed = 0;
   private responseIds = 0;
-  private readonly sockets = new Set<Socket>();
 
   private constructor(
-    private readonly server: Server,
+    private readonly loop: LoopbackServer,
     private readonly options: FakeGeminiServerOptions,
     /** Base URL without the version path, e.g. `http://127.0.0.1:41234`: the SDK's `httpOptions.baseUrl`. */
     readonly url: string,
@@ -160,23 +159,11 @@ export class FakeGeminiServer {
 
   /** Start listening on 127.0.0.1 on a free port. */
   static async start(options: FakeGeminiServerOptions = {}): Promise<FakeGeminiServer> {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+    let fake: FakeGeminiServer | undefined;
+    const loop = await LoopbackServer.start({
+      request: (req, res) => fake?.respond(req, res),
     });
-    const { port } = server.address() as AddressInfo;
-    const fake = new FakeGeminiServer(server, options, `http://127.0.0.1:${port}`);
-    server.on('connection', (s) => {
-      fake.sockets.add(s);
-      s.on('close', () => fake.sockets.delete(s));
-    });
-    server.on('request', (req, res) => {
-      fake.handle(req, res).catch((e: unknown) => {
-        if (!res.headersSent) sendError(res, 500, e instanceof Error ? e.message : String(e));
-        else res.destroy();
-      });
-    });
+    fake = new FakeGeminiServer(loop, options, loop.url('http'));
     return fake;
   }
 
@@ -212,8 +199,15 @@ export class FakeGeminiServer {
 
   /** Stop the server, closing open connections. */
   async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.loop.close();
+  }
+
+  /** Answers one request; a failure of the fake itself becomes a 500 (or a cut stream). */
+  private respond(req: IncomingMessage, res: ServerResponse): void {
+    this.handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) sendError(res, 500, e instanceof Error ? e.message : String(e));
+      else res.destroy();
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { RawData, WebSocket } from 'ws';
+import { LoopbackServer, pollUntil, refuseHandshake } from './loopback-server.ts';
 
 /** The JSON body of one `POST /v1/audio/speech`, as received. */
 export interface FakeSpeechBody {
@@ -151,12 +152,10 @@ export class FakeOpenAIAudioServer {
   private readonly rejections: number[] = [];
   private dropBytes: number | undefined;
   private readonly live = new Set<Live>();
-  private readonly sockets = new Set<Socket>();
-  private readonly wss = new WebSocketServer({ noServer: true });
   private sending = false;
 
   private constructor(
-    private readonly server: Server,
+    private readonly loop: LoopbackServer,
     private readonly options: FakeOpenAIAudioServerOptions,
     /** Base URL with the version path, e.g. `http://127.0.0.1:41234/v1`: the SDK's `baseURL`. */
     readonly url: string,
@@ -165,20 +164,12 @@ export class FakeOpenAIAudioServer {
   /** Start listening on 127.0.0.1 on a free port. */
   static async start(options: FakeOpenAIAudioServerOptions = {}): Promise<FakeOpenAIAudioServer> {
     let fake: FakeOpenAIAudioServer | undefined;
-    const server = createServer((req, res) => fake?.request(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+    const loop = await LoopbackServer.start({
+      request: (req, res) => fake?.request(req, res),
+      upgrade: (req, socket, head) => fake?.upgrade(req, socket, head),
     });
-    const { port } = server.address() as AddressInfo;
-    const created = new FakeOpenAIAudioServer(server, options, `http://127.0.0.1:${port}/v1`);
-    fake = created;
-    server.on('connection', (s) => {
-      created.sockets.add(s);
-      s.on('close', () => created.sockets.delete(s));
-    });
-    server.on('upgrade', (req, socket: Socket, head) => created.upgrade(req, socket, head));
-    return created;
+    fake = new FakeOpenAIAudioServer(loop, options, loop.url('http', '/v1'));
+    return fake;
   }
 
   /** Queue answers to the next speech requests, one each (then the default `{}`). Returns `this`. */
@@ -216,19 +207,12 @@ export class FakeOpenAIAudioServer {
 
   /** Resolves once `test` holds (polls every 10 ms; throws after `timeoutMs`, default 5000). */
   async until(test: () => boolean, timeoutMs = 5000, what = 'the condition'): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!test()) {
-      if (Date.now() > deadline) throw new Error(`FakeOpenAIAudioServer: timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await pollUntil(test, timeoutMs, what, 'FakeOpenAIAudioServer');
   }
 
   /** Close every connection and stop listening. */
   async close(): Promise<void> {
-    for (const l of this.live) l.ws.terminate();
-    for (const s of this.sockets) s.destroy();
-    this.wss.close();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.loop.close();
   }
 
   private authorized(authorization: string | undefined): boolean {
@@ -308,15 +292,12 @@ export class FakeOpenAIAudioServer {
     if (status === undefined && !this.authorized(authorization)) status = 401;
     if (status !== undefined) {
       this.rejected++;
-      const body = JSON.stringify({
+      refuseHandshake(socket, status, {
         error: { message: `HTTP ${status}`, type: 'invalid_request_error', code: null },
       });
-      socket.end(
-        `HTTP/1.1 ${status} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
+    this.loop.accept(req, socket, head, (ws) => {
       const record: FakeRealtimeConnection = {
         query: url.searchParams,
         authorization,

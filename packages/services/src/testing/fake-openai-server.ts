@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.ts';
 
 /** A message as the fake received it (Chat Completions request shape). */
 export interface FakeChatMessage {
@@ -105,10 +105,9 @@ export class FakeOpenAIServer {
   private completed = 0;
   private callIds = 0;
   private connectionCount = 0;
-  private readonly sockets = new Set<Socket>();
 
   private constructor(
-    private readonly server: Server,
+    private readonly loop: LoopbackServer,
     private readonly options: FakeOpenAIServerOptions,
     /** Base URL including `/v1`, e.g. `http://127.0.0.1:41234/v1`: pass it as the SDK's `baseURL`. */
     readonly url: string,
@@ -118,24 +117,14 @@ export class FakeOpenAIServer {
 
   /** Start listening on 127.0.0.1 on a free port. */
   static async start(options: FakeOpenAIServerOptions = {}): Promise<FakeOpenAIServer> {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+    let fake: FakeOpenAIServer | undefined;
+    const loop = await LoopbackServer.start({
+      request: (req, res) => fake?.respond(req, res),
+      connection: () => {
+        if (fake) fake.connectionCount++;
+      },
     });
-    const { port } = server.address() as AddressInfo;
-    const fake = new FakeOpenAIServer(server, options, `http://127.0.0.1:${port}/v1`);
-    server.on('connection', (s) => {
-      fake.connectionCount++;
-      fake.sockets.add(s);
-      s.on('close', () => fake.sockets.delete(s));
-    });
-    server.on('request', (req, res) => {
-      fake.handle(req, res).catch((e: unknown) => {
-        if (!res.headersSent) fake.sendError(res, 500, e instanceof Error ? e.message : String(e));
-        else res.destroy();
-      });
-    });
+    fake = new FakeOpenAIServer(loop, options, loop.url('http', '/v1'));
     return fake;
   }
 
@@ -177,8 +166,15 @@ export class FakeOpenAIServer {
 
   /** Stop the server, closing open connections. */
   async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.loop.close();
+  }
+
+  /** Answers one request; a failure of the fake itself becomes a 500 (or a cut stream). */
+  private respond(req: IncomingMessage, res: ServerResponse): void {
+    this.handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) this.sendError(res, 500, e instanceof Error ? e.message : String(e));
+      else res.destroy();
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

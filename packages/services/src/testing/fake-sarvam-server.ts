@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { RawData, WebSocket } from 'ws';
+import { LoopbackServer, pollUntil, refuseHandshake } from './loopback-server.ts';
 
 /**
  * One scripted message of the fake's speech-to-text socket ({@link FakeSarvamServer.scriptStt}):
@@ -149,12 +150,10 @@ export class FakeSarvamServer {
   private sttDropBytes: number | undefined;
   private readonly sttLive = new Set<SttLive>();
   private readonly ttsLive = new Set<TtsLive>();
-  private readonly sockets = new Set<Socket>();
-  private readonly wss = new WebSocketServer({ noServer: true });
   private sending = false;
 
   private constructor(
-    private readonly server: Server,
+    private readonly loop: LoopbackServer,
     private readonly options: FakeSarvamServerOptions,
     /** Base URL, e.g. `http://127.0.0.1:41234`: pass it as the SDK's `baseUrl`. */
     readonly url: string,
@@ -162,18 +161,11 @@ export class FakeSarvamServer {
 
   /** Start listening on 127.0.0.1 on a free port. */
   static async start(options: FakeSarvamServerOptions = {}): Promise<FakeSarvamServer> {
-    const server = createServer((_req, res) => res.writeHead(404).end());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+    let fake: FakeSarvamServer | undefined;
+    const loop = await LoopbackServer.start({
+      upgrade: (req, socket, head) => fake?.upgrade(req, socket, head),
     });
-    const { port } = server.address() as AddressInfo;
-    const fake = new FakeSarvamServer(server, options, `http://127.0.0.1:${port}`);
-    server.on('connection', (s) => {
-      fake.sockets.add(s);
-      s.on('close', () => fake.sockets.delete(s));
-    });
-    server.on('upgrade', (req, socket: Socket, head) => fake.upgrade(req, socket, head));
+    fake = new FakeSarvamServer(loop, options, loop.url('http'));
     return fake;
   }
 
@@ -224,19 +216,12 @@ export class FakeSarvamServer {
 
   /** Resolves once `test` holds (polls every 10 ms; throws after `timeoutMs`, default 5000). */
   async until(test: () => boolean, timeoutMs = 5000, what = 'the condition'): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!test()) {
-      if (Date.now() > deadline) throw new Error(`FakeSarvamServer: timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await pollUntil(test, timeoutMs, what, 'FakeSarvamServer');
   }
 
   /** Close every connection and stop listening. */
   async close(): Promise<void> {
-    for (const l of [...this.sttLive, ...this.ttsLive]) l.ws.terminate();
-    for (const s of this.sockets) s.destroy();
-    this.wss.close();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.loop.close();
   }
 
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
@@ -256,13 +241,10 @@ export class FakeSarvamServer {
     if (status !== undefined) {
       this.rejected++;
       const code = status === 403 ? 'invalid_api_key_error' : 'invalid_request_error';
-      const body = JSON.stringify({ error: { message: `HTTP ${status}`, code } });
-      socket.end(
-        `HTTP/1.1 ${status} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
+      refuseHandshake(socket, status, { error: { message: `HTTP ${status}`, code } });
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
+    this.loop.accept(req, socket, head, (ws) => {
       const base = {
         query: url.searchParams,
         apiKeyHeader,

@@ -1,10 +1,10 @@
 import type { ToolDefinition } from '../../context/llm-context.ts';
-import type { Frame, LLMMessage, StartFrame } from '../../frames/frames.ts';
-import type { Direction, HandlerResult } from '../../processors/frame-processor.ts';
+import type { LLMMessage, StartFrame } from '../../frames/frames.ts';
+import type { HandlerResult } from '../../processors/frame-processor.ts';
 import { type LLMChunk, LLMService, type LLMServiceOptions } from '../llm-service.ts';
 import type { MetricLabels } from '../metrics.ts';
-import { FailoverChain, type FailoverOptions } from './failover-chain.ts';
-import { ChainMember } from './member.ts';
+import type { FailoverOptions } from './failover-chain.ts';
+import { ServiceChain } from './service-chain.ts';
 
 /** Options of {@link FailoverLLMService}: the chain's, and the tool limits of `LLMService`. */
 export interface FailoverLLMServiceOptions
@@ -34,11 +34,8 @@ export interface FailoverLLMServiceOptions
  * const llm = new FailoverLLMService([new OpenAILLMService(), new AnthropicLLMService()], { cooldownMs: 5000 });
  */
 export class FailoverLLMService extends LLMService {
-  private readonly members: ChainMember<LLMService>[];
-  private readonly chain: FailoverChain;
+  private readonly members: ServiceChain<LLMService>;
   private startFrame: StartFrame | undefined;
-  /** The member of the request in flight (or of the last one). */
-  private serving: number | undefined;
 
   /**
    * @param services The chain, preferred first; each used by this service only.
@@ -47,23 +44,15 @@ export class FailoverLLMService extends LLMService {
   constructor(services: readonly LLMService[], options: FailoverLLMServiceOptions = {}) {
     // Members bound and retry their own requests; a bound here would cut a failover short.
     super(options.name ?? 'FailoverLLMService', { ...options, responseTimeoutMs: Infinity });
-    this.chain = new FailoverChain(
-      'llm',
-      services.map((s) => s.name),
-      options,
-      (f) => {
-        this.push(f);
-        this.push(f, 'upstream');
-      },
-      () => this.clock.now(),
-    );
-    this.members = services.map((s, i) => new ChainMember(s, (f, d) => this.relay(i, f, d)));
+    this.members = new ServiceChain('llm', services, options, {
+      push: (f, direction) => this.push(f, direction),
+      now: () => this.clock.now(),
+    });
   }
 
   /** The labels of the member serving the request in flight, else of the one the next request tries first. */
   override metricLabels(): MetricLabels {
-    const i = this.serving ?? this.chain.order()[0];
-    return i === undefined ? {} : this.members[i]!.service.metricLabels();
+    return this.members.labels();
   }
 
   protected override onStart(f: StartFrame): HandlerResult {
@@ -72,8 +61,7 @@ export class FailoverLLMService extends LLMService {
 
   protected override async onStop(): Promise<void> {
     super.onStop();
-    // Members hold no work of their own (requests run in this service's handlers): `end` is enough.
-    await Promise.all(this.members.map((m) => m.stop('end')));
+    await this.members.stop();
   }
 
   protected override async *streamCompletion(
@@ -82,10 +70,8 @@ export class FailoverLLMService extends LLMService {
     signal: AbortSignal,
   ): AsyncIterable<LLMChunk> {
     let lastError: unknown = new Error(`${this.name}: no LLM service of the chain can run`);
-    for (const i of this.chain.order()) {
-      this.chain.select(i);
-      this.serving = i;
-      const member = this.members[i]!;
+    for (const i of this.members.chain.order()) {
+      const member = this.members.use(i);
       let chunks: AsyncIterator<LLMChunk> | undefined;
       let first: IteratorResult<LLMChunk>;
       try {
@@ -93,17 +79,17 @@ export class FailoverLLMService extends LLMService {
         chunks = member.service.stream(messages, tools, signal)[Symbol.asyncIterator]();
         first = await chunks.next();
       } catch (e) {
-        if (signal.aborted || !this.chain.shouldFailOver(e)) throw e;
-        this.chain.failed(i, e); // before any output: the same request goes to the next member
+        if (signal.aborted || !this.members.chain.shouldFailOver(e)) throw e;
+        this.members.chain.failed(i, e); // before any output: the same request goes to the next member
         lastError = e;
         continue;
       }
-      this.chain.succeeded(i);
+      this.members.chain.succeeded(i);
       try {
         for (let r = first; !r.done; r = await chunks.next()) yield r.value;
       } catch (e) {
         // Part of the answer was said: this response fails, the next one goes elsewhere.
-        if (!signal.aborted && this.chain.shouldFailOver(e)) this.chain.failed(i, e);
+        if (!signal.aborted && this.members.chain.shouldFailOver(e)) this.members.chain.failed(i, e);
         throw e;
       } finally {
         await chunks.return?.();
@@ -111,14 +97,5 @@ export class FailoverLLMService extends LLMService {
       return;
     }
     throw lastError;
-  }
-
-  /** A member's own frames: a fatal error takes it out of the chain for the call; the rest pass on. */
-  private relay(i: number, f: Frame, direction: Direction): void {
-    if (f.type === 'error' && f.fatal && this.chain.order().length > 1) {
-      this.chain.kill(i, f.cause ?? new Error(f.message));
-      return;
-    }
-    this.push(f, direction);
   }
 }

@@ -1,10 +1,10 @@
 import { createResampler, type StreamingResampler } from '../../audio/resampler.ts';
-import type { Frame, StartFrame } from '../../frames/frames.ts';
-import type { Direction, FrameProcessorOptions } from '../../processors/frame-processor.ts';
+import type { StartFrame } from '../../frames/frames.ts';
+import type { FrameProcessorOptions } from '../../processors/frame-processor.ts';
 import { type MetricLabels, metric } from '../metrics.ts';
 import { type TTSAudioChunk, TTSService } from '../tts-service.ts';
-import { FailoverChain, type FailoverOptions } from './failover-chain.ts';
-import { ChainMember } from './member.ts';
+import type { FailoverOptions } from './failover-chain.ts';
+import { ServiceChain } from './service-chain.ts';
 
 /** Options of {@link FailoverTTSService}. */
 export interface FailoverTTSServiceOptions extends FailoverOptions, FrameProcessorOptions {}
@@ -29,12 +29,9 @@ export interface FailoverTTSServiceOptions extends FailoverOptions, FrameProcess
  * const tts = new FailoverTTSService([cartesiaTTS, new LocalTTSService()]);
  */
 export class FailoverTTSService extends TTSService {
-  private readonly members: ChainMember<TTSService>[];
-  private readonly chain: FailoverChain;
+  private readonly members: ServiceChain<TTSService>;
   private readonly resamplers = new Map<number, StreamingResampler>();
   private startFrame: StartFrame | undefined;
-  /** The member of the sentence in flight (or of the last one). */
-  private serving: number | undefined;
 
   /**
    * @param services The chain, preferred first; each used by this service only.
@@ -43,17 +40,10 @@ export class FailoverTTSService extends TTSService {
   constructor(services: readonly TTSService[], options: FailoverTTSServiceOptions = {}) {
     // Members bound and retry their own syntheses; a bound here would cut a failover short.
     super(options.name ?? 'FailoverTTSService', { ...options, responseTimeoutMs: Infinity });
-    this.chain = new FailoverChain(
-      'tts',
-      services.map((s) => s.name),
-      options,
-      (f) => {
-        this.push(f);
-        this.push(f, 'upstream');
-      },
-      () => this.clock.now(),
-    );
-    this.members = services.map((s, i) => new ChainMember(s, (f, d) => this.relay(i, f, d)));
+    this.members = new ServiceChain('tts', services, options, {
+      push: (f, direction) => this.push(f, direction),
+      now: () => this.clock.now(),
+    });
   }
 
   /** The call's output rate: members' audio is resampled to it here. */
@@ -63,8 +53,7 @@ export class FailoverTTSService extends TTSService {
 
   /** The labels of the member serving the sentence in flight, else of the one the next sentence tries first. */
   override metricLabels(): MetricLabels {
-    const i = this.serving ?? this.chain.order()[0];
-    return i === undefined ? {} : this.members[i]!.service.metricLabels();
+    return this.members.labels();
   }
 
   protected override async onStart(f: StartFrame): Promise<void> {
@@ -76,17 +65,14 @@ export class FailoverTTSService extends TTSService {
     super.onStop();
     for (const r of this.resamplers.values()) r.dispose();
     this.resamplers.clear();
-    // Members hold no work of their own (requests run in this service's handlers): `end` is enough.
-    await Promise.all(this.members.map((m) => m.stop('end')));
+    await this.members.stop();
   }
 
   protected override async *synthesize(text: string, signal: AbortSignal): AsyncIterable<TTSAudioChunk> {
     let lastError: unknown = new Error(`${this.name}: no TTS service of the chain can run`);
     let attempt = 0;
-    for (const i of this.chain.order()) {
-      this.chain.select(i);
-      this.serving = i;
-      const member = this.members[i]!;
+    for (const i of this.members.chain.order()) {
+      const member = this.members.use(i);
       // The base counted the sentence for the first member; a re-synthesis is billed again.
       if (attempt++ > 0) this.push(metric(this.name, 'characters', text.length, 'chars', this.labels()));
       let resampler: StreamingResampler | undefined;
@@ -99,7 +85,7 @@ export class FailoverTTSService extends TTSService {
           const words = chunk instanceof Int16Array ? undefined : chunk.words;
           if (audio.length > 0 && !audible) {
             audible = true;
-            this.chain.succeeded(i);
+            this.members.chain.succeeded(i);
           }
           const out = resampler && audio.length > 0 ? resampler.process(audio) : audio;
           yield words ? { audio: out, words } : { audio: out };
@@ -109,8 +95,8 @@ export class FailoverTTSService extends TTSService {
         return;
       } catch (e) {
         resampler?.flush(); // drop the unfinished sentence's filter state
-        if (signal.aborted || !this.chain.shouldFailOver(e)) throw e;
-        this.chain.failed(i, e);
+        if (signal.aborted || !this.members.chain.shouldFailOver(e)) throw e;
+        this.members.chain.failed(i, e);
         if (audible) throw e; // the caller heard part of it: the next sentence goes elsewhere
         lastError = e;
       }
@@ -124,7 +110,7 @@ export class FailoverTTSService extends TTSService {
 
   /** Member `i`'s resampler to the output rate, made on first use; none when the rates match. */
   private async resamplerFor(i: number): Promise<StreamingResampler | undefined> {
-    const from = this.members[i]!.service.sampleRateHz;
+    const from = this.members.member(i).service.sampleRateHz;
     if (from === this.outputSampleRateHz) return undefined;
     let r = this.resamplers.get(i);
     if (!r) {
@@ -132,14 +118,5 @@ export class FailoverTTSService extends TTSService {
       this.resamplers.set(i, r);
     }
     return r;
-  }
-
-  /** A member's own frames: a fatal error takes it out of the chain for the call; the rest pass on. */
-  private relay(i: number, f: Frame, direction: Direction): void {
-    if (f.type === 'error' && f.fatal && this.chain.order().length > 1) {
-      this.chain.kill(i, f.cause ?? new Error(f.message));
-      return;
-    }
-    this.push(f, direction);
   }
 }

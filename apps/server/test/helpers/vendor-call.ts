@@ -117,6 +117,7 @@ export async function expectVendorCall<S extends CallSimulator & AckGated>(
   expect(llm.requestCount).toBe(llmBefore + 1);
   const turns = llm.turns(llmBefore);
   expect(turns.at(-1)).toEqual({ role: 'user', text: said });
+  expect(turns).toContainEqual({ role: 'assistant', text: VENDOR_GREETING });
   expect(llm.apiKeys.at(-1)).toBe(VENDOR_TEST_KEY);
 
   // The TTS spoke the greeting, then the reply, in the call's native format.

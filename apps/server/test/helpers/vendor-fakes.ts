@@ -170,8 +170,6 @@ export interface VendorServer {
   readonly deepgram: FakeDeepgramServer;
   readonly llm: LLMFake;
   readonly tts: TTSFake;
-  /** The agent (id {@link VENDOR_AGENT}) configured with these vendors. */
-  readonly agent: AgentConfigInput;
 }
 
 /** Id of the agent stored by {@link useVendorServer}. */
@@ -192,10 +190,14 @@ export function useVendorServer(llm: LLMVendor, tts: TTSVendor): VendorServer {
     if (started === undefined) throw new Error('the vendor server is not started');
     return started;
   };
+  const closers: (() => Promise<void>)[] = [];
   beforeAll(async () => {
     const deepgram = await FakeDeepgramServer.start({ apiKey: VENDOR_TEST_KEY });
+    closers.push(() => deepgram.close());
     const llmFake = await LLM_FAKES[llm]();
+    closers.push(() => llmFake.close());
     const ttsFake = await TTS_FAKES[tts]();
+    closers.push(() => ttsFake.close());
     const env = {
       DEEPGRAM_API_KEY: VENDOR_TEST_KEY,
       // The server takes http(s) base URLs; the Deepgram vendor speaks WebSocket to its ws: form.
@@ -212,22 +214,23 @@ export function useVendorServer(llm: LLMVendor, tts: TTSVendor): VendorServer {
       (config, credentials) => defaultServiceFactory(config, engines, credentials),
       env,
     );
-    const agent: AgentConfigInput = {
-      prompt: 'You are a test agent.',
-      greeting: VENDOR_GREETING,
-      language: 'en-US',
-      stt: { provider: 'deepgram' },
-      llm: { provider: llmFake.provider },
-      tts: ttsFake.config,
-    };
-    await server.parley.agents.upsert({ id: VENDOR_AGENT, name: VENDOR_AGENT, config: agent });
-    started = { server, deepgram, llm: llmFake, tts: ttsFake, agent };
+    closers.unshift(() => server.close()); // calls end before their vendors go
+    await server.parley.agents.upsert({
+      id: VENDOR_AGENT,
+      name: VENDOR_AGENT,
+      config: {
+        prompt: 'You are a test agent.',
+        greeting: VENDOR_GREETING,
+        language: 'en-US',
+        stt: { provider: 'deepgram' },
+        llm: { provider: llmFake.provider },
+        tts: ttsFake.config,
+      },
+    });
+    started = { server, deepgram, llm: llmFake, tts: ttsFake };
   }, 60_000);
   afterAll(async () => {
-    await started?.server.close();
-    await started?.deepgram.close();
-    await started?.llm.close();
-    await started?.tts.close();
+    for (const close of closers.splice(0)) await close();
   });
   return {
     get server() {
@@ -241,9 +244,6 @@ export function useVendorServer(llm: LLMVendor, tts: TTSVendor): VendorServer {
     },
     get tts() {
       return get().tts;
-    },
-    get agent() {
-      return get().agent;
     },
   };
 }
@@ -270,8 +270,9 @@ function clipSpeech(clip: string): { startSecs: number; endSecs: number } {
 /**
  * Scripts Deepgram to recognise `clip` as it arrives on the open connection, from now on, as
  * Deepgram does while a caller speaks: an interim result with the first half of its words once
- * the middle of its speech came, one with all of them once its speech ended; the pipeline's
- * `Finalize` (when its VAD hears the caller stop, 0.2 s later) makes that one final.
+ * the middle of its speech came, one with all of them 0.1 s before its speech ends (margin for
+ * the VAD, which may call trailing soft speech silence); the pipeline's `Finalize`, when its
+ * VAD heard 0.2 s of silence, makes that one final.
  * @param rateHz - The call's rate: Deepgram receives 16-bit PCM at it.
  * @returns The transcript scripted.
  */
@@ -286,7 +287,7 @@ export function scriptClip(deepgram: FakeDeepgramServer, clip: string, rateHz: n
       transcript: words.slice(0, Math.ceil(words.length / 2)).join(' '),
       afterBytes: bytesAt((startSecs + endSecs) / 2),
     },
-    { transcript, afterBytes: bytesAt(endSecs) },
+    { transcript, afterBytes: bytesAt(Math.max((startSecs + endSecs) / 2, endSecs - 0.1)) },
   );
   return transcript;
 }

@@ -124,7 +124,11 @@ export async function expectVendorCall<S extends CallSimulator & AckGated>(
   const spoken = tts.requests().slice(ttsBefore);
   expect(spoken.map((r) => r.text)).toEqual([VENDOR_GREETING, REPLY]);
   for (const r of spoken) {
-    expect(r).toMatchObject({ format: tts.expectedFormat(rateHz), apiKey: VENDOR_TEST_KEY });
+    expect(r).toMatchObject({
+      format: tts.expectedFormat(rateHz),
+      apiKey: VENDOR_TEST_KEY,
+      voice: tts.config.voice,
+    });
   }
 
   // The caller received the synthesized audio, whole: each sentence padded to full messages.

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  type FakeAnthropicMessage,
   FakeAnthropicServer,
   FakeDeepgramServer,
   FakeElevenLabsServer,
@@ -37,16 +38,14 @@ export interface LLMFake {
   readonly provider: string;
   /** The server's environment for it (key and base URL). */
   readonly env: Record<string, string>;
-  /** Queue the text of the next reply, streamed word by word `chunkDelayMs` apart (default 0). */
-  reply(text: string, chunkDelayMs?: number): void;
+  /** Queue the text of the next reply (streamed word by word). */
+  reply(text: string): void;
   /** Requests received so far. */
   readonly requestCount: number;
   /** The user and assistant messages of request `index` (0-based), the system prompt left out. */
   turns(index: number): LLMTurn[];
   /** Key each request carried, oldest first. */
   readonly apiKeys: (string | undefined)[];
-  /** Streams the client closed before their end (interrupted replies). */
-  readonly abortedRequests: number;
   close(): Promise<void>;
 }
 
@@ -75,12 +74,11 @@ export interface TTSFake {
 }
 
 /** The text of Anthropic content: a string, or its `text` blocks joined. */
-function anthropicText(content: FakeAnthropicServerContent): string {
+function anthropicText(content: FakeAnthropicMessage['content']): string {
   return typeof content === 'string'
     ? content
     : content.map((b) => (b.type === 'text' ? (b.text ?? '') : '')).join('');
 }
-type FakeAnthropicServerContent = FakeAnthropicServer['requests'][number]['messages'][number]['content'];
 
 /** Claude through `FakeAnthropicServer`. */
 async function anthropicFake(): Promise<LLMFake> {
@@ -88,7 +86,7 @@ async function anthropicFake(): Promise<LLMFake> {
   return {
     provider: 'anthropic',
     env: { ANTHROPIC_API_KEY: VENDOR_TEST_KEY, ANTHROPIC_BASE_URL: fake.url },
-    reply: (text, chunkDelayMs) => fake.reply({ text, ...(chunkDelayMs ? { chunkDelayMs } : {}) }),
+    reply: (text) => fake.reply({ text }),
     get requestCount() {
       return fake.requests.length;
     },
@@ -101,9 +99,6 @@ async function anthropicFake(): Promise<LLMFake> {
       // SDK 1.x sends the key as `Authorization: Bearer`, older ones as `x-api-key`.
       return fake.credentials.map((c) => c.apiKey ?? c.authorization?.replace(/^Bearer /, ''));
     },
-    get abortedRequests() {
-      return fake.abortedRequests;
-    },
     close: () => fake.close(),
   };
 }
@@ -114,7 +109,7 @@ async function geminiFake(): Promise<LLMFake> {
   return {
     provider: 'google',
     env: { GEMINI_API_KEY: VENDOR_TEST_KEY, GEMINI_BASE_URL: fake.url },
-    reply: (text, chunkDelayMs) => fake.reply({ text, ...(chunkDelayMs ? { chunkDelayMs } : {}) }),
+    reply: (text) => fake.reply({ text }),
     get requestCount() {
       return fake.requests.length;
     },
@@ -125,9 +120,6 @@ async function geminiFake(): Promise<LLMFake> {
       })),
     get apiKeys() {
       return fake.requests.map((r) => r.apiKey);
-    },
-    get abortedRequests() {
-      return fake.abortedRequests;
     },
     close: () => fake.close(),
   };

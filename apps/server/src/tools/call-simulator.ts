@@ -28,6 +28,13 @@ export interface CallSimulatorAudio {
   readonly frameMs: number;
 }
 
+/** A checkpoint (mark) waiting for the audio queued before it to be played. */
+interface Checkpoint {
+  readonly name: string;
+  readonly onPlayed: () => void;
+  readonly timer: NodeJS.Timeout;
+}
+
 /**
  * The provider-neutral part of a simulated phone call: the WebSocket, a real-time sender clock
  * for the caller's audio, the phone's playback queue for the bot's audio (heard in order, in
@@ -52,7 +59,7 @@ export abstract class CallSimulator {
   /** When the phone's playback queue runs dry, `performance.now()` ms. */
   private playbackEndsAt = 0;
   private readonly queuedAudio: Array<{ pcm: Int16Array; timer: NodeJS.Timeout }> = [];
-  private readonly pendingCheckpoints: Array<{ name: string; timer: NodeJS.Timeout }> = [];
+  private readonly pendingCheckpoints: Checkpoint[] = [];
   private closedPromise: Promise<{ code: number; reason: string }> | undefined;
   private readonly arrivals = new ArrivalWaiter();
 
@@ -199,14 +206,22 @@ export abstract class CallSimulator {
     this.queuedAudio.push(entry);
   }
 
-  /** Call `onPlayed` once all audio queued so far has been played, unless it is cleared first. */
+  /**
+   * Call `onPlayed` once all audio queued so far has been played, unless it is cleared first.
+   * Checkpoints fire in the order they were queued, as a phone plays its queue.
+   */
   protected whenPlayed(name: string, onPlayed: () => void): void {
-    const entry = {
+    const entry: Checkpoint = {
       name,
+      onPlayed,
       timer: setTimeout(
         () => {
-          this.pendingCheckpoints.splice(this.pendingCheckpoints.indexOf(entry), 1);
-          onPlayed();
+          // Two checkpoints due in the same ms may time out in either order: the earlier ones go first.
+          const due = this.pendingCheckpoints.splice(0, this.pendingCheckpoints.indexOf(entry) + 1);
+          for (const c of due) {
+            clearTimeout(c.timer);
+            c.onPlayed();
+          }
         },
         Math.max(0, this.playbackEndsAt - performance.now()),
       ),

@@ -1,0 +1,37 @@
+import { describe, it } from 'vitest';
+import type { ReceivedMessage } from '../src/tools/call-simulator.ts';
+import { type AckGatedTwilioCaller, dialGatedTwilio } from './helpers/ack-gated-callers.ts';
+import {
+  expectBargeInKeepsAcknowledgedWords,
+  expectVendorCall,
+  type VendorCallProtocol,
+} from './helpers/vendor-call.ts';
+import { useVendorServer } from './helpers/vendor-fakes.ts';
+
+const payloadBytes = (m: ReceivedMessage) =>
+  Buffer.from((m.raw.media as { payload: string }).payload, 'base64').length;
+
+/** Twilio: 20 ms µ-law `media` at 8 kHz, `mark`s, `clear`. */
+const twilio: VendorCallProtocol<AckGatedTwilioCaller> = {
+  name: 'twilio',
+  dial: dialGatedTwilio,
+  providerCallId: (sim) => sim.callSid,
+  audioEvent: 'media',
+  clearEvent: 'clear',
+  chunkMs: 20,
+  rateHz: 8000,
+  audioBytes: payloadBytes,
+  bytesPerSample: 1,
+};
+
+describe('a Twilio call on Deepgram, Claude and ElevenLabs (their fakes), on real speech', () => {
+  const vendors = useVendorServer('anthropic', 'elevenlabs');
+
+  it('carries the caller’s speech through every vendor and the reply back to the caller', async () => {
+    await expectVendorCall(vendors, twilio);
+  }, 60_000);
+
+  it('on barge-in keeps exactly the words whose marks Twilio echoed', async () => {
+    await expectBargeInKeepsAcknowledgedWords(vendors, twilio);
+  }, 60_000);
+});

@@ -7,6 +7,7 @@ import type { AuthGuard } from './auth/guard.ts';
 import { installAuth } from './auth/install.ts';
 import type { CallSession } from './calls/call-session.ts';
 import type { ServiceFactory } from './calls/services.ts';
+import { createCallToolsLoader } from './calls/tools/call-tools.ts';
 import type { ServerConfig } from './config/server-config.ts';
 import { moveInlineSecrets } from './credentials/inline-secrets.ts';
 import { openCredentialStore } from './credentials/open.ts';
@@ -17,6 +18,7 @@ import { CallRepository } from './db/calls.ts';
 import type { Database } from './db/database.ts';
 import { ServerRegistry } from './db/servers.ts';
 import { TelephonySettingsRepository } from './db/telephony-settings.ts';
+import { ToolRepository } from './db/tools.ts';
 import { applyWithRepositories } from './durability/apply-entry.ts';
 import { CallRecovery } from './durability/call-recovery.ts';
 import { Maintenance } from './durability/maintenance.ts';
@@ -36,12 +38,14 @@ import { apiCallsRoutes } from './routes/api-calls.ts';
 import { apiCredentialsRoutes } from './routes/api-credentials.ts';
 import { apiOutboundRoutes } from './routes/api-outbound.ts';
 import { apiTelephonySettingsRoutes } from './routes/api-telephony-settings.ts';
+import { apiToolsRoutes } from './routes/api-tools.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { installErrorHandling } from './routes/errors.ts';
 import { exotelRoutes } from './routes/exotel.ts';
 import { healthRoutes } from './routes/health.ts';
 import { twilioRoutes } from './routes/twilio.ts';
 import { vobizRoutes } from './routes/vobiz.ts';
+import { createEgressFetch } from './security/egress.ts';
 import { serverEgressPolicy } from './security/server-egress.ts';
 import type { SessionStore } from './sessions/session-store.ts';
 import { CallAdmission } from './telephony/admission.ts';
@@ -70,6 +74,8 @@ export interface ParleyApp {
   readonly calls: CallRepository;
   readonly events: CallEventRepository;
   readonly settings: TelephonySettingsRepository;
+  /** Webhook tools (`/api/tools`). */
+  readonly tools: ToolRepository;
   /** Durable writes of call events and ends (journaled under `DATA_DIR` while the database is down). */
   readonly journal: WriteJournal;
   /** Refused webhooks, streams and requests since start-up (also in `/health`). */
@@ -132,6 +138,9 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   const credentials = options.credentials ?? (await openCredentialStore(database.db, config, app.log));
   await moveInlineSecrets(database.db, credentials, config.openaiBaseUrl, app.log);
   const settings = new TelephonySettingsRepository(database.db, credentials);
+  const tools = new ToolRepository(database.db);
+  const egress = serverEgressPolicy(config);
+  const egressFetch = createEgressFetch(egress);
   const active = new Map<string, CallSession>();
   const admission = new CallAdmission(() => active.size, {
     streamWaitMs: config.limits.streamWaitMs,
@@ -162,6 +171,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     refusals,
     streamStartTimeoutMs: config.limits.streamStartTimeoutMs,
     pendingStreams: new PendingStreamGuard(config.limits.maxPendingStreamsPerIp, refusals),
+    tools: createCallToolsLoader({ tools, credentials, fetch: egressFetch }),
   };
 
   installErrorHandling(app);
@@ -190,7 +200,8 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   );
   await app.register(apiCallsRoutes({ calls, events, recordings }));
   await app.register(apiOutboundRoutes({ agents, calls, settings, admission, config }));
-  await app.register(apiAgentsRoutes({ agents, credentials, config, egress: serverEgressPolicy(config) }));
+  await app.register(apiAgentsRoutes({ agents, credentials, config, egress, tools }));
+  await app.register(apiToolsRoutes({ tools, credentials, egress, fetch: egressFetch }));
   await app.register(apiTelephonySettingsRoutes({ settings, credentials }));
   await app.register(apiCredentialsRoutes({ credentials, openaiBaseUrl: config.openaiBaseUrl }));
   await app.register(twilioRoutes(streamDeps));
@@ -249,6 +260,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     calls,
     events,
     settings,
+    tools,
     journal,
     refusals,
     auth,

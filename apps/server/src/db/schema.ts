@@ -172,6 +172,16 @@ export interface CredentialsTable {
   updated_at: TimestampWithDefault;
 }
 
+/** `tools`: webhook tools agents can call (see `calls/tools/tool-schema.ts`). */
+export interface ToolsTable {
+  /** Slug, e.g. `check-order`. */
+  id: string;
+  /** The tool's definition; header secrets are credential names. */
+  definition: Json<unknown>;
+  created_at: TimestampWithDefault;
+  updated_at: TimestampWithDefault;
+}
+
 export interface DB {
   agents: AgentsTable;
   calls: CallsTable;
@@ -183,4 +193,5 @@ export interface DB {
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
   credentials: CredentialsTable;
+  tools: ToolsTable;
 }

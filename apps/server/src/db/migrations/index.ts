@@ -8,6 +8,7 @@ import { telephonyMigration } from './0002_telephony.ts';
 import { authMigration } from './0003_auth.ts';
 import { credentialsMigration } from './0004_credentials.ts';
 import { durabilityMigration } from './0005_durability.ts';
+import { toolsMigration } from './0006_tools.ts';
 
 /** Every migration by name; Kysely applies them in name order. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -16,6 +17,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003_auth': authMigration,
   '0004_credentials': credentialsMigration,
   '0005_durability': durabilityMigration,
+  '0006_tools': toolsMigration,
 };
 
 /** A `MigrationProvider` for Kysely's `Migrator` that serves {@link migrations}. */

@@ -53,6 +53,8 @@ describe('the /api guard', () => {
       'HEAD /api/calls/:id/recording',
       'POST /api/calls/outbound',
       'PUT /api/agents/:id',
+      'PUT /api/tools/:id',
+      'POST /api/tools/:id/test',
       'PUT /api/telephony-settings',
       'POST /api/users',
       'DELETE /api/api-keys/:id',
@@ -115,6 +117,9 @@ describe('the /api guard', () => {
     expect(roleOf('GET /api/calls/:id')).toBe('viewer');
     expect(roleOf('GET /api/telephony-settings')).toBe('viewer');
     expect(roleOf('PUT /api/agents/:id')).toBe('editor');
+    expect(roleOf('GET /api/tools')).toBe('viewer');
+    expect(roleOf('DELETE /api/tools/:id')).toBe('editor');
+    expect(roleOf('POST /api/tools/:id/test')).toBe('editor');
     expect(roleOf('POST /api/calls/outbound')).toBe('editor');
     expect(roleOf('PUT /api/telephony-settings')).toBe('admin');
     expect(roleOf('GET /api/audit-log')).toBe('admin');

@@ -237,7 +237,12 @@ export class CallSession {
   private async runCall(): Promise<void> {
     const { call, agent, streamId } = this.stream;
     const tools = this.setUpTools(); // while the call is stored
-    await this.deps.calls.markInProgress(call.id, { streamId, startedAt: this.startedAt });
+    try {
+      await this.deps.calls.markInProgress(call.id, { streamId, startedAt: this.startedAt });
+    } catch (error) {
+      await tools.then(() => this.toolSet?.close()); // no MCP connection outlives a call that never ran
+      throw error;
+    }
     this.putSession(call.id, agent.id, streamId); // not awaited: a slow store must not delay the call
     this.eventRecorder.record('call_started', { streamId, agentId: agent.id, provider: call.provider });
 

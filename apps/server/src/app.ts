@@ -7,6 +7,7 @@ import type { AuthGuard } from './auth/guard.ts';
 import { installAuth } from './auth/install.ts';
 import type { CallSession } from './calls/call-session.ts';
 import type { ServiceFactory } from './calls/services.ts';
+import { createCallToolsLoader } from './calls/tools/call-tools.ts';
 import type { ServerConfig } from './config/server-config.ts';
 import { moveInlineSecrets } from './credentials/inline-secrets.ts';
 import { openCredentialStore } from './credentials/open.ts';
@@ -18,6 +19,7 @@ import type { Database } from './db/database.ts';
 import { FlowVersionRepository } from './db/flow-versions.ts';
 import { ServerRegistry } from './db/servers.ts';
 import { TelephonySettingsRepository } from './db/telephony-settings.ts';
+import { ToolRepository } from './db/tools.ts';
 import { applyWithRepositories } from './durability/apply-entry.ts';
 import { CallRecovery } from './durability/call-recovery.ts';
 import { Maintenance } from './durability/maintenance.ts';
@@ -39,12 +41,14 @@ import { apiCredentialsRoutes } from './routes/api-credentials.ts';
 import { apiFlowsRoutes } from './routes/api-flows.ts';
 import { apiOutboundRoutes } from './routes/api-outbound.ts';
 import { apiTelephonySettingsRoutes } from './routes/api-telephony-settings.ts';
+import { apiToolsRoutes } from './routes/api-tools.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { installErrorHandling } from './routes/errors.ts';
 import { exotelRoutes } from './routes/exotel.ts';
 import { healthRoutes } from './routes/health.ts';
 import { twilioRoutes } from './routes/twilio.ts';
 import { vobizRoutes } from './routes/vobiz.ts';
+import { createEgressFetch } from './security/egress.ts';
 import { serverEgressPolicy } from './security/server-egress.ts';
 import type { SessionStore } from './sessions/session-store.ts';
 import { CallAdmission } from './telephony/admission.ts';
@@ -75,6 +79,8 @@ export interface ParleyApp {
   readonly settings: TelephonySettingsRepository;
   /** Agents' flow versions. */
   readonly flows: FlowVersionRepository;
+  /** Webhook tools (`/api/tools`). */
+  readonly tools: ToolRepository;
   /** Durable writes of call events and ends (journaled under `DATA_DIR` while the database is down). */
   readonly journal: WriteJournal;
   /** Refused webhooks, streams and requests since start-up (also in `/health`). */
@@ -138,6 +144,9 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   const credentials = options.credentials ?? (await openCredentialStore(database.db, config, app.log));
   await moveInlineSecrets(database.db, credentials, config.openaiBaseUrl, app.log);
   const settings = new TelephonySettingsRepository(database.db, credentials);
+  const tools = new ToolRepository(database.db);
+  const egress = serverEgressPolicy(config);
+  const egressFetch = createEgressFetch(egress);
   const active = new Map<string, CallSession>();
   const admission = new CallAdmission(() => active.size, {
     streamWaitMs: config.limits.streamWaitMs,
@@ -170,6 +179,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     refusals,
     streamStartTimeoutMs: config.limits.streamStartTimeoutMs,
     pendingStreams: new PendingStreamGuard(config.limits.maxPendingStreamsPerIp, refusals),
+    tools: createCallToolsLoader({ tools, credentials, fetch: egressFetch }),
   };
 
   installErrorHandling(app);
@@ -198,8 +208,9 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   );
   await app.register(apiCallsRoutes({ calls, events, recordings }));
   await app.register(apiOutboundRoutes({ agents, calls, settings, admission, config }));
-  await app.register(apiAgentsRoutes({ agents, credentials, config, egress: serverEgressPolicy(config) }));
-  await app.register(apiFlowsRoutes({ agents, flows, knownToolIds }));
+  await app.register(apiFlowsRoutes({ agents, flows, knownToolIds: knownToolIds(tools) }));
+  await app.register(apiAgentsRoutes({ agents, credentials, config, egress, tools }));
+  await app.register(apiToolsRoutes({ tools, credentials, egress, fetch: egressFetch }));
   await app.register(apiTelephonySettingsRoutes({ settings, credentials }));
   await app.register(apiCredentialsRoutes({ credentials, openaiBaseUrl: config.openaiBaseUrl }));
   await app.register(twilioRoutes(streamDeps));
@@ -259,6 +270,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     events,
     settings,
     flows,
+    tools,
     journal,
     refusals,
     auth,

@@ -24,6 +24,14 @@ beforeAll(async () => {
       llm: { provider: 'openai', model: 'gpt-4o-mini' },
     },
   });
+  // The tool the flow's nodes name (flows may only name stored or built-in tools).
+  await server.parley.tools.upsert('menu-lookup', {
+    name: 'menu_lookup',
+    description: 'Look a dish up.',
+    parameters: { type: 'object', properties: { dish: { type: 'string' } }, required: ['dish'] },
+    url: 'https://menu.example.com/dishes/{{dish}}',
+    method: 'GET',
+  });
 }, 60_000);
 
 afterAll(async () => {

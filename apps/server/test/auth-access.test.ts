@@ -57,6 +57,8 @@ describe('the /api guard', () => {
       'PUT /api/agents/:id/flow/draft',
       'POST /api/agents/:id/flow/publish',
       'GET /api/agents/:id/flow/diff',
+      'PUT /api/tools/:id',
+      'POST /api/tools/:id/test',
       'PUT /api/telephony-settings',
       'POST /api/users',
       'DELETE /api/api-keys/:id',
@@ -122,6 +124,9 @@ describe('the /api guard', () => {
     expect(roleOf('GET /api/agents/:id/flow/versions/:version')).toBe('viewer');
     expect(roleOf('PUT /api/agents/:id/flow/draft')).toBe('editor');
     expect(roleOf('POST /api/agents/:id/flow/publish')).toBe('editor');
+    expect(roleOf('GET /api/tools')).toBe('viewer');
+    expect(roleOf('DELETE /api/tools/:id')).toBe('editor');
+    expect(roleOf('POST /api/tools/:id/test')).toBe('editor');
     expect(roleOf('POST /api/calls/outbound')).toBe('editor');
     expect(roleOf('PUT /api/telephony-settings')).toBe('admin');
     expect(roleOf('GET /api/audit-log')).toBe('admin');

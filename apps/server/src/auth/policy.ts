@@ -24,6 +24,10 @@ function idParam(request: FastifyRequest): string | null {
   return typeof params?.id === 'string' ? params.id : null;
 }
 
+function toolAudit(action: string): AuditOf {
+  return (request) => ({ action, target: { type: 'tool', id: idParam(request) } });
+}
+
 /** The credential a request names: the `:name` parameter, or the created one's `name`. */
 function credentialName(request: FastifyRequest): string | null {
   const params = request.params as Record<string, unknown> | undefined;
@@ -72,6 +76,16 @@ export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
   'GET /api/agents/:id/flow/versions': { role: 'viewer' },
   'GET /api/agents/:id/flow/versions/:version': { role: 'viewer' },
   'GET /api/agents/:id/flow/diff': { role: 'viewer' },
+  'GET /api/tools': { role: 'viewer' },
+  'GET /api/tools/:id': { role: 'viewer' },
+  'PUT /api/tools/:id': {
+    role: 'editor',
+    audit: (request, statusCode) =>
+      toolAudit(statusCode === 201 ? 'tool.create' : 'tool.update')(request, statusCode),
+  },
+  'DELETE /api/tools/:id': { role: 'editor', audit: toolAudit('tool.delete') },
+  // Sends a request with the tool's secrets: as much as using the tool in a call.
+  'POST /api/tools/:id/test': { role: 'editor', audit: toolAudit('tool.test') },
 
   'GET /api/telephony-settings': { role: 'viewer' },
   'PUT /api/telephony-settings': {

@@ -11,6 +11,7 @@ import {
   frame,
   InputTransport,
   LLMContext,
+  type LLMService,
   MaxDurationProcessor,
   type MuteStrategy,
   OutputTransport,
@@ -43,6 +44,8 @@ import { type CallFlowOptions, startCallFlow } from './call-flow.ts';
 import { CallEventRecorder } from './event-recorder.ts';
 import type { CallServices, ServiceFactory } from './services.ts';
 import { renderTemplate } from './template.ts';
+import type { CallToolSet, CallToolsLoader } from './tools/call-tools.ts';
+import { ToolCallLog } from './tools/tool-call-log.ts';
 
 /** What every call session needs from the server. */
 export interface CallSessionDeps {
@@ -58,6 +61,8 @@ export interface CallSessionDeps {
   readonly prices?: PriceTable | undefined;
   /** Agents' flows: a call runs the version published when it starts (none without this). */
   readonly flows?: FlowVersionRepository;
+  /** Builds the tools of the agent (`config.tools`, `config.mcpServers`); none when absent. */
+  readonly tools?: CallToolsLoader;
 }
 
 /** One call's media stream, as the provider described it in its `start` message. */
@@ -118,6 +123,11 @@ export class CallSession {
   /** What the agent's stored flow runs on, if it has one published (see `call-flow.ts`). */
   private readonly flowOptions: Omit<CallFlowOptions, 'version'>;
   private flow: Promise<FlowManager | undefined> | undefined;
+  private readonly context: LLMContext;
+  private readonly llm: LLMService;
+  private readonly vars: Readonly<Record<string, string>>;
+  private readonly toolLog = new ToolCallLog();
+  private toolSet: CallToolSet | undefined;
 
   /** @param services The call's STT, LLM and TTS, built for the agent by the server's {@link ServiceFactory}. */
   constructor(
@@ -134,12 +144,20 @@ export class CallSession {
 
     const agentPrompt = renderTemplate(config.prompt, vars);
     const context = new LLMContext([{ role: 'system', content: agentPrompt }]);
+    this.vars = vars;
+    this.llm = services.llm;
+    this.context = context;
     const greetingText = config.greeting ? renderTemplate(config.greeting, vars) : undefined;
     // Set-up problems are said once, before the greeting, in a sentence each.
     const notices = services.problems.flatMap((p) => (p.spoken ? [p.spoken] : []));
     this.greeting = [...notices, ...(greetingText ? [greetingText] : [])].join(' ') || undefined;
 
-    this.eventRecorder = new CallEventRecorder(call.id, (entry) => deps.journal.write(entry));
+    this.eventRecorder = new CallEventRecorder(
+      call.id,
+      (entry) => deps.journal.write(entry),
+      undefined,
+      this.toolLog,
+    );
     this.flowOptions = {
       llm: services.llm,
       context,
@@ -224,12 +242,12 @@ export class CallSession {
   }
 
   /**
-   * End the call gracefully: the agent says `goodbye`, what is queued plays out, then the call
-   * ends (and the provider is told to hang up) with `reason`.
+   * End the call gracefully: what is queued plays out, the agent says `goodbye` (when given),
+   * then the call ends (and the provider is told to hang up) with `reason`.
    */
-  endWithGoodbye(goodbye: string, reason: string): void {
+  endWithGoodbye(goodbye: string | undefined, reason: string): void {
     this.endReason ??= reason;
-    this.task.queueFrame(frame('tts_speak', { text: goodbye }));
+    if (goodbye !== undefined) this.task.queueFrame(frame('tts_speak', { text: goodbye }));
     this.task.end(reason);
   }
 
@@ -242,11 +260,18 @@ export class CallSession {
 
   private async runCall(): Promise<void> {
     const { call, agent, streamId } = this.stream;
-    await this.deps.calls.markInProgress(call.id, { streamId, startedAt: this.startedAt });
+    const tools = this.setUpTools(); // while the call is stored
+    try {
+      await this.deps.calls.markInProgress(call.id, { streamId, startedAt: this.startedAt });
+    } catch (error) {
+      await tools.then(() => this.toolSet?.close()); // no MCP connection outlives a call that never ran
+      throw error;
+    }
     this.putSession(call.id, agent.id, streamId); // not awaited: a slow store must not delay the call
     this.eventRecorder.record('call_started', { streamId, agentId: agent.id, provider: call.provider });
     const flowVersion = await this.pinFlow();
 
+    await tools;
     const running = this.task.run();
     // What the caller said while the call was being stored goes in first, in order.
     for (const { audio, sampleRateHz } of this.early ?? []) this.input.pushAudio(audio, sampleRateHz);
@@ -262,6 +287,7 @@ export class CallSession {
     const { call } = this.stream;
     const reason = this.endReason ?? result.reason;
     const endedAt = new Date();
+    await this.toolSet?.close();
     const recording = await this.recorder.finish().catch((err: unknown) => {
       this.log.error({ err }, 'could not finish the recording');
       return undefined;
@@ -314,6 +340,36 @@ export class CallSession {
       this.log.error({ err, flowVersion: version.version }, 'the flow could not start');
       this.recordError('the flow could not start', { source: 'flow', flowVersion: version.version });
       return undefined;
+    }
+  }
+
+  /**
+   * Registers the agent's tools on the call's LLM and offers them in its context; what cannot
+   * be set up is logged and stored as an `error` event, and the call goes on without it.
+   */
+  private async setUpTools(): Promise<void> {
+    const { config } = this.stream.agent;
+    if (!this.deps.tools || (!config.tools?.length && !config.mcpServers?.length)) return;
+    try {
+      this.toolSet = await this.deps.tools({
+        config,
+        vars: this.vars,
+        controls: { endCall: (goodbye) => this.endWithGoodbye(goodbye, 'agent_ended') },
+        log: this.toolLog,
+        logger: this.log,
+      });
+    } catch (err) {
+      this.log.error({ err }, 'could not set up the agent tools');
+      this.recordError('the agent tools could not be set up', { source: 'tools' });
+      return;
+    }
+    for (const problem of this.toolSet.problems) {
+      this.log.warn(`set-up problem: ${problem}`);
+      this.recordError(problem, { source: 'tools' });
+    }
+    for (const tool of this.toolSet.tools) {
+      this.llm.registerFunction(tool.definition.name, tool.handler, tool.options);
+      this.context.tools.push(tool.definition);
     }
   }
 

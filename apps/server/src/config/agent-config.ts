@@ -5,6 +5,7 @@
 
 import { VENDORS, type VendorKind } from '@parley/services';
 import { z } from 'zod';
+import { mcpServerSchema, toolIdSchema } from '../calls/tools/tool-schema.ts';
 import { credentialNameSchema } from '../credentials/kinds.ts';
 
 /** The options every vendor service takes, beside its own. */
@@ -183,6 +184,13 @@ export const agentConfigSchema = z.strictObject({
   maxDurationSecs: z.number().positive().optional(),
   /** What the caller hears when a service fails mid-call (the failure is also stored as an `error` event). */
   apologies: apologiesSchema.optional(),
+  /**
+   * Tools the LLM may call: ids of stored webhook tools (`/api/tools`) and names of built-in
+   * ones (`end_call`); see `calls/tools/`.
+   */
+  tools: z.array(toolIdSchema).max(32).optional(),
+  /** MCP servers (Streamable HTTP) whose tools the LLM may call; see `calls/tools/mcp/`. */
+  mcpServers: z.array(mcpServerSchema).max(8).optional(),
 });
 
 /** A validated agent configuration, with defaults applied. */

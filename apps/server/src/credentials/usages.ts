@@ -1,5 +1,6 @@
 /**
- * Who refers to a credential: agents (`config.<service>.credential`, failover entries included) and the telephony settings
+ * Who refers to a credential: agents (`config.<service>.credential`, failover entries included,
+ * and their MCP servers' headers), webhook tools (their headers) and the telephony settings
  * (`providers.<provider>.credential`). A new kind of user (tools, vendor services) adds its
  * references here, so that a credential in use cannot be deleted.
  */
@@ -20,6 +21,16 @@ export async function credentialUsages(db: Kysely<DB>): Promise<Map<string, stri
   for (const agent of agents) {
     for (const slot of rawServiceSlots(agent.config))
       add(slot.service.credential, `agent ${agent.id} (${slot.path})`);
+    const servers = field(agent.config, 'mcpServers');
+    for (const server of Array.isArray(servers) ? servers : []) {
+      for (const name of headerCredentials(field(server, 'headers'))) {
+        add(name, `agent ${agent.id} (MCP server ${String(field(server, 'name'))})`);
+      }
+    }
+  }
+  const tools = await db.selectFrom('tools').select(['id', 'definition']).orderBy('id').execute();
+  for (const tool of tools) {
+    for (const name of headerCredentials(field(tool.definition, 'headers'))) add(name, `tool ${tool.id}`);
   }
   const settings = await db.selectFrom('telephony_settings').select('providers').executeTakeFirst();
   if (isRecord(settings?.providers)) {
@@ -28,6 +39,11 @@ export async function credentialUsages(db: Kysely<DB>): Promise<Map<string, stri
     }
   }
   return usages;
+}
+
+/** The credentials named by headers (`{ Name: { credential, field } }`). */
+function headerCredentials(headers: unknown): unknown[] {
+  return isRecord(headers) ? Object.values(headers).map((value) => field(value, 'credential')) : [];
 }
 
 function field(value: unknown, key: string): unknown {

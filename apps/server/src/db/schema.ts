@@ -193,6 +193,16 @@ export interface FlowVersionsTable {
   published_at: NullableTimestamp;
 }
 
+/** `tools`: webhook tools agents can call (see `calls/tools/tool-schema.ts`). */
+export interface ToolsTable {
+  /** Slug, e.g. `check-order`. */
+  id: string;
+  /** The tool's definition; header secrets are credential names. */
+  definition: Json<unknown>;
+  created_at: TimestampWithDefault;
+  updated_at: TimestampWithDefault;
+}
+
 export interface DB {
   agents: AgentsTable;
   calls: CallsTable;
@@ -205,4 +215,5 @@ export interface DB {
   audit_log: AuditLogTable;
   credentials: CredentialsTable;
   flow_versions: FlowVersionsTable;
+  tools: ToolsTable;
 }

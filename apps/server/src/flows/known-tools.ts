@@ -1,15 +1,11 @@
-/**
- * The tool ids a stored flow's nodes may name (`toolIds`). Tools (webhook and MCP) will live in
- * a `tools` table; until it exists every id is accepted, and a call offers no stored tools.
- */
+/** The tool ids a stored flow's nodes may name (`toolIds`): the stored tools and the built-in ones. */
+import { BUILTIN_TOOLS } from '../calls/tools/builtin-tools.ts';
+import type { ToolRepository } from '../db/tools.ts';
 
-/** The ids of the stored tools, or `'any'` while there is no tool store to check against. */
+/** The ids a flow may name, or `'any'` when there is nothing to check against. */
 export type KnownToolIds = ReadonlySet<string> | 'any';
 
-/**
- * The stored tools' ids for agent `agentId`.
- * TODO(tools): read the `tools` table (scoped per agent) once it is merged; returns `'any'` now.
- */
-export async function knownToolIds(_agentId: string): Promise<KnownToolIds> {
-  return 'any';
+/** The ids of `tools` (every stored tool is open to every agent) and of the built-in tools. */
+export function knownToolIds(tools: ToolRepository): (agentId: string) => Promise<KnownToolIds> {
+  return async () => new Set([...(await tools.list()).map((tool) => tool.id), ...BUILTIN_TOOLS.keys()]);
 }

@@ -7,6 +7,7 @@ import { findVendor } from '@parley/services';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { serviceBaseUrl } from '../calls/service-access.ts';
+import { agentToolIssues } from '../calls/tools/write-checks.ts';
 import { AgentConfigError, parseAgentConfig } from '../config/agent-config.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 import {
@@ -20,6 +21,7 @@ import { CredentialError } from '../credentials/errors.ts';
 import type { CredentialKind } from '../credentials/kinds.ts';
 import type { CredentialStore } from '../credentials/store.ts';
 import { type Agent, type AgentRepository, checkAgentId } from '../db/agents.ts';
+import type { ToolRepository } from '../db/tools.ts';
 import type { EgressPolicy } from '../security/egress.ts';
 import { sendCredentialError } from './api-credentials.ts';
 import { sendApiError, sendInvalid } from './errors.ts';
@@ -32,6 +34,8 @@ export interface ApiAgentsDeps {
   readonly config: Pick<ServerConfig, 'vendorEnv'>;
   /** Refuses base URLs at non-public addresses when they are written (see `security/egress.ts`). */
   readonly egress: EgressPolicy;
+  /** When set, `config.tools` must name stored tools or built-ins, and `config.mcpServers` pass the egress and credential checks. */
+  readonly tools?: ToolRepository;
 }
 
 /**
@@ -119,6 +123,7 @@ export function apiAgentsRoutes(deps: ApiAgentsDeps): FastifyPluginAsync {
                 `${path}.baseUrl: ${refusal}; Parley does not send requests there unless EGRESS_ALLOW allows it`,
               ];
         });
+        if (deps.tools) refusals.push(...(await agentToolIssues({ ...deps, tools: deps.tools }, config)));
         if (refusals.length > 0) throw new AgentConfigError(refusals);
         if (keys.size > 0) checkAgentId(id); // before storing keys named after it
         for (const slot of serviceSlots(config)) {

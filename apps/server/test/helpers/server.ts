@@ -36,7 +36,7 @@ export interface TestServer {
 export async function startTestServer(
   services: (config: ServerConfig, credentials: CredentialStore) => ServiceFactory,
   env: Record<string, string> = {},
-  options: Pick<AppOptions, 'authClock'> = {},
+  options: Pick<AppOptions, 'authClock' | 'logger'> = {},
 ): Promise<TestServer> {
   const recordingsDir = await mkdtemp(path.join(tmpdir(), 'parley-rec-'));
   const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-data-'));

@@ -8,6 +8,7 @@ import { telephonyMigration } from './0002_telephony.ts';
 import { authMigration } from './0003_auth.ts';
 import { credentialsMigration } from './0004_credentials.ts';
 import { durabilityMigration } from './0005_durability.ts';
+import { toolsMigration } from './0006_tools.ts';
 import { flowsMigration } from './0007_flows.ts';
 import { usageMigration } from './0008_usage.ts';
 
@@ -18,6 +19,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003_auth': authMigration,
   '0004_credentials': credentialsMigration,
   '0005_durability': durabilityMigration,
+  '0006_tools': toolsMigration,
   '0007_flows': flowsMigration,
   '0008_usage': usageMigration,
 };

@@ -3,6 +3,7 @@ import type { ReceivedMessage } from '../src/tools/call-simulator.ts';
 import { type AckGatedTwilioCaller, dialGatedTwilio } from './helpers/ack-gated-callers.ts';
 import {
   expectBargeInKeepsAcknowledgedWords,
+  expectLlmFailoverMidCall,
   expectVendorCall,
   type VendorCallProtocol,
 } from './helpers/vendor-call.ts';
@@ -33,5 +34,13 @@ describe('a Twilio call on Deepgram, Claude and ElevenLabs (their fakes), on rea
 
   it('on barge-in keeps exactly the words whose marks Twilio echoed', async () => {
     await expectBargeInKeepsAcknowledgedWords(vendors, twilio);
+  }, 60_000);
+});
+
+describe('a Twilio call whose LLM fails mid-call (Claude, then Gemini)', () => {
+  const vendors = useVendorServer('anthropic', 'elevenlabs', 'google');
+
+  it('answers the turn from the failover LLM and records the switch', async () => {
+    await expectLlmFailoverMidCall(vendors, twilio);
   }, 60_000);
 });

@@ -244,3 +244,51 @@ export async function expectBargeInKeepsAcknowledgedWords<S extends CallSimulato
   // And those were the reply's first words, in order, as many as the phone was let acknowledge.
   expect(acked).toEqual(Array.from({ length: ACKED_WORDS }, (_, i) => i));
 }
+
+/**
+ * The agent's LLM fails mid-call (HTTP 500 on the request and the SDK's retries): the caller's
+ * turn is answered by the failover LLM, without an apology, and the stored events say so.
+ */
+export async function expectLlmFailoverMidCall<S extends CallSimulator & AckGated>(
+  vendors: VendorServer,
+  protocol: VendorCallProtocol<S>,
+): Promise<void> {
+  const { server, deepgram, llm, failoverLlm } = vendors;
+  if (!failoverLlm) throw new Error('start the vendor server with a failover LLM');
+  const { audioEvent, rateHz } = protocol;
+  const backupBefore = failoverLlm.requestCount;
+  llm.fail(500, 3); // the request and the SDK's two retries
+  failoverLlm.reply(REPLY);
+  const sim = await protocol.dial(server, VENDOR_AGENT);
+  await sim.connect();
+  sim.start();
+  await sim.withSilence(() => untilQuiet(sim, 0, audioEvent));
+  const said = scriptClip(deepgram, CLIP, rateHz);
+  await sim.streamAudio(speech8k(CLIP));
+  const saidAt = sim.now();
+  await sim.withSilence(() => untilQuiet(sim, saidAt, audioEvent));
+  sim.hangUp();
+  await sim.closed();
+
+  expect(failoverLlm.requestCount).toBe(backupBefore + 1);
+  expect(failoverLlm.turns(backupBefore).at(-1)).toEqual({ role: 'user', text: said });
+  const reply = sim.messages(audioEvent).filter((m) => m.atMs > saidAt);
+  expect(audioMs(protocol, reply)).toBeGreaterThan(1000);
+  const call = await finishedCall(server, protocol.providerCallId(sim));
+  expect(call.transcript.map(({ role, text }) => ({ role, text }))).toEqual([
+    { role: 'assistant', text: VENDOR_GREETING },
+    { role: 'user', text: said },
+    { role: 'assistant', text: REPLY },
+  ]);
+  const events = await server.parley.events.list(call.id);
+  expect(events.filter((e) => e.type === 'service_switched').map((e) => e.data)).toEqual([
+    {
+      service: 'llm',
+      from: `llm:${llm.provider}`,
+      to: `failover.llm.0:${failoverLlm.provider}`,
+      reason: 'failure',
+      error: expect.any(String),
+    },
+  ]);
+  expect(events.filter((e) => e.type === 'error')).toEqual([]);
+}

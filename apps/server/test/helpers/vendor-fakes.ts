@@ -40,6 +40,8 @@ export interface LLMFake {
   readonly env: Record<string, string>;
   /** Queue the text of the next reply (streamed word by word). */
   reply(text: string): void;
+  /** Queue `count` answers of HTTP `status` (an outage; the SDK's retries included). */
+  fail(status: number, count: number): void;
   /** Requests received so far. */
   readonly requestCount: number;
   /** The user and assistant messages of request `index` (0-based), the system prompt left out. */
@@ -87,6 +89,9 @@ async function anthropicFake(): Promise<LLMFake> {
     provider: 'anthropic',
     env: { ANTHROPIC_API_KEY: VENDOR_TEST_KEY, ANTHROPIC_BASE_URL: fake.url },
     reply: (text) => fake.reply({ text }),
+    fail: (status, count) => {
+      for (let i = 0; i < count; i++) fake.reply({ error: status });
+    },
     get requestCount() {
       return fake.requests.length;
     },
@@ -110,6 +115,9 @@ async function geminiFake(): Promise<LLMFake> {
     provider: 'google',
     env: { GEMINI_API_KEY: VENDOR_TEST_KEY, GEMINI_BASE_URL: fake.url },
     reply: (text) => fake.reply({ text }),
+    fail: (status, count) => {
+      for (let i = 0; i < count; i++) fake.reply({ error: status });
+    },
     get requestCount() {
       return fake.requests.length;
     },
@@ -162,6 +170,8 @@ export interface VendorServer {
   readonly deepgram: FakeDeepgramServer;
   readonly llm: LLMFake;
   readonly tts: TTSFake;
+  /** The agent's `failover.llm[0]`, when asked for. */
+  readonly failoverLlm: LLMFake | undefined;
 }
 
 /** Id of the agent stored by {@link useVendorServer}. */
@@ -176,7 +186,7 @@ export const VENDOR_GREETING = 'Hello, how can I help?';
  * closes them after.
  * @returns The server and fakes; reading them before `beforeAll` ran throws.
  */
-export function useVendorServer(llm: LLMVendor, tts: TTSVendor): VendorServer {
+export function useVendorServer(llm: LLMVendor, tts: TTSVendor, failoverLlm?: LLMVendor): VendorServer {
   let started: VendorServer | undefined;
   const get = (): VendorServer => {
     if (started === undefined) throw new Error('the vendor server is not started');
@@ -190,12 +200,15 @@ export function useVendorServer(llm: LLMVendor, tts: TTSVendor): VendorServer {
     closers.push(() => llmFake.close());
     const ttsFake = await TTS_FAKES[tts]();
     closers.push(() => ttsFake.close());
+    const backupFake = failoverLlm === undefined ? undefined : await LLM_FAKES[failoverLlm]();
+    if (backupFake) closers.push(() => backupFake.close());
     const env = {
       DEEPGRAM_API_KEY: VENDOR_TEST_KEY,
       // The server takes http(s) base URLs; the Deepgram vendor speaks WebSocket to its ws: form.
       DEEPGRAM_BASE_URL: deepgram.url.replace(/^ws:/, 'http:'),
       ...llmFake.env,
       ...ttsFake.env,
+      ...backupFake?.env,
     };
     // The local engines are never used here: every service is a vendor's.
     const engines = fixedEngines({
@@ -217,9 +230,10 @@ export function useVendorServer(llm: LLMVendor, tts: TTSVendor): VendorServer {
         stt: { provider: 'deepgram' },
         llm: { provider: llmFake.provider },
         tts: ttsFake.config,
+        ...(backupFake ? { failover: { llm: [{ provider: backupFake.provider }] } } : {}),
       },
     });
-    started = { server, deepgram, llm: llmFake, tts: ttsFake };
+    started = { server, deepgram, llm: llmFake, tts: ttsFake, failoverLlm: backupFake };
   }, 60_000);
   afterAll(async () => {
     for (const close of closers.splice(0)) await close();
@@ -236,6 +250,9 @@ export function useVendorServer(llm: LLMVendor, tts: TTSVendor): VendorServer {
     },
     get tts() {
       return get().tts;
+    },
+    get failoverLlm() {
+      return get().failoverLlm;
     },
   };
 }

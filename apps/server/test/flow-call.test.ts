@@ -1,9 +1,10 @@
 import { checkLocalEngines } from '@parley/services';
 import type { FakeChatReply, FakeChatRequest } from '@parley/services/testing';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialTwilio } from './helpers/answer.ts';
 import { untilQuiet, useSpeechServer } from './helpers/e2e.ts';
 import { speech8k } from './helpers/fakes.ts';
+import { WebhookServer } from './helpers/webhook-server.ts';
 
 const engines = await checkLocalEngines();
 
@@ -26,6 +27,8 @@ const FLOW = {
       position: { x: 200, y: 0 },
       taskMessages: ['Ask for the message and note it.'],
       functions: [{ name: 'message_taken', description: 'The caller said their message.', target: 'bye' }],
+      // A stored webhook tool, offered in this node only.
+      toolIds: ['save-message'],
     },
     {
       key: 'bye',
@@ -49,17 +52,35 @@ function reply(request: FakeChatRequest): FakeChatReply {
   const task = nodeTask(request);
   if (task.startsWith('Find out')) return { toolCalls: [{ name: 'take_message' }] };
   if (task.startsWith('Ask for the message')) {
-    return last?.role === 'user'
-      ? { toolCalls: [{ name: 'message_taken' }] }
-      : { text: 'Sure. Please say your message now.' };
+    if (last?.role === 'user')
+      return { toolCalls: [{ name: 'save_message', arguments: { text: 'Call me back.' } }] };
+    if (last?.role === 'tool' && String(last.content).includes('saved')) {
+      return { toolCalls: [{ name: 'message_taken' }] };
+    }
+    return { text: 'Sure. Please say your message now.' };
   }
   return { text: 'Thank you, I have noted your message.' };
 }
 
 describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a stored flow on a Twilio call, on real speech', () => {
-  const speech = useSpeechServer(engines);
+  const speech = useSpeechServer(engines, undefined, { EGRESS_ALLOW: '127.0.0.1/32' });
+  let hook: WebhookServer;
+  beforeAll(async () => {
+    hook = await WebhookServer.start();
+    hook.answer('/messages', { body: '{"status":"saved"}' });
+    await speech.server.parley.tools.upsert('save-message', {
+      name: 'save_message',
+      description: 'Save the message the caller left.',
+      parameters: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+      url: `${hook.url}/messages`,
+      method: 'POST',
+    });
+  });
+  afterAll(async () => {
+    await hook?.close();
+  });
 
-  it('runs the published flow greet → message → bye, ends with its goodbye and stores the node path', async () => {
+  it('runs the published flow greet → message (a webhook tool) → bye, ends with its goodbye and stores the node path', async () => {
     const { server, llm } = speech;
     const headers = { ...server.adminHeaders, 'content-type': 'application/json' };
     const put = await server.parley.app.inject({
@@ -96,15 +117,21 @@ describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a stored flow on a Twilio c
     // What the LLM was asked in each node: its tools, and the agent's prompt as the persona.
     expect(llm.requests.map((r) => r.tools?.map((t) => t.function.name) ?? [])).toEqual([
       ['take_message'],
-      ['message_taken'],
-      ['message_taken'],
+      ['message_taken', 'save_message'],
+      ['message_taken', 'save_message'],
+      ['message_taken', 'save_message'],
       [],
     ]);
     expect(llm.requests.map(nodeTask)).toEqual([
       'Find out whether the caller wants to leave a message.',
       'Ask for the message and note it.',
       'Ask for the message and note it.',
+      'Ask for the message and note it.',
       'Thank the caller for the message.',
+    ]);
+    // The webhook got the tool's arguments.
+    expect(hook.requests.map((r) => [r.method, r.url, JSON.parse(r.body)])).toEqual([
+      ['POST', '/messages', { text: 'Call me back.' }],
     ]);
     for (const r of llm.requests) {
       expect(String(r.messages[0]!.content)).toMatch(/^You are the Parley demo agent/);
@@ -131,8 +158,13 @@ describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a stored flow on a Twilio c
       ['tool_called', expect.objectContaining({ name: 'take_message' })],
       ['tool_result', expect.objectContaining({ name: 'take_message', result: '{"status":"acknowledged"}' })],
       ['node_transition', { from: 'greet', to: 'message', functionName: 'take_message' }],
-      ['context_injected', expect.objectContaining({ node: 'message', tools: ['message_taken'] })],
+      [
+        'context_injected',
+        expect.objectContaining({ node: 'message', tools: ['message_taken', 'save_message'] }),
+      ],
       ['node_entered', { node: 'message', respondImmediately: true }],
+      ['tool_called', expect.objectContaining({ name: 'save_message' })],
+      ['tool_result', expect.objectContaining({ name: 'save_message', ok: true, status: 200 })],
       ['tool_called', expect.objectContaining({ name: 'message_taken' })],
       ['tool_result', expect.objectContaining({ name: 'message_taken' })],
       ['node_transition', { from: 'message', to: 'bye', functionName: 'message_taken' }],

@@ -7,6 +7,8 @@ import {
   type FlowActionDefinition,
   type FlowDefinition,
   type FlowEvent,
+  type FlowFunctionDefinition,
+  type FlowFunctionHandler,
   FlowManager,
   flowDefinitionSchema,
   llmSummariser,
@@ -14,6 +16,7 @@ import {
 import type { LLMContext, LLMService } from '@parley/pipeline';
 import type { FlowVersion } from '../db/flow-versions.ts';
 import { renderTemplate } from './template.ts';
+import type { CallTool } from './tools/call-tools.ts';
 
 /** What {@link startCallFlow} needs from the call. */
 export interface CallFlowOptions {
@@ -29,7 +32,12 @@ export interface CallFlowOptions {
   readonly vars: Readonly<Record<string, string>>;
   /** Stores one call event (the session's event recorder). */
   readonly record: (type: FlowEvent['type'], data: Record<string, unknown>) => void;
+  /** The tools nodes name in `toolIds`, by tool id (built for the call; see `tools/call-tools.ts`). */
+  readonly nodeTools?: ReadonlyMap<string, CallTool>;
 }
+
+/** The handler name a node's tool is compiled under (`toolIds` become functions of the node). */
+const toolHandler = (id: string) => `tool:${id}`;
 
 /**
  * Starts the flow: compiles the version's definition (the server registers no function handlers
@@ -42,7 +50,9 @@ export interface CallFlowOptions {
  * not moved by a function)), `context_injected` (`node`, `strategy`, `requested`, `messages`,
  * `tools`, `summaryError?`) and `node_entered` (`node`, `respondImmediately`).
  *
- * Nodes' `toolIds` are not offered yet (there is no tool store; see `flows/known-tools.ts`).
+ * Nodes' `toolIds` become functions of those nodes only (the flow engine scopes them): the
+ * tools in `nodeTools`; an id missing there (deleted since publishing, or failed to set up) is
+ * left out.
  *
  * @returns the manager; dispose it when the call ends.
  * @throws FlowValidationError when the stored definition no longer compiles; FlowError when the
@@ -50,7 +60,21 @@ export interface CallFlowOptions {
  */
 export async function startCallFlow(options: CallFlowOptions): Promise<FlowManager> {
   const definition = rendered(flowDefinitionSchema.parse(options.version.definition), options);
-  const flow = compileFlow(definition);
+  const functions = Object.fromEntries(
+    [...(options.nodeTools ?? new Map<string, CallTool>())].map(
+      ([id, tool]): [string, FlowFunctionHandler] => [
+        toolHandler(id),
+        (args, context) =>
+          tool.handler(args, {
+            toolCallId: context.toolCallId,
+            functionName: context.functionName,
+            signal: context.signal,
+            llmContext: context.llmContext,
+          }),
+      ],
+    ),
+  );
+  const flow = compileFlow(definition, { functions });
   const manager = new FlowManager({
     llm: options.llm,
     context: options.context,
@@ -73,14 +97,32 @@ function rendered(definition: FlowDefinition, options: CallFlowOptions): FlowDef
     ...definition,
     nodes: definition.nodes.map((n) => {
       const role = n.roleMessage !== undefined ? fill(n.roleMessage) : n.initial ? options.agentPrompt : '';
+      const tools = (n.toolIds ?? []).flatMap((id) => {
+        const tool = options.nodeTools?.get(id);
+        return tool ? [toolFunction(id, tool)] : [];
+      });
       return {
         ...n,
+        ...(tools.length > 0 ? { functions: [...(n.functions ?? []), ...tools] } : {}),
         ...(role.trim() ? { roleMessage: role } : {}),
         taskMessages: n.taskMessages.map(fill),
         ...(n.preActions ? { preActions: n.preActions.map(action) } : {}),
         ...(n.postActions ? { postActions: n.postActions.map(action) } : {}),
       };
     }),
+  };
+}
+
+/** A node's tool as a flow function answering in place (no target), run by its compiled handler. */
+function toolFunction(id: string, tool: CallTool): FlowFunctionDefinition {
+  const { name, description, parameters } = tool.definition;
+  const timeoutMs = tool.options.timeoutMs;
+  return {
+    name,
+    description,
+    parameters: { ...parameters },
+    handler: toolHandler(id),
+    ...(timeoutMs !== undefined && Number.isFinite(timeoutMs) ? { timeoutMs } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { FlowManager } from '@parley/flows';
+import { type FlowManager, flowDefinitionSchema } from '@parley/flows';
 import {
   AssistantContextAggregator,
   type AudioSink,
@@ -44,7 +44,7 @@ import { type CallFlowOptions, startCallFlow } from './call-flow.ts';
 import { CallEventRecorder } from './event-recorder.ts';
 import type { CallServices, ServiceFactory } from './services.ts';
 import { renderTemplate } from './template.ts';
-import type { CallToolSet, CallToolsLoader } from './tools/call-tools.ts';
+import type { CallTool, CallToolSet, CallToolsLoader } from './tools/call-tools.ts';
 import { ToolCallLog } from './tools/tool-call-log.ts';
 
 /** What every call session needs from the server. */
@@ -128,6 +128,8 @@ export class CallSession {
   private readonly vars: Readonly<Record<string, string>>;
   private readonly toolLog = new ToolCallLog();
   private toolSet: CallToolSet | undefined;
+  /** The tool sets of the flow's nodes (closed with the call). */
+  private readonly nodeToolSets: CallToolSet[] = [];
 
   /** @param services The call's STT, LLM and TTS, built for the agent by the server's {@link ServiceFactory}. */
   constructor(
@@ -288,6 +290,7 @@ export class CallSession {
     const reason = this.endReason ?? result.reason;
     const endedAt = new Date();
     await this.toolSet?.close();
+    for (const set of this.nodeToolSets) await set.close();
     const recording = await this.recorder.finish().catch((err: unknown) => {
       this.log.error({ err }, 'could not finish the recording');
       return undefined;
@@ -333,7 +336,8 @@ export class CallSession {
   /** Runs the flow on the call's LLM; a flow that cannot start leaves the call on the agent's prompt. */
   private async startFlow(version: FlowVersion): Promise<FlowManager | undefined> {
     try {
-      const manager = await startCallFlow({ ...this.flowOptions, version });
+      const nodeTools = await this.setUpNodeTools(version);
+      const manager = await startCallFlow({ ...this.flowOptions, version, nodeTools });
       this.log.info({ flowVersion: version.version }, 'flow started');
       return manager;
     } catch (err) {
@@ -341,6 +345,37 @@ export class CallSession {
       this.recordError('the flow could not start', { source: 'flow', flowVersion: version.version });
       return undefined;
     }
+  }
+
+  /**
+   * The tools the flow's nodes name (`toolIds`), set up for this call by id; one that cannot be
+   * set up is logged, stored as an `error` event and left out of its nodes.
+   */
+  private async setUpNodeTools(version: FlowVersion): Promise<Map<string, CallTool>> {
+    const tools = new Map<string, CallTool>();
+    const parsed = flowDefinitionSchema.safeParse(version.definition);
+    const ids = new Set(parsed.success ? parsed.data.nodes.flatMap((n) => n.toolIds ?? []) : []);
+    if (!this.deps.tools) return tools;
+    const { config } = this.stream.agent;
+    for (const id of ids) {
+      const set = await this.deps
+        .tools({
+          config: { ...config, tools: [id], mcpServers: [] },
+          vars: this.vars,
+          controls: { endCall: (goodbye) => this.endWithGoodbye(goodbye, 'agent_ended') },
+          log: this.toolLog,
+          logger: this.log,
+        })
+        .catch((err: unknown) => {
+          this.log.error({ err, toolId: id }, 'could not set up a flow tool');
+          return undefined;
+        });
+      if (!set) continue;
+      this.nodeToolSets.push(set);
+      for (const problem of set.problems) this.recordError(problem, { source: 'tools', toolId: id });
+      if (set.tools[0]) tools.set(id, set.tools[0]);
+    }
+    return tools;
   }
 
   /**

@@ -22,6 +22,7 @@ export type ServicesHook = (services: CallServices) => void;
 async function startSpeechServer(
   engines: EngineStatus,
   hook?: ServicesHook,
+  env: Record<string, string> = {},
 ): Promise<{ server: TestServer; llm: FakeOpenAIServer }> {
   const llm = await FakeOpenAIServer.start();
   const server = await startTestServer(
@@ -33,7 +34,7 @@ async function startSpeechServer(
         return services;
       };
     },
-    { OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: llm.url },
+    { OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: llm.url, ...env },
   );
   return { server, llm };
 }
@@ -49,14 +50,18 @@ export interface SpeechServer {
  * tests and closes it after them.
  * @returns The server and LLM; reading them before `beforeAll` ran throws.
  */
-export function useSpeechServer(engines: EngineStatus, hook?: ServicesHook): SpeechServer {
+export function useSpeechServer(
+  engines: EngineStatus,
+  hook?: ServicesHook,
+  env: Record<string, string> = {},
+): SpeechServer {
   let started: SpeechServer | undefined;
   const get = (): SpeechServer => {
     if (started === undefined) throw new Error('the speech server is not started');
     return started;
   };
   beforeAll(async () => {
-    started = await startSpeechServer(engines, hook);
+    started = await startSpeechServer(engines, hook, env);
   }, 60_000);
   afterAll(async () => {
     await started?.server.close();

@@ -237,6 +237,17 @@ describe('the flows API', () => {
     expect((await api('GET', '/api/agents/booker/flow/diff?from=1', 'viewer')).statusCode).toBe(400);
   });
 
+  it('keeps a tool a flow node names from being deleted', async () => {
+    expect(
+      (await api('PUT', '/api/agents/booker/flow/draft', 'editor', { definition: flow() })).statusCode,
+    ).toBe(200);
+    const refused = await api('DELETE', '/api/tools/menu-lookup');
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json<{ error: { issues: string[] } }>().error.issues).toContain(
+      'flow of agent booker (draft, node order)',
+    );
+  });
+
   it('deletes the draft', async () => {
     expect((await api('DELETE', '/api/agents/booker/flow/draft')).statusCode).toBe(204);
     expect((await api('DELETE', '/api/agents/booker/flow/draft')).statusCode).toBe(404);

@@ -96,13 +96,38 @@ export class ToolRepository {
   }
 
   /**
-   * Who lists tool `id`, as words (`agent demo`), agents by id. A new kind of user (flow nodes)
-   * adds its references here, so that a tool in use cannot be deleted.
+   * Who lists tool `id`, as words: agents (`agent demo`), then the draft and published flows
+   * whose nodes name it (`flow of agent demo (draft, node greet)`), so that a tool in use
+   * cannot be deleted.
    */
   async usages(id: string): Promise<string[]> {
     const agents = await this.db.selectFrom('agents').select(['id', 'config']).orderBy('id').execute();
-    return agents.filter((a) => listsTool(a.config, id)).map((a) => `agent ${a.id}`);
+    const flows = await this.db
+      .selectFrom('flow_versions')
+      .select(['agent_id', 'status', 'definition'])
+      .where('status', 'in', ['draft', 'published'])
+      .orderBy('agent_id')
+      .orderBy('status')
+      .execute();
+    return [
+      ...agents.filter((a) => listsTool(a.config, id)).map((a) => `agent ${a.id}`),
+      ...flows.flatMap((f) =>
+        nodesNaming(f.definition, id).map(
+          (node) => `flow of agent ${f.agent_id} (${f.status}, node ${node})`,
+        ),
+      ),
+    ];
   }
+}
+
+/** Keys of the nodes of a stored flow definition whose `toolIds` name `id`. */
+function nodesNaming(definition: unknown, id: string): string[] {
+  const nodes =
+    typeof definition === 'object' && definition !== null ? (definition as { nodes?: unknown }).nodes : [];
+  if (!Array.isArray(nodes)) return [];
+  return nodes.flatMap((node: { key?: unknown; toolIds?: unknown }) =>
+    Array.isArray(node?.toolIds) && node.toolIds.includes(id) ? [String(node.key)] : [],
+  );
 }
 
 function listsTool(config: unknown, id: string): boolean {

@@ -45,6 +45,7 @@ import { exotelRoutes } from './routes/exotel.ts';
 import { healthRoutes } from './routes/health.ts';
 import { twilioRoutes } from './routes/twilio.ts';
 import { vobizRoutes } from './routes/vobiz.ts';
+import { createEgressFetch } from './security/egress.ts';
 import { serverEgressPolicy } from './security/server-egress.ts';
 import type { SessionStore } from './sessions/session-store.ts';
 import { CallAdmission } from './telephony/admission.ts';
@@ -150,12 +151,15 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
         .catch((err: unknown) => app.log.error({ err, callId }, 'could not end an abandoned call'));
     },
   });
+  // Requests to URLs administrators set (pre-call lookups, end-of-call webhooks) obey EGRESS_ALLOW.
+  const egressFetch = createEgressFetch(serverEgressPolicy(config));
   const streamDeps = {
     agents,
     calls,
     events,
     settings,
     flows,
+    preCall: { fetch: egressFetch, credentials },
     admission,
     sessions,
     services,

@@ -5,7 +5,10 @@
 
 import { VENDORS, type VendorKind } from '@parley/services';
 import { z } from 'zod';
+import { preCallConfigSchema } from '../context/pre-call-config.ts';
+import { contextVariablesSchema } from '../context/variables.ts';
 import { credentialNameSchema } from '../credentials/kinds.ts';
+import { postCallConfigSchema } from '../post-call/config.ts';
 
 /** The options every vendor service takes, beside its own. */
 const accessFields = {
@@ -183,6 +186,12 @@ export const agentConfigSchema = z.strictObject({
   maxDurationSecs: z.number().positive().optional(),
   /** What the caller hears when a service fails mid-call (the failure is also stored as an `error` event). */
   apologies: apologiesSchema.optional(),
+  /** The `{{var}}` variables of the templates: type, required, default (see `context/variables.ts`). */
+  variables: contextVariablesSchema.optional(),
+  /** A request made before the greeting whose answer fills variables (see `context/pre-call-config.ts`). */
+  preCall: preCallConfigSchema.optional(),
+  /** Analysis and webhook after the call (see `post-call/config.ts`). */
+  postCall: postCallConfigSchema.optional(),
 });
 
 /** A validated agent configuration, with defaults applied. */

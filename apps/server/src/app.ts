@@ -160,6 +160,11 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     settings,
     flows,
     preCall: { fetch: egressFetch, credentials },
+    postCall: {
+      fetch: egressFetch,
+      credentials,
+      storeAnalysis: (callId: string, analysis: object) => calls.setAnalysis(callId, { ...analysis }),
+    },
     admission,
     sessions,
     services,

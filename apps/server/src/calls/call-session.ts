@@ -39,6 +39,7 @@ import type { Call } from '../db/call-types.ts';
 import type { CallRepository } from '../db/calls.ts';
 import type { FlowVersion, FlowVersionRepository } from '../db/flow-versions.ts';
 import type { WriteJournal } from '../durability/write-journal.ts';
+import { type PostCallDeps, runPostCall } from '../post-call/run.ts';
 import type { RecordingStore } from '../recordings/store.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import { type CallFlowOptions, startCallFlow } from './call-flow.ts';
@@ -62,6 +63,8 @@ export interface CallSessionDeps {
   readonly flows?: FlowVersionRepository;
   /** What agents' pre-call requests are made with (none: `preCall` is skipped). */
   readonly preCall?: PreCallDeps;
+  /** What agents' post-call analysis and webhook use (none: `postCall` is skipped). */
+  readonly postCall?: PostCallDeps;
 }
 
 /** One call's media stream, as the provider described it in its `start` message. */
@@ -126,6 +129,10 @@ export class CallSession {
   /** What the agent's stored flow runs on, if it has one published (see `call-flow.ts`). */
   private flowOptions: Omit<CallFlowOptions, 'version'>;
   private readonly context: LLMContext;
+  /** The call's language model, kept for the post-call analysis. */
+  private readonly llm: CallServices['llm'];
+  /** The post-call work, once the call is stored (see {@link postCallDone}). */
+  private postCall: Promise<void> | undefined;
   private flow: Promise<FlowManager | undefined> | undefined;
 
   /** @param services The call's STT, LLM and TTS, built for the agent by the server's {@link ServiceFactory}. */
@@ -145,6 +152,7 @@ export class CallSession {
     const agentPrompt = renderTemplate(config.prompt, vars);
     const context = new LLMContext([{ role: 'system', content: agentPrompt }]);
     this.context = context;
+    this.llm = services.llm;
     // Set-up problems are said once, before the greeting, in a sentence each.
     this.notices = services.problems.flatMap((p) => (p.spoken ? [p.spoken] : []));
     this.greeting = this.greetingText();
@@ -301,6 +309,31 @@ export class CallSession {
     await this.deps.sessions.delete(call.id).catch((err: unknown) => this.log.warn({ err }, 'session store'));
     this.log.info({ reason, durationMs, turns: transcript.length }, 'call ended');
     await this.stream.hangUp(!ENDED_BY_CALLER.has(reason));
+    const postCall = this.stream.agent.config.postCall;
+    if (postCall && this.deps.postCall && (postCall.analysis || postCall.webhook)) {
+      // After the call is stored and hung up: it never waits for, or fails with, this work.
+      const ended = {
+        call,
+        status: this.failed ? 'failed' : 'completed',
+        startedAt: this.startedAt.toISOString(),
+        endedAt: endedAt.toISOString(),
+        durationMs,
+        endReason: reason,
+        transcript,
+        usage,
+      };
+      const record = (type: string, data: Record<string, unknown>) => {
+        this.eventRecorder.record(type, data);
+      };
+      this.postCall = runPostCall(postCall, ended, this.llm, this.deps.postCall, record, this.log)
+        .then(() => this.eventRecorder.flush())
+        .catch((err: unknown) => this.log.error({ err }, 'post-call work failed'));
+    }
+  }
+
+  /** Resolves once the post-call analysis and webhook (if any) are done and their events stored. */
+  postCallDone(): Promise<void> {
+    return this.postCall ?? Promise.resolve();
   }
 
   /** The greeting, after the set-up notices, rendered with the call's variables. */

@@ -10,6 +10,7 @@ import { credentialsMigration } from './0004_credentials.ts';
 import { durabilityMigration } from './0005_durability.ts';
 import { flowsMigration } from './0007_flows.ts';
 import { usageMigration } from './0008_usage.ts';
+import { analysisMigration } from './0009_analysis.ts';
 
 /** Every migration by name; Kysely applies them in name order. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -20,6 +21,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005_durability': durabilityMigration,
   '0007_flows': flowsMigration,
   '0008_usage': usageMigration,
+  '0009_analysis': analysisMigration,
 };
 
 /** A `MigrationProvider` for Kysely's `Migrator` that serves {@link migrations}. */

@@ -57,6 +57,7 @@ describe('the /api guard', () => {
       'PUT /api/agents/:id/flow/draft',
       'POST /api/agents/:id/flow/publish',
       'GET /api/agents/:id/flow/diff',
+      'POST /api/agents/generate',
       'PUT /api/telephony-settings',
       'POST /api/users',
       'DELETE /api/api-keys/:id',
@@ -123,6 +124,7 @@ describe('the /api guard', () => {
     expect(roleOf('PUT /api/agents/:id/flow/draft')).toBe('editor');
     expect(roleOf('POST /api/agents/:id/flow/publish')).toBe('editor');
     expect(roleOf('POST /api/calls/outbound')).toBe('editor');
+    expect(roleOf('POST /api/agents/generate')).toBe('editor');
     expect(roleOf('PUT /api/telephony-settings')).toBe('admin');
     expect(roleOf('GET /api/audit-log')).toBe('admin');
   });

@@ -197,13 +197,35 @@ describe('context variables and pre-call requests', () => {
   });
 
   it('refuses a pre-call to a loopback address EGRESS_ALLOW does not allow; the call goes on', async () => {
-    await putAgent(server, 'refused', {
-      ...AGENT,
-      preCall: { url: refused.url, map: { name: 'customer.name' } },
+    // Stored directly: the agents API refuses the URL already (see below); the connect-time guard is tested here.
+    await server.parley.agents.upsert({
+      id: 'refused',
+      name: 'refused',
+      config: { ...AGENT, preCall: { url: refused.url, map: { name: 'customer.name' } } },
     });
     const events = await inboundCall('refused');
     expect(greetingOf(events)).toBe('Hello friend, you are on the basic plan.');
     expect(String(events.find((e) => e.type === 'error')?.data.message)).toMatch(/loopback.*EGRESS_ALLOW/);
     expect(refused.requests).toHaveLength(0);
+  });
+
+  it('refuses an agent whose pre-call or webhook URL is a private address, and keeps a credential in use', async () => {
+    const res = await api(server, 'PUT', '/api/agents/private', {
+      name: 'private',
+      config: {
+        ...AGENT,
+        preCall: { url: 'http://10.1.2.3/lookup?phone={{caller}}', map: {} },
+        postCall: { webhook: { url: 'http://169.254.169.254/hook', secretCredential: 'crm' } },
+      },
+    });
+    expect(res.status).toBe(400);
+    expect(errorOf(res).issues).toEqual([
+      'preCall.url: 10.1.2.3 is a private address; Parley does not send requests there unless EGRESS_ALLOW allows it',
+      'postCall.webhook.url: 169.254.169.254 is a link-local address; Parley does not send requests there unless EGRESS_ALLOW allows it',
+    ]);
+    // `crm` signs the `lookup` agent's pre-call header (created above).
+    const deleted = await api(server, 'DELETE', '/api/credentials/crm');
+    expect(deleted.status).toBe(409);
+    expect(errorOf(deleted).issues).toEqual(['agent lookup (preCall.headers.Authorization)']);
   });
 });

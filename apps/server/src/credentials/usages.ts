@@ -20,6 +20,16 @@ export async function credentialUsages(db: Kysely<DB>): Promise<Map<string, stri
   for (const agent of agents) {
     for (const slot of rawServiceSlots(agent.config))
       add(slot.service.credential, `agent ${agent.id} (${slot.path})`);
+    // Secrets of the pre-call request's headers and of the end-of-call webhook.
+    const headers = field(field(agent.config, 'preCall'), 'headers');
+    if (isRecord(headers)) {
+      for (const [name, header] of Object.entries(headers))
+        add(field(header, 'credential'), `agent ${agent.id} (preCall.headers.${name})`);
+    }
+    add(
+      field(field(field(agent.config, 'postCall'), 'webhook'), 'secretCredential'),
+      `agent ${agent.id} (postCall.webhook)`,
+    );
   }
   const settings = await db.selectFrom('telephony_settings').select('providers').executeTakeFirst();
   if (isRecord(settings?.providers)) {

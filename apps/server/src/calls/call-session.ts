@@ -131,8 +131,6 @@ export class CallSession {
   private readonly context: LLMContext;
   /** The call's language model, kept for the post-call analysis. */
   private readonly llm: CallServices['llm'];
-  /** The post-call work, once the call is stored (see {@link postCallDone}). */
-  private postCall: Promise<void> | undefined;
   private flow: Promise<FlowManager | undefined> | undefined;
 
   /** @param services The call's STT, LLM and TTS, built for the agent by the server's {@link ServiceFactory}. */
@@ -325,15 +323,11 @@ export class CallSession {
       const record = (type: string, data: Record<string, unknown>) => {
         this.eventRecorder.record(type, data);
       };
-      this.postCall = runPostCall(postCall, ended, this.llm, this.deps.postCall, record, this.log)
+      // Not awaited: `run()` resolves once the call itself is stored; failures are logged.
+      void runPostCall(postCall, ended, this.llm, this.deps.postCall, record, this.log)
         .then(() => this.eventRecorder.flush())
         .catch((err: unknown) => this.log.error({ err }, 'post-call work failed'));
     }
-  }
-
-  /** Resolves once the post-call analysis and webhook (if any) are done and their events stored. */
-  postCallDone(): Promise<void> {
-    return this.postCall ?? Promise.resolve();
   }
 
   /** The greeting, after the set-up notices, rendered with the call's variables. */

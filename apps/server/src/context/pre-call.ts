@@ -42,8 +42,8 @@ export interface PreCallResult {
   readonly issues: string[];
 }
 
-/** Longest answer read, bytes: a lookup answers in a few kilobytes. */
-const MAX_ANSWER_BYTES = 1024 * 1024;
+/** Longest answer accepted, characters: a lookup answers in a few kilobytes. */
+const MAX_ANSWER_CHARS = 1024 * 1024;
 
 /**
  * Makes the request, within `config.timeoutSecs`, and maps its JSON answer to variables.
@@ -87,7 +87,7 @@ export async function runPreCall(
     });
     const text = await response.text();
     if (!response.ok) throw new PreCallError(`the pre-call request answered HTTP ${response.status}`);
-    if (text.length > MAX_ANSWER_BYTES) throw new PreCallError('the pre-call answer is too long');
+    if (text.length > MAX_ANSWER_CHARS) throw new PreCallError('the pre-call answer is too long');
     answer = JSON.parse(text);
   } catch (error) {
     if (error instanceof PreCallError) throw error;

@@ -26,6 +26,7 @@ import { Maintenance } from './durability/maintenance.ts';
 import { RecordingRetention } from './durability/recording-retention.ts';
 import { WriteJournal } from './durability/write-journal.ts';
 import { knownToolIds } from './flows/known-tools.ts';
+import { serverLLM } from './generate/server-llm.ts';
 import { installJsonBodyParser } from './limits/json-body.ts';
 import { PendingStreamGuard } from './limits/pending-streams.ts';
 import { installRateLimits } from './limits/rate-limits.ts';
@@ -35,6 +36,7 @@ import { limitWebhookBodies } from './limits/webhook-bodies.ts';
 import { onWebSocketError } from './limits/websocket-errors.ts';
 import { loggerOptions } from './logging.ts';
 import { RecordingStore } from './recordings/store.ts';
+import { apiAgentGenerateRoutes } from './routes/api-agent-generate.ts';
 import { apiAgentsRoutes } from './routes/api-agents.ts';
 import { apiCallsRoutes } from './routes/api-calls.ts';
 import { apiCredentialsRoutes } from './routes/api-credentials.ts';
@@ -145,6 +147,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   await moveInlineSecrets(database.db, credentials, config.openaiBaseUrl, app.log);
   const settings = new TelephonySettingsRepository(database.db, credentials);
   const tools = new ToolRepository(database.db);
+  // Requests to URLs administrators set (tools, pre-call lookups, end-of-call webhooks) obey EGRESS_ALLOW.
   const egress = serverEgressPolicy(config);
   const egressFetch = createEgressFetch(egress);
   const active = new Map<string, CallSession>();
@@ -165,6 +168,12 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     events,
     settings,
     flows,
+    preCall: { fetch: egressFetch, credentials },
+    postCall: {
+      fetch: egressFetch,
+      credentials,
+      storeAnalysis: (callId: string, analysis: object) => calls.setAnalysis(callId, { ...analysis }),
+    },
     admission,
     sessions,
     services,
@@ -211,6 +220,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   await app.register(apiFlowsRoutes({ agents, flows, knownToolIds: knownToolIds(tools) }));
   await app.register(apiAgentsRoutes({ agents, credentials, config, egress, tools }));
   await app.register(apiToolsRoutes({ tools, credentials, egress, fetch: egressFetch }));
+  await app.register(apiAgentGenerateRoutes({ agents, flows, llm: () => serverLLM(config, egressFetch) }));
   await app.register(apiTelephonySettingsRoutes({ settings, credentials }));
   await app.register(apiCredentialsRoutes({ credentials, openaiBaseUrl: config.openaiBaseUrl }));
   await app.register(twilioRoutes(streamDeps));

@@ -59,6 +59,7 @@ describe('the /api guard', () => {
       'GET /api/agents/:id/flow/diff',
       'PUT /api/tools/:id',
       'POST /api/tools/:id/test',
+      'POST /api/agents/generate',
       'PUT /api/telephony-settings',
       'POST /api/users',
       'DELETE /api/api-keys/:id',
@@ -128,6 +129,7 @@ describe('the /api guard', () => {
     expect(roleOf('DELETE /api/tools/:id')).toBe('editor');
     expect(roleOf('POST /api/tools/:id/test')).toBe('editor');
     expect(roleOf('POST /api/calls/outbound')).toBe('editor');
+    expect(roleOf('POST /api/agents/generate')).toBe('editor');
     expect(roleOf('PUT /api/telephony-settings')).toBe('admin');
     expect(roleOf('GET /api/audit-log')).toBe('admin');
   });

@@ -58,6 +58,18 @@ export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
     }),
   },
 
+  // An agent and a draft flow written by the server's LLM from a description.
+  'POST /api/agents/generate': {
+    role: 'editor',
+    audit: (request) => {
+      const body = request.body as Record<string, unknown> | undefined;
+      return {
+        action: 'agent.generate',
+        target: { type: 'agent', id: typeof body?.id === 'string' ? body.id : null },
+      };
+    },
+  },
+
   // An agent's flow: viewers read it, editors change and publish it.
   'GET /api/agents/:id/flow': { role: 'viewer' },
   'PUT /api/agents/:id/flow/draft': {

@@ -33,11 +33,14 @@ import {
 import type { ProviderEvent } from '@parley/telephony';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AgentConfig } from '../config/agent-config.ts';
+import { type PreCallDeps, runPreCall } from '../context/pre-call.ts';
+import { templateVariables } from '../context/variables.ts';
 import type { Agent } from '../db/agents.ts';
 import type { Call } from '../db/call-types.ts';
 import type { CallRepository } from '../db/calls.ts';
 import type { FlowVersion, FlowVersionRepository } from '../db/flow-versions.ts';
 import type { WriteJournal } from '../durability/write-journal.ts';
+import { type PostCallDeps, runPostCall } from '../post-call/run.ts';
 import type { RecordingStore } from '../recordings/store.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import { type CallFlowOptions, startCallFlow } from './call-flow.ts';
@@ -63,6 +66,10 @@ export interface CallSessionDeps {
   readonly flows?: FlowVersionRepository;
   /** Builds the tools of the agent (`config.tools`, `config.mcpServers`); none when absent. */
   readonly tools?: CallToolsLoader;
+  /** What agents' pre-call requests are made with (none: `preCall` is skipped). */
+  readonly preCall?: PreCallDeps;
+  /** What agents' post-call analysis and webhook use (none: `postCall` is skipped). */
+  readonly postCall?: PostCallDeps;
 }
 
 /** One call's media stream, as the provider described it in its `start` message. */
@@ -116,16 +123,20 @@ export class CallSession {
   private endReason: string | undefined;
   private failed = false;
   private runPromise: Promise<void> | undefined;
-  private readonly greeting: string | undefined;
+  private greeting: string | undefined;
+  /** The call's template variables (context, schema defaults, then pre-call results). */
+  private readonly vars: Record<string, string>;
+  /** Set-up problems said before the greeting. */
+  private readonly notices: string[];
   /** Caller audio that came before the pipeline ran (undefined once it runs), and its samples. */
   private early: Array<{ audio: Int16Array; sampleRateHz: number }> | undefined = [];
   private earlySamples = 0;
   /** What the agent's stored flow runs on, if it has one published (see `call-flow.ts`). */
-  private readonly flowOptions: Omit<CallFlowOptions, 'version'>;
-  private flow: Promise<FlowManager | undefined> | undefined;
+  private flowOptions: Omit<CallFlowOptions, 'version'>;
   private readonly context: LLMContext;
-  private readonly llm: LLMService;
-  private readonly vars: Readonly<Record<string, string>>;
+  /** The call's language model, kept for the post-call analysis. */
+  private readonly llm: CallServices['llm'];
+  private flow: Promise<FlowManager | undefined> | undefined;
   private readonly toolLog = new ToolCallLog();
   private toolSet: CallToolSet | undefined;
   /** The tool sets of the flow's nodes (closed with the call). */
@@ -141,18 +152,17 @@ export class CallSession {
     this.callId = call.id;
     this.log = deps.logger.child({ callId: call.id, agentId: agent.id });
     const config = agent.config;
-    const vars = Object.fromEntries(Object.entries(call.context).map(([k, v]) => [k, String(v)]));
+    const vars = templateVariables(config.variables, call.context);
+    this.vars = vars;
     for (const problem of services.problems) this.log.warn(`set-up problem: ${problem.detail}`);
 
     const agentPrompt = renderTemplate(config.prompt, vars);
     const context = new LLMContext([{ role: 'system', content: agentPrompt }]);
-    this.vars = vars;
-    this.llm = services.llm;
     this.context = context;
-    const greetingText = config.greeting ? renderTemplate(config.greeting, vars) : undefined;
+    this.llm = services.llm;
     // Set-up problems are said once, before the greeting, in a sentence each.
-    const notices = services.problems.flatMap((p) => (p.spoken ? [p.spoken] : []));
-    this.greeting = [...notices, ...(greetingText ? [greetingText] : [])].join(' ') || undefined;
+    this.notices = services.problems.flatMap((p) => (p.spoken ? [p.spoken] : []));
+    this.greeting = this.greetingText();
 
     this.eventRecorder = new CallEventRecorder(
       call.id,
@@ -272,6 +282,7 @@ export class CallSession {
     this.putSession(call.id, agent.id, streamId); // not awaited: a slow store must not delay the call
     this.eventRecorder.record('call_started', { streamId, agentId: agent.id, provider: call.provider });
     const flowVersion = await this.pinFlow();
+    await this.injectPreCall();
 
     await tools;
     const running = this.task.run();
@@ -319,6 +330,75 @@ export class CallSession {
     await this.deps.sessions.delete(call.id).catch((err: unknown) => this.log.warn({ err }, 'session store'));
     this.log.info({ reason, durationMs, turns: transcript.length }, 'call ended');
     await this.stream.hangUp(!ENDED_BY_CALLER.has(reason));
+    const postCall = this.stream.agent.config.postCall;
+    if (postCall && this.deps.postCall && (postCall.analysis || postCall.webhook)) {
+      // After the call is stored and hung up: it never waits for, or fails with, this work.
+      const ended = {
+        call,
+        status: this.failed ? 'failed' : 'completed',
+        startedAt: this.startedAt.toISOString(),
+        endedAt: endedAt.toISOString(),
+        durationMs,
+        endReason: reason,
+        transcript,
+        usage,
+      };
+      const record = (type: string, data: Record<string, unknown>) => {
+        this.eventRecorder.record(type, data);
+      };
+      // Not awaited: `run()` resolves once the call itself is stored; failures are logged.
+      void runPostCall(postCall, ended, this.llm, this.deps.postCall, record, this.log)
+        .then(() => this.eventRecorder.flush())
+        .catch((err: unknown) => this.log.error({ err }, 'post-call work failed'));
+    }
+  }
+
+  /** The greeting, after the set-up notices, rendered with the call's variables. */
+  private greetingText(): string | undefined {
+    const { greeting } = this.stream.agent.config;
+    const text = greeting ? renderTemplate(greeting, this.vars) : undefined;
+    return [...this.notices, ...(text ? [text] : [])].join(' ') || undefined;
+  }
+
+  /**
+   * Runs the agent's pre-call request (the greeting waits for it, at most its `timeoutSecs`)
+   * and renders the prompt and greeting again with its variables (stored as a
+   * `context_injected` event). A failure is logged and stored as an `error` event; the call
+   * goes on with its context and defaults. The idle prompts keep the variables of the start.
+   */
+  private async injectPreCall(): Promise<void> {
+    const { call, agent } = this.stream;
+    const config = agent.config.preCall;
+    if (!config || !this.deps.preCall) return;
+    try {
+      const { values, issues } = await runPreCall(
+        config,
+        {
+          callId: call.id,
+          direction: call.direction,
+          from: call.from ?? '',
+          to: call.to ?? '',
+          vars: this.vars,
+          variables: agent.config.variables,
+        },
+        this.deps.preCall,
+      );
+      for (const [name, value] of Object.entries(values)) this.vars[name] = String(value);
+      if (issues.length > 0) this.log.warn({ issues }, 'pre-call answer: some variables were not set');
+      const agentPrompt = renderTemplate(agent.config.prompt, this.vars);
+      this.context.replace([{ role: 'system', content: agentPrompt }]);
+      this.flowOptions = { ...this.flowOptions, agentPrompt };
+      this.greeting = this.greetingText();
+      this.eventRecorder.record('context_injected', {
+        source: 'pre_call',
+        variables: values,
+        ...(issues.length > 0 ? { issues } : {}),
+      });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.warn({ err }, 'pre-call request failed: the call goes on with its defaults');
+      this.recordError(message, { source: 'pre_call' });
+    }
   }
 
   /** The agent's published flow version, pinned to the call; none when it has none or the read fails. */

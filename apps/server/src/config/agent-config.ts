@@ -6,7 +6,10 @@
 import { VENDORS, type VendorKind } from '@parley/services';
 import { z } from 'zod';
 import { mcpServerSchema, toolIdSchema } from '../calls/tools/tool-schema.ts';
+import { preCallConfigSchema } from '../context/pre-call-config.ts';
+import { contextVariablesSchema } from '../context/variables.ts';
 import { credentialNameSchema } from '../credentials/kinds.ts';
+import { postCallConfigSchema } from '../post-call/config.ts';
 
 /** The options every vendor service takes, beside its own. */
 const accessFields = {
@@ -191,6 +194,12 @@ export const agentConfigSchema = z.strictObject({
   tools: z.array(toolIdSchema).max(32).optional(),
   /** MCP servers (Streamable HTTP) whose tools the LLM may call; see `calls/tools/mcp/`. */
   mcpServers: z.array(mcpServerSchema).max(8).optional(),
+  /** The `{{var}}` variables of the templates: type, required, default (see `context/variables.ts`). */
+  variables: contextVariablesSchema.optional(),
+  /** A request made before the greeting whose answer fills variables (see `context/pre-call-config.ts`). */
+  preCall: preCallConfigSchema.optional(),
+  /** Analysis and webhook after the call (see `post-call/config.ts`). */
+  postCall: postCallConfigSchema.optional(),
 });
 
 /** A validated agent configuration, with defaults applied. */

@@ -27,6 +27,16 @@ export async function credentialUsages(db: Kysely<DB>): Promise<Map<string, stri
         add(name, `agent ${agent.id} (MCP server ${String(field(server, 'name'))})`);
       }
     }
+    // Secrets of the pre-call request's headers and of the end-of-call webhook.
+    const headers = field(field(agent.config, 'preCall'), 'headers');
+    if (isRecord(headers)) {
+      for (const [name, header] of Object.entries(headers))
+        add(field(header, 'credential'), `agent ${agent.id} (preCall.headers.${name})`);
+    }
+    add(
+      field(field(field(agent.config, 'postCall'), 'webhook'), 'secretCredential'),
+      `agent ${agent.id} (postCall.webhook)`,
+    );
   }
   const tools = await db.selectFrom('tools').select(['id', 'definition']).orderBy('id').execute();
   for (const tool of tools) {

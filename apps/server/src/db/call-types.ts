@@ -78,6 +78,8 @@ export interface Call {
   context: Record<string, unknown>;
   /** What the call used of its speech and language services, and what that cost; null until it ended. */
   usage: CallUsage | null;
+  /** The post-call analysis (see `post-call/analysis.ts`), stored after the call ended; null without one. */
+  analysis: Record<string, unknown> | null;
 }
 
 /** A call's service usage (see `UsageCollector` in `@parley/pipeline`) and its estimated cost. */

@@ -89,6 +89,7 @@ const SUMMARY_COLUMNS = [
   'provider_metadata',
   'context',
   'usage',
+  'analysis',
 ] as const;
 
 /**
@@ -217,6 +218,17 @@ export class CallRepository {
     const result = await this.db
       .updateTable('calls')
       .set({ provider_call_id: providerCallId })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Stores a call's post-call analysis (JSON). @returns `false` if the call does not exist. */
+  async setAnalysis(id: string, analysis: Record<string, unknown>): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    const result = await this.db
+      .updateTable('calls')
+      .set({ analysis: JSON.stringify(analysis) })
       .where('id', '=', id)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
@@ -384,6 +396,7 @@ function toCallSummary(row: SummaryRow): CallSummary {
     context: row.context as Record<string, unknown>,
     // Written only by this repository, from CallUsage.
     usage: (row.usage ?? null) as CallUsage | null,
+    analysis: (row.analysis ?? null) as Record<string, unknown> | null,
   };
 }
 

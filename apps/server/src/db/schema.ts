@@ -65,6 +65,8 @@ export interface CallsTable {
   owner_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** The call's service usage and estimated cost (`CallUsage`), stored when it ends; null before. */
   usage: ColumnType<unknown, string | null | undefined, string | null>;
+  /** The call's post-call analysis (`CallAnalysis`), stored after it ended; null without one. */
+  analysis: ColumnType<unknown, string | null | undefined, string | null>;
   /** The flow version published when the call started (`flow_versions.id`), if the agent had one. */
   flow_version_id: ColumnType<string | null, string | null | undefined, string | null>;
 }

@@ -124,6 +124,18 @@ export function apiAgentsRoutes(deps: ApiAgentsDeps): FastifyPluginAsync {
               ];
         });
         if (deps.tools) refusals.push(...(await agentToolIssues({ ...deps, tools: deps.tools }, config)));
+        // The pre-call and webhook URLs are checked the same way (and again when connecting).
+        for (const [path, url] of [
+          ['preCall.url', config.preCall?.url],
+          ['postCall.webhook.url', config.postCall?.webhook?.url],
+        ] as const) {
+          const refusal =
+            url === undefined ? undefined : deps.egress.refusalForUrl(url.replace(/\{\{[^}]*\}\}/g, 'x'));
+          if (refusal)
+            refusals.push(
+              `${path}: ${refusal}; Parley does not send requests there unless EGRESS_ALLOW allows it`,
+            );
+        }
         if (refusals.length > 0) throw new AgentConfigError(refusals);
         if (keys.size > 0) checkAgentId(id); // before storing keys named after it
         for (const slot of serviceSlots(config)) {

@@ -6,6 +6,7 @@ import { ProviderApiError, type ProviderName, publicRequestUrl } from '@parley/t
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { ServerConfig } from '../config/server-config.ts';
+import { contextIssues } from '../context/variables.ts';
 import type { AgentRepository } from '../db/agents.ts';
 import type { CallRepository } from '../db/calls.ts';
 import type { TelephonySettingsRepository } from '../db/telephony-settings.ts';
@@ -57,6 +58,8 @@ const PLACE_CALL_TIMEOUT_MS = 10_000;
  * the stream URL itself) and status callback (`/telephony/<provider>/status?callId=…`, for
  * Exotel also `&sig=`, see `exotelStatusToken`), and
  * answers 201 with the call. Errors: 400 `invalid_body` (with `issues`); 404 `agent_not_found`;
+ * 400 `invalid_context` (with `issues`) when `context` does not fit the agent's `variables`
+ * (a required one missing, a wrong type, an undeclared name; see `context/variables.ts`);
  * 400 `no_provider` (none given, no default and not exactly one configured) or
  * `provider_not_configured` (its credentials are not set); 429 `concurrency_limit` (the call is
  * stored as `busy`); 502 `provider_error` when the provider refuses or cannot be reached (the
@@ -72,6 +75,17 @@ export function apiOutboundRoutes(deps: ApiOutboundDeps): FastifyPluginAsync {
       const { agent: agentId, to, from, context } = body.data;
       const agent = await deps.agents.get(agentId);
       if (!agent) return sendApiError(reply, 404, 'agent_not_found', `No agent ${agentId}`);
+      // Checked against the agent's variable schema, when it declares one.
+      const contextProblems = contextIssues(agent.config.variables, context ?? {});
+      if (contextProblems.length > 0) {
+        return sendApiError(
+          reply,
+          400,
+          'invalid_context',
+          `Invalid context for agent ${agentId}`,
+          contextProblems,
+        );
+      }
       const settings = await deps.settings.get();
       const provider = body.data.provider ?? defaultProvider(settings);
       if (!provider) {

@@ -11,6 +11,7 @@ import { durabilityMigration } from './0005_durability.ts';
 import { toolsMigration } from './0006_tools.ts';
 import { flowsMigration } from './0007_flows.ts';
 import { usageMigration } from './0008_usage.ts';
+import { analysisMigration } from './0009_analysis.ts';
 
 /** Every migration by name; Kysely applies them in name order. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -22,6 +23,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006_tools': toolsMigration,
   '0007_flows': flowsMigration,
   '0008_usage': usageMigration,
+  '0009_analysis': analysisMigration,
 };
 
 /** A `MigrationProvider` for Kysely's `Migrator` that serves {@link migrations}. */

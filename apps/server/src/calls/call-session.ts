@@ -11,7 +11,6 @@ import {
   frame,
   InputTransport,
   LLMContext,
-  type LLMService,
   MaxDurationProcessor,
   type MuteStrategy,
   OutputTransport,

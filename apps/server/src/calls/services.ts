@@ -167,8 +167,9 @@ async function buildService<K extends VendorKind>(
     ctx.problems.push(unusable(vendor, path, access.problem));
     return undefined;
   }
-  const make = () =>
-    vendor.create(z.object(vendor.options).parse(service), {
+  const options = z.object(vendor.options).parse(service);
+  const create = () =>
+    vendor.create(options, {
       apiKey: access.apiKey,
       baseUrl: serviceBaseUrl(vendor, service, ctx.config.vendorEnv),
       fetch: ctx.egressFetch,
@@ -176,13 +177,20 @@ async function buildService<K extends VendorKind>(
       responseTimeoutMs: responseTimeout(service.responseTimeoutSecs).responseTimeoutMs,
       name: serviceName(path, provider),
     });
+  // Constructors check their options: build the first instance now (a problem found at set-up,
+  // not mid-call) and hand it out first; later calls (an STT failover coming back) build anew.
+  let first: ServiceOfKind[K] | undefined;
   try {
-    make(); // constructors check their options: find out now, not mid-call
+    first = create();
   } catch (error) {
     ctx.problems.push(unusable(vendor, path, error instanceof Error ? error.message : String(error)));
     return undefined;
   }
-  return make;
+  return () => {
+    const built = first ?? create();
+    first = undefined;
+    return built;
+  };
 }
 
 /**

@@ -54,6 +54,7 @@ export function credentialAt(config: unknown, path: string): string | undefined 
   return typeof credential === 'string' ? credential : undefined;
 }
 
+/** Whether `value` is a plain JSON object (not null, not an array). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,0 +1,4 @@
+/** Agents (placeholder: being built). */
+export function AgentsPage() {
+  return <h1>Agents</h1>;
+}

@@ -1,0 +1,4 @@
+/** Calls (placeholder: being built). */
+export function CallsPage() {
+  return <h1>Calls</h1>;
+}

@@ -1,0 +1,4 @@
+/** Flow editor (placeholder: being built). */
+export function FlowEditorPage() {
+  return <h1>Flow editor</h1>;
+}

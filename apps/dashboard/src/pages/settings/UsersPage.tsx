@@ -1,0 +1,4 @@
+/** Users (placeholder: being built). */
+export function UsersPage() {
+  return <h1>Users</h1>;
+}

@@ -1,0 +1,4 @@
+/** Tool (placeholder: being built). */
+export function ToolEditPage() {
+  return <h1>Tool</h1>;
+}

@@ -1,0 +1,4 @@
+/** Tools (placeholder: being built). */
+export function ToolsPage() {
+  return <h1>Tools</h1>;
+}

@@ -151,8 +151,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the flow editor (Chromium)', () => {
     expect(await page.getByRole('button', { name: 'Save draft' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Publish' }).count()).toBe(0);
     // Dragging does not move a node (its place in the flow; the view may pan); its settings are disabled.
-    const placed = () => greet.evaluate((el) => (el as HTMLElement).style.transform);
+    const placed = async () => (await greet.getAttribute('style'))?.match(/transform:[^;]+/)?.[0];
     const before = await placed();
+    expect(before).toMatch(/translate/);
     await drag(page, await centre(greet), { x: 700, y: 500 });
     expect(await placed()).toBe(before);
     await greet.click();

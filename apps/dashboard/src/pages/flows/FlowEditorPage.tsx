@@ -1,12 +1,15 @@
 import { useQuery } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../../api/client.ts';
 import { useCan } from '../../auth/session.tsx';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { Loading } from '../../ui/Loading.tsx';
-import { FlowEditor } from './FlowEditor.tsx';
 import { flowKey, getFlow } from './flow-api.ts';
 import './flow-editor.css';
+
+/** The editor and its canvas library load only when a flow is opened. */
+const FlowEditor = lazy(async () => ({ default: (await import('./FlowEditor.tsx')).FlowEditor }));
 
 /**
  * `/agents/:agentId/flow`: the agent's flow on a canvas, with the selected node's settings,
@@ -30,13 +33,15 @@ export function FlowEditorPage() {
       {flow.isLoading && <Loading what="Loading the flow" />}
       <ErrorNotice error={flow.error} title="Could not load the flow" />
       {flow.data && (
-        <FlowEditor
-          // A fresh editor when the stored flow is reloaded (after discarding the draft).
-          key={flow.dataUpdatedAt}
-          agentId={agentId}
-          stored={flow.data}
-          readOnly={!canEdit}
-        />
+        <Suspense fallback={<Loading what="Loading the editor" />}>
+          <FlowEditor
+            // A fresh editor when the stored flow is reloaded (after discarding the draft).
+            key={flow.dataUpdatedAt}
+            agentId={agentId}
+            stored={flow.data}
+            readOnly={!canEdit}
+          />
+        </Suspense>
       )}
     </section>
   );

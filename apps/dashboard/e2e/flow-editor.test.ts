@@ -45,7 +45,7 @@ async function renameSelected(page: Page, key: string) {
 describe.skipIf(!existsSync(CHROMIUM))('the flow editor (Chromium)', () => {
   const e2e = useDashboard();
 
-  it('builds a two-node flow by dragging, saves, validates and publishes it, then diffs two versions', async () => {
+  it('builds a two-node flow by dragging, publishes it, diffs two versions, and deletes by key and button', async () => {
     const created = await fetch(`${e2e.server.url}/api/agents/${AGENT}`, {
       method: 'PUT',
       headers: { ...e2e.server.adminHeaders, 'content-type': 'application/json' },
@@ -138,6 +138,19 @@ describe.skipIf(!existsSync(CHROMIUM))('the flow editor (Chromium)', () => {
     await expectAccessible(page, 'flow diff');
     await diff.scrollIntoViewIfNeeded();
     await screenshot(page, 'flow-diff');
+
+    // Deleting: a new node with the Delete key, the transition with the toolbar's button.
+    await page.getByRole('button', { name: 'Add node' }).click();
+    const extra = page.locator('.react-flow__node[data-id="node"]');
+    await extra.waitFor();
+    await page.keyboard.press('Delete');
+    await extra.waitFor({ state: 'detached' });
+    await page.getByRole('group', { name: 'Transition to_bye from greet to bye' }).click();
+    await page.getByRole('button', { name: 'Delete transition to_bye' }).click();
+    await page
+      .getByRole('group', { name: 'Transition to_bye from greet to bye' })
+      .waitFor({ state: 'detached' });
+    expect(await greet.count()).toBe(1);
     await page.context().close();
   }, 180_000);
 

@@ -179,7 +179,7 @@ export function FlowEditor({ agentId, stored, readOnly }: FlowEditorProps) {
             readOnly={readOnly}
           />
         </section>
-        <aside className="flow-side" aria-label="Selected node" tabIndex={0}>
+        <aside className="flow-side" aria-label="Selected node">
           {selection?.kind === 'edge' && (
             <p className="flow-edge-summary">
               Transition <code>{selection.functionName}</code> from <code>{selection.source}</code>; its

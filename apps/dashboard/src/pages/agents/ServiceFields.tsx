@@ -29,7 +29,7 @@ interface ServiceFieldsProps {
 
 /** The fields of one service, in a fieldset named `legend`. */
 export function ServiceFields({ kind, base, vendors, legend, actions }: ServiceFieldsProps) {
-  const { setValue } = useFormContext();
+  const { resetField } = useFormContext();
   const provider = useWatch({ name: `${base}.provider` }) as string | undefined;
   const vendor = vendors.find((v) => v.provider === provider);
   const choices = vendors.map((v) => ({ value: v.provider, label: `${v.label} (${v.provider})` }));
@@ -44,7 +44,11 @@ export function ServiceFields({ kind, base, vendors, legend, actions }: ServiceF
         name={`${base}.provider`}
         label={`${KIND_LABELS[kind]} provider`}
         choices={choices}
-        onChosen={(next) => setValue(base, { provider: next }, { shouldDirty: true, shouldValidate: false })}
+        onChosen={(next) =>
+          // Also the defaults: a field of the new provider with the same name as one of the old
+          // (e.g. `voice`) would otherwise start from the old provider's stored value.
+          resetField(base, { defaultValue: { provider: next } })
+        }
       />
       {vendor?.access && (
         <div className="grid-2">

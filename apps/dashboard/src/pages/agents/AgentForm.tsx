@@ -262,7 +262,7 @@ export function AgentForm({ agent, isNew, vendors, tools, canEdit, onSave }: Age
           </p>
         )}
         {canEdit && (
-          <div className="toolbar sticky-actions">
+          <div className="toolbar form-actions">
             <button type="submit" className="primary" disabled={form.formState.isSubmitting}>
               {form.formState.isSubmitting ? 'Saving…' : isNew ? 'Create agent' : 'Save agent'}
             </button>

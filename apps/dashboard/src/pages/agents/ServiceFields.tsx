@@ -50,32 +50,34 @@ export function ServiceFields({ kind, base, vendors, legend, actions }: ServiceF
           resetField(base, { defaultValue: { provider: next } })
         }
       />
-      {vendor?.access && (
-        <div className="grid-2">
-          <TextField
-            name={`${base}.credential`}
-            label="Credential"
-            hint={`Name of a stored ${vendor.credentialKind ?? ''} credential; empty: the server's key${
-              vendor.keyRequired ? ' (this vendor needs one)' : ''
-            }`}
+      <div className="options">
+        {vendor?.access && (
+          <>
+            <TextField
+              name={`${base}.credential`}
+              label="Credential"
+              hint={`Name of a stored ${vendor.credentialKind ?? ''} credential; empty: the server's key${
+                vendor.keyRequired ? ' (this vendor needs one)' : ''
+              }`}
+            />
+            <TextField
+              name={`${base}.baseUrl`}
+              label="Base URL"
+              placeholder={vendor.defaultBaseUrl}
+              hint="Empty: the server's, else the vendor's"
+            />
+          </>
+        )}
+        {vendor?.responseTimeout && (
+          <NumberField
+            name={`${base}.responseTimeoutSecs`}
+            label="Response timeout (s)"
+            placeholder="5"
+            hint="Longest wait for an answer's first piece; then the caller hears an apology"
           />
-          <TextField
-            name={`${base}.baseUrl`}
-            label="Base URL"
-            placeholder={vendor.defaultBaseUrl}
-            hint="Empty: the server's, else the vendor's"
-          />
-        </div>
-      )}
-      {vendor?.responseTimeout && (
-        <NumberField
-          name={`${base}.responseTimeoutSecs`}
-          label="Response timeout (s)"
-          placeholder="5"
-          hint="Longest wait for the first piece of an answer, then the caller hears an apology"
-        />
-      )}
-      {vendor && <OptionFields base={base} schema={vendor.options} />}
+        )}
+        {vendor && <OptionFields base={base} schema={vendor.options} />}
+      </div>
     </fieldset>
   );
 }
@@ -84,13 +86,9 @@ export function ServiceFields({ kind, base, vendors, legend, actions }: ServiceF
 function OptionFields({ base, schema }: { base: string; schema: JsonSchema }) {
   const entries = Object.entries(schema.properties ?? {});
   if (entries.length === 0) return <p className="muted">This provider has no options.</p>;
-  return (
-    <div className="options">
-      {entries.map(([key, option]) => (
-        <OptionField key={key} name={`${base}.${key}`} label={optionLabel(key)} schema={option} />
-      ))}
-    </div>
-  );
+  return entries.map(([key, option]) => (
+    <OptionField key={key} name={`${base}.${key}`} label={optionLabel(key)} schema={option} />
+  ));
 }
 
 function range(schema: JsonSchema): string | undefined {
@@ -133,9 +131,11 @@ function OptionField({ name, label, schema }: { name: string; label: string; sch
       return <LinesField name={name} label={label} hint={`One per line${hint ? `. ${hint}` : ''}`} />;
     case 'object':
       return (
-        <fieldset>
+        <fieldset className="option-group">
           <legend>{label}</legend>
-          <OptionFields base={name} schema={schema} />
+          <div className="options">
+            <OptionFields base={name} schema={schema} />
+          </div>
         </fieldset>
       );
     default:

@@ -58,6 +58,14 @@ export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
     }),
   },
 
+  // Refused while calls refer to the agent (see routes/api-agent-delete.ts).
+  'DELETE /api/agents/:id': {
+    role: 'editor',
+    audit: (request) => ({ action: 'agent.delete', target: { type: 'agent', id: idParam(request) } }),
+  },
+  // The services and vendor options an agent can configure (no secrets).
+  'GET /api/vendors': { role: 'viewer' },
+
   // An agent and a draft flow written by the server's LLM from a description.
   'POST /api/agents/generate': {
     role: 'editor',

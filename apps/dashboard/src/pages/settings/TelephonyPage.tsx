@@ -164,7 +164,7 @@ function ProviderSection({ provider, stored, register, error }: ProviderSectionP
         )}
         <div className="secret">
           <p className="secret-status">
-            {PROVIDER_LABELS[provider]} {secret.label.toLowerCase()}:{' '}
+            {PROVIDER_LABELS[provider]} {secret.label}:{' '}
             {credential === undefined ? (
               <span className="badge">not set</span>
             ) : (
@@ -175,7 +175,7 @@ function ProviderSection({ provider, stored, register, error }: ProviderSectionP
             )}
           </p>
           <Field
-            label={`Replace ${PROVIDER_LABELS[provider]} ${secret.label.toLowerCase()}`}
+            label={`Replace ${PROVIDER_LABELS[provider]} ${secret.label}`}
             hint="Leave empty to keep the current one; it is never shown again"
             error={error(secret.field)}
           >

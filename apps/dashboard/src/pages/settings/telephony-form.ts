@@ -49,9 +49,9 @@ export interface TelephonyForm {
 
 /** Each provider's secret: its form field and its name for people. */
 export const SECRET_FIELDS = {
-  twilio: { field: 'authToken', label: 'Auth token' },
+  twilio: { field: 'authToken', label: 'auth token' },
   exotel: { field: 'apiToken', label: 'API token' },
-  vobiz: { field: 'authToken', label: 'Auth token' },
+  vobiz: { field: 'authToken', label: 'auth token' },
 } as const satisfies Record<Provider, { field: string; label: string }>;
 
 /** The form for stored settings; secret fields start empty (their values are never sent to the browser). */

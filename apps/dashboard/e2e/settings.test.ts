@@ -50,7 +50,7 @@ describe.skipIf(!existsSync(CHROMIUM))('telephony settings, users and API keys (
     expect(received).toEqual([]);
     await page.getByRole('button', { name: 'Test Exotel connection' }).click();
     await page
-      .getByText('Exotel is not configured: set its account SID and API key and API token first')
+      .getByText('Exotel is not configured: set its account SID, API key, and API token first')
       .waitFor();
     await expectAccessible(page, 'telephony settings');
     await screenshot(page, 'telephony');

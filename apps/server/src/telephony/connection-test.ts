@@ -33,6 +33,7 @@ export interface ProviderAccount {
 export const CONNECTION_TEST_TIMEOUT_MS = 10_000;
 
 const TWILIO_API_BASE_URL = 'https://api.twilio.com';
+const LIST = new Intl.ListFormat('en', { type: 'conjunction' });
 const LABELS: Readonly<Record<ProviderName, string>> = { twilio: 'Twilio', exotel: 'Exotel', vobiz: 'Vobiz' };
 
 /**
@@ -105,7 +106,7 @@ export async function testProviderConnection(
       ok: false,
       provider,
       status: null,
-      message: `${label} is not configured: set its ${request.missing.join(' and ')} first`,
+      message: `${label} is not configured: set its ${LIST.format(request.missing)} first`,
     };
   }
   const timeout = AbortSignal.timeout(CONNECTION_TEST_TIMEOUT_MS);

@@ -225,7 +225,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   await app.register(apiVendorsRoutes());
   await app.register(apiToolsRoutes({ tools, credentials, egress, fetch: egressFetch }));
   await app.register(apiAgentGenerateRoutes({ agents, flows, llm: () => serverLLM(config, egressFetch) }));
-  await app.register(apiTelephonySettingsRoutes({ settings, credentials }));
+  await app.register(apiTelephonySettingsRoutes({ settings, credentials, fetch: egressFetch }));
   await app.register(apiCredentialsRoutes({ credentials, openaiBaseUrl: config.openaiBaseUrl }));
   await app.register(twilioRoutes(streamDeps));
   await app.register(vobizRoutes(streamDeps));

@@ -112,6 +112,15 @@ export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
     role: 'admin',
     audit: () => ({ action: 'telephony_settings.update', target: { type: 'telephony_settings', id: null } }),
   },
+  // Sends the stored provider secret to the provider's API: as much as changing the settings.
+  'POST /api/telephony-settings/test': {
+    role: 'admin',
+    audit: (request) => {
+      const body = request.body as Record<string, unknown> | undefined;
+      const provider = typeof body?.provider === 'string' ? body.provider : null;
+      return { action: 'telephony_settings.test', target: { type: 'telephony_settings', id: provider } };
+    },
+  },
 
   // Names, kinds and destinations only: values are never returned.
   'GET /api/credentials': { role: 'viewer' },

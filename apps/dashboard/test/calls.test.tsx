@@ -173,7 +173,7 @@ beforeEach(() => {
         });
       if (url.startsWith('/api/calls?')) {
         const offset = Number(new URL(url, 'http://x').searchParams.get('offset'));
-        return json(200, { calls: [summary], total: 60, limit: 25, offset });
+        return json(200, { calls: offset < 60 ? [summary] : [], total: 60, limit: 25, offset });
       }
       if (url === `/api/calls/${CALL_ID}`) return json(200, detail);
       return json(404, { error: { code: 'not_found', message: 'No such thing' } });
@@ -235,6 +235,13 @@ describe('CallsPage', () => {
     expect(await screen.findByText(/Enter a number/)).toBeTruthy();
     expect(screen.getByLabelText('Phone number').getAttribute('aria-invalid')).toBe('true');
     expect(location()).toBe('/calls');
+  });
+
+  it('offers a way back from a page past the last one', async () => {
+    renderAt('/calls?page=9');
+    await screen.findByText('No calls on page 9: there are 60.');
+    await userEvent.click(screen.getByRole('button', { name: 'Previous page' }));
+    await waitFor(() => expect(location()).toBe('/calls?page=3'));
   });
 
   it('links each call to its page', async () => {

@@ -40,7 +40,11 @@ export function CallsPage() {
         list.data !== undefined && (
           <>
             <p className="muted" aria-live="polite">
-              {total === 0 ? 'No calls match these filters.' : `Calls ${first}–${last} of ${total}`}
+              {total === 0
+                ? 'No calls match these filters.'
+                : list.data.calls.length === 0
+                  ? `No calls on page ${page}: there are ${total}.`
+                  : `Calls ${first}–${last} of ${total}`}
             </p>
             {list.data.calls.length > 0 && (
               <table className="calls-table">
@@ -78,9 +82,9 @@ export function CallsPage() {
                 </tbody>
               </table>
             )}
-            {total > PAGE_SIZE && (
+            {(total > PAGE_SIZE || page > 1) && (
               <nav className="pager" aria-label="Pages of calls">
-                <button type="button" disabled={page <= 1} onClick={() => goTo(page - 1)}>
+                <button type="button" disabled={page <= 1} onClick={() => goTo(Math.min(page - 1, pages))}>
                   Previous page
                 </button>
                 <span>

@@ -59,10 +59,10 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser test call (Chromium, fake micr
     await page.getByRole('button', { name: 'Start call' }).click();
     const transcript = page.getByRole('list', { name: 'Transcript' });
     // The greeting, then the caller's words (recognised by the local STT), then the fake LLM's reply.
-    await transcript.getByText('How can I help you?').waitFor({ timeout: 60_000 });
+    await transcript.getByText('How can I help you?').waitFor({ timeout: 90_000 });
     const callerLine = transcript.locator('.testcall-user:not(.testcall-provisional)');
     await callerLine.first().waitFor({ timeout: 60_000 });
-    expect(heardClip(await callerLine.first().innerText())).toBe(true);
+    expect(heardClip((await callerLine.first().textContent()) ?? '')).toBe(true);
     await transcript.getByText('Okay.', { exact: true }).first().waitFor({ timeout: 60_000 });
     expect(e2e.llm.requests.length).toBeGreaterThanOrEqual(1);
     await expectAccessible(page, 'test call (in call)');
@@ -101,5 +101,5 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser test call (Chromium, fake micr
     expect(said).toBeGreaterThan(0);
     expect(call.transcript.slice(said).some((t) => t.role === 'assistant' && t.text === 'Okay.')).toBe(true);
     await page.context().close();
-  }, 150_000);
+  }, 240_000);
 });

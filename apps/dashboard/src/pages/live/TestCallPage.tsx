@@ -61,17 +61,10 @@ export function TestCallPage() {
     },
     onSuccess: async (grant) => {
       setCallId(grant.callId);
-      const call = new TestCallSession(grant.url, {
-        onTranscript: addLine,
-        onError: (message) => setProblem(new Error(message)),
-        onEnded: (error) => {
-          if (error !== undefined) setProblem(new Error(error));
-          setPhase('ended');
-        },
-      });
-      session.current = call;
+      const call = session.current;
+      if (!call) return; // stopped while the token was on its way
       try {
-        await call.start();
+        await call.start(grant.url);
         setPhase((p) => (p === 'connecting' ? 'live' : p));
       } catch (error) {
         call.stop();
@@ -84,10 +77,26 @@ export function TestCallPage() {
       }
     },
     onError: (error) => {
+      session.current?.stop();
+      session.current = undefined;
       setProblem(error instanceof Error ? error : new Error(String(error)));
       setPhase('idle');
     },
   });
+
+  /** In the click itself, so that the call's audio may play. */
+  const begin = () => {
+    session.current?.stop();
+    session.current = new TestCallSession({
+      onTranscript: addLine,
+      onError: (message) => setProblem(new Error(message)),
+      onEnded: (error) => {
+        if (error !== undefined) setProblem(new Error(error));
+        setPhase('ended');
+      },
+    });
+    start.mutate();
+  };
 
   const stop = () => {
     session.current?.stop();
@@ -103,12 +112,7 @@ export function TestCallPage() {
       <ErrorNotice error={agent.error} title="The agent could not be loaded" />
       {!canCall && <p className="notice">Test calls need the editor role.</p>}
       <div className="toolbar">
-        <button
-          type="button"
-          className="primary"
-          disabled={!canCall || inCall}
-          onClick={() => start.mutate()}
-        >
+        <button type="button" className="primary" disabled={!canCall || inCall} onClick={begin}>
           Start call
         </button>
         <button type="button" className="danger" disabled={!inCall} onClick={stop}>

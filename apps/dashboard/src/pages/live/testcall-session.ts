@@ -34,11 +34,12 @@ export interface TestCallEvents {
 }
 
 /**
- * Runs a test call on `streamPath` (`/ws/browser/<agent>?callId=&token=`). Call {@link start}
- * once, {@link stop} to hang up (idempotent).
+ * One test call. Construct it in the click that starts the call (browsers let an AudioContext
+ * made then play), then {@link start} it once with the stream's path; {@link stop} hangs up
+ * (idempotent).
  */
 export class TestCallSession {
-  private context: AudioContext | undefined;
+  private context: AudioContext | undefined = new AudioContext();
   private microphone: MediaStream | undefined;
   private capture: AudioWorkletNode | undefined;
   private socket: WebSocket | undefined;
@@ -50,22 +51,20 @@ export class TestCallSession {
   private markTimer: number | undefined;
   private ended = false;
 
-  constructor(
-    private readonly streamPath: string,
-    private readonly events: TestCallEvents,
-  ) {}
+  constructor(private readonly events: TestCallEvents) {}
 
   /**
-   * Asks for the microphone, loads the worklet and opens the stream.
+   * Asks for the microphone, loads the worklet and opens the stream at `streamPath`
+   * (`/ws/browser/<agent>?callId=&token=`).
    * @throws Error when the microphone is refused or audio cannot start (nothing is left open).
    */
-  async start(): Promise<void> {
+  async start(streamPath: string): Promise<void> {
     try {
+      const context = this.context;
+      if (!context) throw new Error('the call was stopped');
       this.microphone = await navigator.mediaDevices.getUserMedia({
         audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
       });
-      const context = new AudioContext();
-      this.context = context;
       await context.audioWorklet.addModule(workletUrl);
       await context.resume();
       const source = context.createMediaStreamSource(this.microphone);
@@ -75,7 +74,7 @@ export class TestCallSession {
       });
       this.capture = capture;
       source.connect(capture);
-      this.open(context, capture);
+      this.open(streamPath, context, capture);
     } catch (error) {
       this.release();
       throw error instanceof Error ? error : new Error(String(error));
@@ -92,8 +91,8 @@ export class TestCallSession {
     this.release();
   }
 
-  private open(context: AudioContext, capture: AudioWorkletNode): void {
-    const url = new URL(this.streamPath, window.location.href);
+  private open(streamPath: string, context: AudioContext, capture: AudioWorkletNode): void {
+    const url = new URL(streamPath, window.location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     const socket = new WebSocket(url);
     socket.binaryType = 'arraybuffer';

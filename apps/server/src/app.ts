@@ -46,6 +46,7 @@ import { apiOutboundRoutes } from './routes/api-outbound.ts';
 import { apiTelephonySettingsRoutes } from './routes/api-telephony-settings.ts';
 import { apiToolsRoutes } from './routes/api-tools.ts';
 import { apiVendorsRoutes } from './routes/api-vendors.ts';
+import { browserRoutes } from './routes/browser.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { installErrorHandling } from './routes/errors.ts';
 import { exotelRoutes } from './routes/exotel.ts';
@@ -230,6 +231,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   await app.register(twilioRoutes(streamDeps));
   await app.register(vobizRoutes(streamDeps));
   await app.register(exotelRoutes(streamDeps));
+  await app.register(browserRoutes(streamDeps));
   await app.register(dashboardRoutes());
 
   const maintenance = new Maintenance({

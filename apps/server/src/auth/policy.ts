@@ -79,6 +79,12 @@ export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
   },
 
   // An agent's flow: viewers read it, editors change and publish it.
+  // A browser test call's one-time stream token (the call is stored like a phone call).
+  'POST /api/agents/:id/browser-call': {
+    role: 'editor',
+    audit: (request) => ({ action: 'call.browser_test', target: { type: 'agent', id: idParam(request) } }),
+  },
+
   'GET /api/agents/:id/flow': { role: 'viewer' },
   'PUT /api/agents/:id/flow/draft': {
     role: 'editor',

@@ -18,6 +18,7 @@ import {
   type PriceTable,
   SentenceAggregator,
   ServiceErrorResponder,
+  type TaskObserver,
   type TaskResult,
   TracingObserver,
   TranscriptCollector,
@@ -89,6 +90,8 @@ export interface CallStream {
    * once the stream is closed.
    */
   readonly hangUp: (byAgent: boolean) => Promise<void>;
+  /** More observers of the pipeline (e.g. the browser test call's live transcript). */
+  readonly observers?: readonly TaskObserver[];
 }
 
 const SESSION_TTL_SECS = 4 * 3600;
@@ -208,6 +211,7 @@ export class CallSession {
           this.usage,
           new TurnTimingObserver({ onTurn: (timing) => this.eventRecorder.recordTurn(timing) }),
           new TracingObserver(),
+          ...(stream.observers ?? []),
         ],
       },
     );

@@ -67,27 +67,29 @@ export function LiveCallCard({ view, now, canEnd }: { view: LiveCallView; now: n
       {view.endedBy !== undefined && <p className="muted">Ending: asked by {view.endedBy}</p>}
 
       <h3>Transcript</h3>
-      <ol className="live-transcript" role="log" aria-label={`Transcript of ${call.agentName}`}>
-        {view.transcript.map((line) => (
-          <li key={line.key} className={`live-line live-${line.role}`}>
-            <strong>{line.role === 'user' ? 'Caller' : 'Agent'}:</strong> {line.text}
-            {line.interrupted && <span className="muted"> (interrupted)</span>}
-          </li>
-        ))}
-        {view.partial.assistant !== undefined && (
-          <li className="live-line live-assistant live-partial">
-            <strong>Agent:</strong> {view.partial.assistant}
-          </li>
-        )}
-        {view.partial.user !== undefined && (
-          <li className="live-line live-user live-partial">
-            <strong>Caller:</strong> {view.partial.user}
-          </li>
-        )}
-        {view.transcript.length === 0 &&
-          view.partial.user === undefined &&
-          view.partial.assistant === undefined && <li className="muted">Nothing said yet.</li>}
-      </ol>
+      <div className="live-transcript" role="log" aria-label={`Transcript of ${call.agentName}`}>
+        <ol>
+          {view.transcript.map((line) => (
+            <li key={line.key} className={`live-line live-${line.role}`}>
+              <strong>{line.role === 'user' ? 'Caller' : 'Agent'}:</strong> {line.text}
+              {line.interrupted && <span className="muted"> (interrupted)</span>}
+            </li>
+          ))}
+          {view.partial.assistant !== undefined && (
+            <li className="live-line live-assistant live-partial">
+              <strong>Agent:</strong> {view.partial.assistant}
+            </li>
+          )}
+          {view.partial.user !== undefined && (
+            <li className="live-line live-user live-partial">
+              <strong>Caller:</strong> {view.partial.user}
+            </li>
+          )}
+          {view.transcript.length === 0 &&
+            view.partial.user === undefined &&
+            view.partial.assistant === undefined && <li className="muted">Nothing said yet.</li>}
+        </ol>
+      </div>
 
       {view.tools.length > 0 && (
         <>

@@ -43,7 +43,7 @@ const idParamsSchema = z.object({ id: z.string() });
 /**
  * The live API, as a Fastify plugin. Both routes are under the `/api/*` guard (see `policy.ts`).
  *
- * - `GET /api/live` (any role): `text/event-stream`. Each message is one `data:` line of JSON
+ * - `GET /api/live` (any role): `text/event-stream` (406 `not_acceptable` unless the request's `Accept` names it). Each message is one `data:` line of JSON
  *   with a `kind`: first `snapshot` (`calls`: each call in progress as `{ call, events }`,
  *   `call` its `LiveCallInfo`, `events` its recent `LiveEvent`s), then
  *   `call_started` (`call`), `event` (`callId`, `event`: `type`, `at`, `data`, as the calls
@@ -69,6 +69,14 @@ export function apiLiveRoutes(deps: ApiLiveDeps): FastifyPluginAsync {
     });
 
     app.get('/api/live', async (request, reply) => {
+      if (!accepts(request.headers.accept)) {
+        return sendApiError(
+          reply,
+          406,
+          'not_acceptable',
+          'This is an event stream: send Accept: text/event-stream',
+        );
+      }
       if (open.size >= MAX_STREAMS) {
         return sendApiError(
           reply,
@@ -130,6 +138,11 @@ export function apiLiveRoutes(deps: ApiLiveDeps): FastifyPluginAsync {
       return (await deps.calls.get(id)) ?? { id, status: 'ending' };
     });
   };
+}
+
+/** Whether an `Accept` header takes an event stream (`EventSource` always sends `text/event-stream`). */
+function accepts(accept: string | undefined): boolean {
+  return accept?.split(',').some((type) => type.split(';')[0]?.trim() === 'text/event-stream') ?? false;
 }
 
 /** Whether `promise` settles (either way) within `ms`. */

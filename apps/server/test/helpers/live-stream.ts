@@ -29,7 +29,10 @@ export async function openLiveStream(
   headers: Record<string, string>,
 ): Promise<LiveStreamReader> {
   const abort = new AbortController();
-  const res = await fetch(`${baseUrl}/api/live`, { headers, signal: abort.signal });
+  const res = await fetch(`${baseUrl}/api/live`, {
+    headers: { accept: 'text/event-stream', ...headers },
+    signal: abort.signal,
+  });
   const messages: LiveStreamMessage[] = [];
   let ended = false;
   if (res.ok && res.body) {

@@ -34,6 +34,7 @@ import { RefusalCounters } from './limits/refusals.ts';
 import { MAX_WEBSOCKET_PAYLOAD_BYTES } from './limits/stream-messages.ts';
 import { limitWebhookBodies } from './limits/webhook-bodies.ts';
 import { onWebSocketError } from './limits/websocket-errors.ts';
+import { LiveEventBus } from './live/live-bus.ts';
 import { loggerOptions } from './logging.ts';
 import { RecordingStore } from './recordings/store.ts';
 import { apiAgentDeleteRoutes } from './routes/api-agent-delete.ts';
@@ -42,6 +43,7 @@ import { apiAgentsRoutes } from './routes/api-agents.ts';
 import { apiCallsRoutes } from './routes/api-calls.ts';
 import { apiCredentialsRoutes } from './routes/api-credentials.ts';
 import { apiFlowsRoutes } from './routes/api-flows.ts';
+import { apiLiveRoutes } from './routes/api-live.ts';
 import { apiOutboundRoutes } from './routes/api-outbound.ts';
 import { apiTelephonySettingsRoutes } from './routes/api-telephony-settings.ts';
 import { apiToolsRoutes } from './routes/api-tools.ts';
@@ -78,6 +80,8 @@ export interface ParleyApp {
   readonly app: FastifyInstance;
   /** Live calls by id. */
   readonly active: Map<string, CallSession>;
+  /** Live calls' events as they happen (`GET /api/live`). */
+  readonly live: LiveEventBus;
   readonly agents: AgentRepository;
   readonly calls: CallRepository;
   readonly events: CallEventRepository;
@@ -154,6 +158,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   const egress = serverEgressPolicy(config);
   const egressFetch = createEgressFetch(egress);
   const active = new Map<string, CallSession>();
+  const live = new LiveEventBus((err) => app.log.error({ err }, 'live monitor listener failed'));
   const admission = new CallAdmission(() => active.size, {
     streamWaitMs: config.limits.streamWaitMs,
     defaultLimit: config.limits.maxConcurrentCalls,
@@ -186,6 +191,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     journal,
     prices: config.prices,
     active,
+    live,
     config,
     hangUpCall: providerHangUp(settings, app.log),
     refusals,
@@ -219,6 +225,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     }),
   );
   await app.register(apiCallsRoutes({ calls, events, recordings }));
+  await app.register(apiLiveRoutes({ live, calls, active }));
   await app.register(apiOutboundRoutes({ agents, calls, settings, admission, config }));
   await app.register(apiFlowsRoutes({ agents, flows, knownToolIds: knownToolIds(tools) }));
   await app.register(apiAgentsRoutes({ agents, credentials, config, egress, tools }));
@@ -280,6 +287,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   return {
     app,
     active,
+    live,
     drain,
     agents,
     calls,

@@ -47,6 +47,12 @@ export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
   'GET /api/calls/:id': { role: 'viewer' },
   'GET /api/calls/:id/recording': { role: 'viewer' },
   'POST /api/calls/outbound': { role: 'editor' },
+  // The live monitor: any role watches; editors end a call (the call's events say who).
+  'GET /api/live': { role: 'viewer' },
+  'POST /api/calls/:id/end': {
+    role: 'editor',
+    audit: (request) => ({ action: 'call.end', target: { type: 'call', id: idParam(request) } }),
+  },
 
   'GET /api/agents': { role: 'viewer' },
   'GET /api/agents/:id': { role: 'viewer' },

@@ -40,6 +40,8 @@ import type { Call } from '../db/call-types.ts';
 import type { CallRepository } from '../db/calls.ts';
 import type { FlowVersion, FlowVersionRepository } from '../db/flow-versions.ts';
 import type { WriteJournal } from '../durability/write-journal.ts';
+import type { LiveEventBus } from '../live/live-bus.ts';
+import { LiveTranscriptObserver } from '../live/live-transcript-observer.ts';
 import { type PostCallDeps, runPostCall } from '../post-call/run.ts';
 import type { RecordingStore } from '../recordings/store.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
@@ -70,6 +72,15 @@ export interface CallSessionDeps {
   readonly preCall?: PreCallDeps;
   /** What agents' post-call analysis and webhook use (none: `postCall` is skipped). */
   readonly postCall?: PostCallDeps;
+  /** Where the call's events are published as they are recorded (the live monitor); none: not published. */
+  readonly live?: LiveEventBus;
+}
+
+/** Who ended a call from the dashboard or the API (`POST /api/calls/:id/end`). */
+export interface CallEnder {
+  readonly type: 'user' | 'api_key';
+  readonly id: string;
+  readonly name: string;
 }
 
 /** One call's media stream, as the provider described it in its `start` message. */
@@ -166,12 +177,24 @@ export class CallSession {
     this.notices = services.problems.flatMap((p) => (p.spoken ? [p.spoken] : []));
     this.greeting = this.greetingText();
 
+    const { live } = deps;
     this.eventRecorder = new CallEventRecorder(
       call.id,
       (entry) => deps.journal.write(entry),
       undefined,
       this.toolLog,
+      live && ((event) => live.publish(call.id, event)),
     );
+    live?.callStarted({
+      id: call.id,
+      agentId: agent.id,
+      agentName: agent.name,
+      provider: call.provider,
+      direction: call.direction,
+      from: call.from,
+      to: call.to,
+      startedAt: this.startedAt.toISOString(),
+    });
     this.flowOptions = {
       llm: services.llm,
       context,
@@ -212,6 +235,13 @@ export class CallSession {
           new TurnTimingObserver({ onTurn: (timing) => this.eventRecorder.recordTurn(timing) }),
           new TracingObserver(),
           ...(stream.observers ?? []),
+          ...(live
+            ? [
+                new LiveTranscriptObserver((data) =>
+                  live.publish(call.id, { type: 'transcript_partial', at: new Date().toISOString(), data }),
+                ),
+              ]
+            : []),
         ],
       },
     );
@@ -224,7 +254,8 @@ export class CallSession {
 
   /** Start the pipeline; resolves when the call is over and stored. */
   run(): Promise<void> {
-    this.runPromise ??= this.runCall();
+    // However the call ends, it leaves the live monitor.
+    this.runPromise ??= this.runCall().finally(() => this.deps.live?.callEnded(this.callId));
     return this.runPromise;
   }
 
@@ -264,6 +295,16 @@ export class CallSession {
     this.endReason ??= reason;
     if (goodbye !== undefined) this.task.queueFrame(frame('tts_speak', { text: goodbye }));
     this.task.end(reason);
+  }
+
+  /**
+   * End the call at once on a person's request (`POST /api/calls/:id/end`): stores who as an
+   * `ended_by` event, then the call ends with reason `ended_by_user` and the provider is told
+   * to hang up, as when the agent ends it.
+   */
+  endBy(who: CallEnder): void {
+    this.eventRecorder.record('ended_by', { type: who.type, id: who.id, name: who.name });
+    this.cancel('ended_by_user');
   }
 
   /** End the call at once (caller hung up, socket lost, server stopping). */

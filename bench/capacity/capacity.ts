@@ -121,7 +121,8 @@ async function measure(server: ServerName, calls: number, llmUrl: string): Promi
   try {
     const { script, args } = SERVER_SCRIPTS[server];
     srv = start(script, server === 'floor' ? args : [llmUrl, ...args], 0);
-    const ready = await message<{ url: string; rssMb: number }>(srv, 'ready', 60_000);
+    // Generous: loading the server (TypeScript through tsx, PGlite) is slow on a busy machine.
+    const ready = await message<{ url: string; rssMb: number }>(srv, 'ready', 300_000);
     caller = start('caller.ts', [ready.url, String(calls)], 1);
     await message(caller, 'ready', 60_000 + calls * 200);
     await sleep(warmupSecs * 1000);

@@ -23,6 +23,7 @@ import { ToolRepository } from './db/tools.ts';
 import { applyWithRepositories } from './durability/apply-entry.ts';
 import { CallRecovery } from './durability/call-recovery.ts';
 import { Maintenance } from './durability/maintenance.ts';
+import { PostCallJournal } from './durability/post-call-journal.ts';
 import { RecordingRetention } from './durability/recording-retention.ts';
 import { WriteJournal } from './durability/write-journal.ts';
 import { knownToolIds } from './flows/known-tools.ts';
@@ -35,6 +36,7 @@ import { MAX_WEBSOCKET_PAYLOAD_BYTES } from './limits/stream-messages.ts';
 import { limitWebhookBodies } from './limits/webhook-bodies.ts';
 import { onWebSocketError } from './limits/websocket-errors.ts';
 import { loggerOptions } from './logging.ts';
+import { rerunPostCall } from './post-call/rerun.ts';
 import { RecordingStore } from './recordings/store.ts';
 import { apiAgentGenerateRoutes } from './routes/api-agent-generate.ts';
 import { apiAgentsRoutes } from './routes/api-agents.ts';
@@ -109,6 +111,8 @@ export interface ParleyApp {
 export const SHUTDOWN_GOODBYE = 'Sorry, we have to end this call now. Please call again. Goodbye.';
 /** How long the goodbye may take to play before the calls are cut. */
 const GOODBYE_MS = 15_000;
+/** How long a stop waits for post-call work under way. */
+const POST_CALL_GRACE_MS = 20_000;
 
 /** Resolves when every session has ended, or after `ms`. */
 async function allEnded(sessions: readonly CallSession[], ms: number): Promise<void> {
@@ -141,6 +145,11 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     app.log,
   );
   await journal.open();
+  const postCallJournal = new PostCallJournal(
+    path.join(config.dataDir, 'journal', 'post-call.jsonl'),
+    app.log,
+  );
+  const postCallDue = await postCallJournal.open();
   const servers = new ServerRegistry(database.db);
   const recordings = new RecordingStore(config.recordingsDir);
   const credentials = options.credentials ?? (await openCredentialStore(database.db, config, app.log));
@@ -174,6 +183,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
       credentials,
       storeAnalysis: (callId: string, analysis: object) => calls.setAnalysis(callId, { ...analysis }),
     },
+    postCallJournal,
     admission,
     sessions,
     services,
@@ -252,11 +262,20 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     logger: app.log,
   });
   await maintenance.start();
+  // Post-call work an earlier run left undone, once its journaled writes are stored.
+  if (postCallDue.length > 0) {
+    const rerun = { calls, agents, services, journal, postCall: streamDeps.postCall, logger: app.log };
+    void journal.drained().then(() => {
+      for (const callId of postCallDue) void postCallJournal.run(callId, () => rerunPostCall(callId, rerun));
+    });
+  }
 
   const shutdown = async () => {
     const running = [...active.values()];
     for (const session of running) session.cancel('server_shutdown');
     await Promise.allSettled(running.map((s) => s.run()));
+    // Analyses and end-of-call webhooks under way; what is left after this stays due for the next start.
+    await postCallJournal.settled(POST_CALL_GRACE_MS);
     admission.clear();
     await app.close();
     await journal.close(); // what the database did not take yet is replayed at the next start

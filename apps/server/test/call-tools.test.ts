@@ -62,7 +62,7 @@ describe('tools in a call', () => {
   const ofType = (events: readonly CallEvent[], ...types: string[]): Array<Record<string, unknown>> =>
     events.filter((e) => types.includes(e.type)).map((e) => ({ type: e.type, ...e.data }));
 
-  it('runs a webhook tool (refusing bad arguments first), then hangs up with end_call and a goodbye', async () => {
+  it('runs a webhook tool (refusing bad arguments first), then hangs up with end_call and a goodbye, with no LLM run after it', async () => {
     const { server, llm } = fakes;
     await server.parley.tools.upsert('order-lookup', {
       name: 'lookup_order',
@@ -83,7 +83,6 @@ describe('tools in a call', () => {
       { toolCalls: [{ name: 'lookup_order', arguments: { order_id: 'A1' } }] },
       { text: 'Your order has shipped.' },
       { toolCalls: [{ name: 'end_call', arguments: { goodbye: 'Goodbye, thanks for calling.' } }] },
-      { text: '' },
     );
     const firstRequest = llm.requests.length;
     const { call, events } = await runCall('tool-caller', 2, true);
@@ -125,6 +124,10 @@ describe('tools in a call', () => {
       expect(result.durationMs).toBeTypeOf('number');
     const spoken = ofType(events, 'agent_spoke').map((e) => e.text);
     expect(spoken).toEqual(['Your order has shipped.', 'Goodbye, thanks for calling.']);
+    // Four completions: two lookups, the answer, end_call; none after end_call's result (it would
+    // have been answered with the fake's default "OK." and said after the goodbye).
+    expect(llm.requests.length - firstRequest).toBe(4);
+    expect(llm.requests.at(-1)?.messages.at(-1)).toMatchObject({ role: 'user' });
     const seqOf = (type: string) => events.find((e) => e.type === type)!.seq;
     expect(events.filter((e) => e.type === 'tool_called').at(-1)!.seq).toBeLessThan(seqOf('call_ended'));
     expect(events.find((e) => e.type === 'call_ended')?.data).toMatchObject({ reason: 'agent_ended' });

@@ -38,6 +38,7 @@ import type { Agent } from '../db/agents.ts';
 import type { Call } from '../db/call-types.ts';
 import type { CallRepository } from '../db/calls.ts';
 import type { FlowVersion, FlowVersionRepository } from '../db/flow-versions.ts';
+import type { PostCallJournal } from '../durability/post-call-journal.ts';
 import type { WriteJournal } from '../durability/write-journal.ts';
 import { type PostCallDeps, runPostCall } from '../post-call/run.ts';
 import type { RecordingStore } from '../recordings/store.ts';
@@ -69,6 +70,8 @@ export interface CallSessionDeps {
   readonly preCall?: PreCallDeps;
   /** What agents' post-call analysis and webhook use (none: `postCall` is skipped). */
   readonly postCall?: PostCallDeps;
+  /** Where post-call work is noted and tracked, so a stop or crash does not lose it (none: untracked). */
+  readonly postCallJournal?: PostCallJournal;
 }
 
 /** One call's media stream, as the provider described it in its `start` message. */
@@ -312,6 +315,10 @@ export class CallSession {
     const usage = { summary, ...(this.deps.prices ? { cost: estimateCost(summary, this.deps.prices) } : {}) };
     this.eventRecorder.record('call_ended', { reason, how: result.how, durationMs });
     await this.eventRecorder.flush();
+    const postCall = this.stream.agent.config.postCall;
+    const postCallDeps = postCall && (postCall.analysis || postCall.webhook) ? this.deps.postCall : undefined;
+    // Noted before the end is stored: a crash from here on leaves the work due for the next start.
+    if (postCallDeps) await this.deps.postCallJournal?.due(call.id);
     // Stored, or journaled while the database is unreachable (then replayed when it is back).
     await this.deps.journal.write({
       kind: 'finish',
@@ -329,8 +336,7 @@ export class CallSession {
     await this.deps.sessions.delete(call.id).catch((err: unknown) => this.log.warn({ err }, 'session store'));
     this.log.info({ reason, durationMs, turns: transcript.length }, 'call ended');
     await this.stream.hangUp(!ENDED_BY_CALLER.has(reason));
-    const postCall = this.stream.agent.config.postCall;
-    if (postCall && this.deps.postCall && (postCall.analysis || postCall.webhook)) {
+    if (postCall && postCallDeps) {
       // After the call is stored and hung up: it never waits for, or fails with, this work.
       const ended = {
         call,
@@ -345,10 +351,14 @@ export class CallSession {
       const record = (type: string, data: Record<string, unknown>) => {
         this.eventRecorder.record(type, data);
       };
-      // Not awaited: `run()` resolves once the call itself is stored; failures are logged.
-      void runPostCall(postCall, ended, this.llm, this.deps.postCall, record, this.log)
-        .then(() => this.eventRecorder.flush())
-        .catch((err: unknown) => this.log.error({ err }, 'post-call work failed'));
+      const work = () =>
+        runPostCall(postCall, ended, this.llm, postCallDeps, record, this.log).then(() =>
+          this.eventRecorder.flush(),
+        );
+      // Not awaited: `run()` resolves once the call itself is stored. The journal tracks the work
+      // (a graceful stop waits for it) and logs its failures.
+      if (this.deps.postCallJournal) void this.deps.postCallJournal.run(call.id, work);
+      else void work().catch((err: unknown) => this.log.error({ err }, 'post-call work failed'));
     }
   }
 
@@ -363,7 +373,7 @@ export class CallSession {
    * Runs the agent's pre-call request (the greeting waits for it, at most its `timeoutSecs`)
    * and renders the prompt and greeting again with its variables (stored as a
    * `context_injected` event). A failure is logged and stored as an `error` event; the call
-   * goes on with its context and defaults. The idle prompts keep the variables of the start.
+   * goes on with its context and defaults. The idle prompts, rendered when said, see them too.
    */
   private async injectPreCall(): Promise<void> {
     const { call, agent } = this.stream;
@@ -553,13 +563,15 @@ function turnTaking(
     }),
   ];
   const idle = config.userIdle ?? {};
+  const { prompt, goodbye } = idle;
   if (idle.enabled ?? true) {
     processors.push(
       new UserIdleProcessor({
         timeoutSecs: idle.timeoutSecs,
         maxPrompts: idle.maxPrompts,
-        prompt: idle.prompt ? renderTemplate(idle.prompt, vars) : undefined,
-        goodbye: idle.goodbye ? renderTemplate(idle.goodbye, vars) : undefined,
+        // Rendered when said: `vars` gets the pre-call values after the pipeline is built.
+        prompt: prompt ? () => renderTemplate(prompt, vars) : undefined,
+        goodbye: goodbye ? () => renderTemplate(goodbye, vars) : undefined,
       }),
     );
   }

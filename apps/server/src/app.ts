@@ -27,6 +27,7 @@ import { PostCallJournal } from './durability/post-call-journal.ts';
 import { RecordingRetention } from './durability/recording-retention.ts';
 import { WriteJournal } from './durability/write-journal.ts';
 import { knownToolIds } from './flows/known-tools.ts';
+import { mcpCatalog } from './flows/mcp-catalog.ts';
 import { serverLLM } from './generate/server-llm.ts';
 import { installJsonBodyParser } from './limits/json-body.ts';
 import { PendingStreamGuard } from './limits/pending-streams.ts';
@@ -227,7 +228,14 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   );
   await app.register(apiCallsRoutes({ calls, events, recordings }));
   await app.register(apiOutboundRoutes({ agents, calls, settings, admission, config }));
-  await app.register(apiFlowsRoutes({ agents, flows, knownToolIds: knownToolIds(tools) }));
+  await app.register(
+    apiFlowsRoutes({
+      agents,
+      flows,
+      knownToolIds: knownToolIds(tools),
+      mcpCatalog: mcpCatalog(agents, { fetch: egressFetch, credentials }),
+    }),
+  );
   await app.register(apiAgentsRoutes({ agents, credentials, config, egress, tools }));
   await app.register(apiToolsRoutes({ tools, credentials, egress, fetch: egressFetch }));
   await app.register(apiAgentGenerateRoutes({ agents, flows, llm: () => serverLLM(config, egressFetch) }));

@@ -48,6 +48,7 @@ import { CallEventRecorder } from './event-recorder.ts';
 import type { CallServices, ServiceFactory } from './services.ts';
 import { renderTemplate } from './template.ts';
 import type { CallTool, CallToolSet, CallToolsLoader } from './tools/call-tools.ts';
+import { parseMcpToolId } from './tools/mcp/node-tool-ids.ts';
 import { ToolCallLog } from './tools/tool-call-log.ts';
 
 /** What every call session needs from the server. */
@@ -446,25 +447,68 @@ export class CallSession {
     const ids = new Set(parsed.success ? parsed.data.nodes.flatMap((n) => n.toolIds ?? []) : []);
     if (!this.deps.tools) return tools;
     const { config } = this.stream.agent;
+    // `mcp:<server>/<tool>` ids: one connection per server, listing only the tools nodes name.
+    const mcpTools = new Map<string, Map<string, string>>(); // server → tool → id
     for (const id of ids) {
-      const set = await this.deps
-        .tools({
-          config: { ...config, tools: [id], mcpServers: [] },
-          vars: this.vars,
-          controls: { endCall: (goodbye) => this.endWithGoodbye(goodbye, 'agent_ended') },
-          log: this.toolLog,
-          logger: this.log,
-        })
-        .catch((err: unknown) => {
-          this.log.error({ err, toolId: id }, 'could not set up a flow tool');
-          return undefined;
+      const ref = parseMcpToolId(id);
+      if (!ref) continue;
+      ids.delete(id);
+      mcpTools.set(ref.server, (mcpTools.get(ref.server) ?? new Map()).set(ref.tool, id));
+    }
+    for (const id of ids) {
+      const set = await this.nodeToolSet({ ...config, tools: [id], mcpServers: [] }, id);
+      if (set?.tools[0]) tools.set(id, set.tools[0]);
+    }
+    for (const [name, wanted] of mcpTools) {
+      const server = config.mcpServers?.find((s) => s.name === name);
+      if (!server) {
+        this.recordError(`flow: the agent has no MCP server "${name}"; its tools are left out`, {
+          source: 'tools',
+          toolId: `mcp:${name}`,
         });
-      if (!set) continue;
-      this.nodeToolSets.push(set);
-      for (const problem of set.problems) this.recordError(problem, { source: 'tools', toolId: id });
-      if (set.tools[0]) tools.set(id, set.tools[0]);
+        continue;
+      }
+      const allowTools = [...wanted.keys()].filter(
+        (t) => !server.allowTools || server.allowTools.includes(t),
+      );
+      const set = await this.nodeToolSet(
+        { ...config, tools: [], mcpServers: [{ ...server, allowTools }] },
+        `mcp:${name}`,
+      );
+      for (const tool of set?.tools ?? []) {
+        const id = tool.remoteName === undefined ? undefined : wanted.get(tool.remoteName);
+        if (id) tools.set(id, tool);
+      }
+      for (const [tool, id] of wanted) {
+        if (set && !tools.has(id))
+          this.recordError(`flow: MCP server "${name}" offers no tool "${tool}"; left out`, {
+            source: 'tools',
+            toolId: id,
+          });
+      }
     }
     return tools;
+  }
+
+  /** The tools of `config` for the flow's nodes; problems are logged and stored as `error` events. */
+  private async nodeToolSet(config: AgentConfig, toolId: string): Promise<CallToolSet | undefined> {
+    if (!this.deps.tools) return undefined;
+    const set = await this.deps
+      .tools({
+        config,
+        vars: this.vars,
+        controls: { endCall: (goodbye) => this.endWithGoodbye(goodbye, 'agent_ended') },
+        log: this.toolLog,
+        logger: this.log,
+      })
+      .catch((err: unknown) => {
+        this.log.error({ err, toolId }, 'could not set up a flow tool');
+        return undefined;
+      });
+    if (!set) return undefined;
+    this.nodeToolSets.push(set);
+    for (const problem of set.problems) this.recordError(problem, { source: 'tools', toolId });
+    return set;
   }
 
   /**

@@ -30,7 +30,8 @@ const streamQuery = z.looseObject({
  *   Errors: 404 `agent_not_found`; 429 `concurrency_limit` (the call is stored as `busy`).
  * - `GET /ws/browser/:agent?callId=&token=`: the test call's WebSocket (protocol in
  *   `@parley/telephony`'s `browser/protocol.ts`). A stream without a token, with one for
- *   another agent or call, used or expired, is closed with its `BROWSER_CLOSE_CODES` code,
+ *   another agent or call, used or expired, or opened by a page of another origin (its `Origin`
+ *   header names neither this host nor `PUBLIC_URL`), is closed with its `BROWSER_CLOSE_CODES` code,
  *   logged as a warning and counted as `stream_refused`.
  */
 export function browserRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
@@ -74,7 +75,13 @@ export function browserRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
         preHandler: async (request) => {
           const { agent } = agentParams.parse(request.params);
           const { callId, token } = streamQuery.parse(request.query ?? {});
-          refusals.set(request.raw, await browserStreamRefusal(deps.calls, agent, callId, token));
+          const foreign = isForeignOrigin(request.headers.origin, request.host, deps.config.publicUrl);
+          refusals.set(
+            request.raw,
+            foreign
+              ? { code: BROWSER_CLOSE_CODES.tokenRefused, reason: 'cross-origin stream' }
+              : await browserStreamRefusal(deps.calls, agent, callId, token),
+          );
         },
       },
       (socket, request) => {
@@ -112,4 +119,22 @@ export function browserRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
       },
     );
   };
+}
+
+/**
+ * Whether a WebSocket's `Origin` names another site than this server (its `Host`, or the
+ * configured public URL's origin). Browsers send cookies and `Origin` on cross-site WebSockets,
+ * so a page elsewhere is refused even if it got hold of a token; clients that are not browsers
+ * send no `Origin` and are left to the token.
+ */
+function isForeignOrigin(origin: string | undefined, host: string, publicUrl: string | undefined): boolean {
+  if (origin === undefined) return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return true; // `null` (sandboxed frames, files) or garbage
+  }
+  if (parsed.host === host) return false;
+  return publicUrl === undefined || parsed.origin !== new URL(publicUrl).origin;
 }

@@ -47,9 +47,10 @@ const CONTENT_SECURITY_POLICY = [
 export function dashboardRoutes(options: DashboardOptions = {}): FastifyPluginAsync {
   const root = options.root ?? DEFAULT_DASHBOARD_ROOT;
   return async (app) => {
-    const assets = path.join(root, 'assets');
+    // Only `assets/` is served, even before it is built (no fallback to the whole folder).
     await app.register(fastifyStatic, {
-      root: existsSync(assets) ? assets : root,
+      root: path.join(root, 'assets'),
+      suppressWarning: true,
       prefix: '/assets/',
       index: false,
       wildcard: true,

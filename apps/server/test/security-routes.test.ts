@@ -109,11 +109,16 @@ describe('the new routes, attacked', () => {
   });
 
   it('ignore the cookie when a bearer key is sent: a viewer key does not borrow an admin session', async () => {
-    const res = await inject('POST', '/api/telephony-settings/test', {
-      ...keys.viewer,
-      cookie: admin.cookie,
-      'x-csrf-token': admin.csrfToken,
-    }, JSON.stringify({ provider: 'twilio' }));
+    const res = await inject(
+      'POST',
+      '/api/telephony-settings/test',
+      {
+        ...keys.viewer,
+        cookie: admin.cookie,
+        'x-csrf-token': admin.csrfToken,
+      },
+      JSON.stringify({ provider: 'twilio' }),
+    );
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({ error: { code: 'forbidden' } });
   });

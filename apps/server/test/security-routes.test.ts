@@ -127,8 +127,9 @@ describe('the new routes, attacked', () => {
     const cases: Array<[string, string, string | undefined, number]> = [
       ['POST', `/api/calls/${randomUUID()}/end`, undefined, 404],
       ['POST', '/api/calls/not-a-uuid/end', undefined, 404],
-      ['POST', `/api/calls/${'x'.repeat(2000)}/end`, undefined, 404],
-      ['DELETE', `/api/agents/${'a'.repeat(2000)}`, undefined, 404],
+      // Over Fastify's parameter length: 414, before any handler.
+      ['POST', `/api/calls/${'x'.repeat(2000)}/end`, undefined, 414],
+      ['DELETE', `/api/agents/${'a'.repeat(2000)}`, undefined, 414],
       ['DELETE', '/api/agents/no-such-agent', undefined, 404],
       ['POST', '/api/agents/no-such-agent/browser-call', undefined, 404],
       ['POST', '/api/telephony-settings/test', '{"provider":', 400],
@@ -139,7 +140,8 @@ describe('the new routes, attacked', () => {
     for (const [method, url, payload, status] of cases) {
       const res = await inject(method, url, keys.admin, payload);
       expect(res.statusCode, `${method} ${url.slice(0, 60)} ${payload}`).toBe(status);
-      expect(res.json(), url.slice(0, 60)).toHaveProperty('error.code');
+      // Fastify's own 414 has its default body ({ error, message }); the routes answer { error: { code } }.
+      expect(res.json(), url.slice(0, 60)).toHaveProperty(status === 414 ? 'error' : 'error.code');
     }
   });
 

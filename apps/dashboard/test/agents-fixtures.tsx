@@ -111,6 +111,14 @@ export function stubApi(role: 'viewer' | 'editor' | 'admin', handler: Handler = 
       return json(200, { principal: { type: 'user', id: '1', name: 'someone', role }, csrfToken: 't' });
     }
     if (url === '/api/vendors') return json(200, { vendors: VENDORS });
+    if (url === '/api/credentials') {
+      return json(200, {
+        credentials: [
+          { name: 'openai-main', kind: 'openai', destination: 'https://api.openai.com' },
+          { name: 'deepgram-main', kind: 'deepgram', destination: 'https://api.deepgram.com' },
+        ],
+      });
+    }
     if (url === '/api/tools') return json(200, { tools: [{ id: 'lookup-order', name: 'lookup_order' }] });
     if (url === '/api/agents' && method === 'GET') return json(200, { agents: [SUPPORT] });
     if (url === '/api/agents/support' && method === 'GET') return json(200, SUPPORT);

@@ -5,6 +5,7 @@ import { MemoryRouter, Route, Routes } from 'react-router';
 import { vi } from 'vitest';
 import { AgentEditPage } from '../src/pages/agents/AgentEditPage.tsx';
 import { AgentsPage } from '../src/pages/agents/AgentsPage.tsx';
+import type { JsonSchema, Vendors } from '../src/pages/agents/agent-api.ts';
 
 // The agent form is large; a loaded 2-core machine takes seconds to render it in jsdom.
 configure({ asyncUtilTimeout: 10_000 });
@@ -16,14 +17,10 @@ export function json(status: number, body: unknown): Response {
   });
 }
 
-const schema = (properties: Record<string, unknown>) => ({
-  type: 'object',
-  properties,
-  additionalProperties: false,
-});
+const schema = (properties: Record<string, JsonSchema>): JsonSchema => ({ type: 'object', properties });
 
 /** A few vendors as `GET /api/vendors` describes them. */
-export const VENDORS = {
+export const VENDORS: Vendors = {
   stt: [
     { provider: 'local', label: 'Local', access: false, responseTimeout: false, options: schema({}) },
     {

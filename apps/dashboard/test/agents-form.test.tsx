@@ -29,7 +29,6 @@ describe('the agent form', () => {
     expect(errorOf(screen.getByLabelText('Speech confidence (0–1)'))).toBe('Between 0 and 1');
     expect(errorOf(screen.getByLabelText('Longest end-of-turn wait (s)'))).toMatch(/at least the shortest/);
     expect(screen.getByLabelText('Name').getAttribute('aria-invalid')).toBe('true');
-    expect(requests(fetch, 'PUT', '/api/agents/bad id')).toEqual([]);
     expect(fetch.mock.calls.some(([, init]) => init?.method === 'PUT')).toBe(false);
   }, 60_000);
 

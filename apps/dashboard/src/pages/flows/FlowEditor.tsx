@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiError } from '../../api/client.ts';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { type CanvasSelection, FlowCanvas } from './FlowCanvas.tsx';
@@ -52,6 +52,13 @@ export function FlowEditor({ agentId, stored, readOnly }: FlowEditorProps) {
     setDefinition((d) => update(d));
     setDirty(true);
   }, []);
+  // Closing the tab or reloading with unsaved changes asks first.
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
   const sorted = useMemo(() => issuesByNode(definition, issues ?? []), [definition, issues]);
 
   /** Checks the definition on the server and shows what it found. */

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiError } from '../../api/client.ts';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { type CanvasSelection, FlowCanvas } from './FlowCanvas.tsx';
+import { FunctionsEditor } from './FunctionsEditor.tsx';
 import {
   discardDraft,
   flowKey,
@@ -214,7 +215,20 @@ export function FlowEditor({ agentId, stored, readOnly }: FlowEditorProps) {
               }}
             />
           ) : (
-            <p className="muted">Select a node on the canvas to see its settings.</p>
+            <section aria-labelledby="flow-global-title">
+              <h2 id="flow-global-title">Whole flow</h2>
+              <p className="muted">Select a node on the canvas to see its settings.</p>
+              <fieldset className="flow-panel-body" disabled={readOnly}>
+                <legend className="flow-sr-only">Settings of the whole flow</legend>
+                <FunctionsEditor
+                  legend="Global functions"
+                  emptyHint="None. A global function can be called in every node."
+                  functions={definition.globalFunctions ?? []}
+                  nodeKeys={definition.nodes.map((n) => n.key)}
+                  onChange={(globalFunctions) => edit((d) => ({ ...d, globalFunctions }))}
+                />
+              </fieldset>
+            </section>
           )}
         </aside>
       </div>

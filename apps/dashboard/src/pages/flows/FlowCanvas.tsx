@@ -129,7 +129,6 @@ export function FlowCanvas({ definition, issues, selection, onSelect, onEdit, re
       fitView
       fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
       minZoom={0.2}
-      proOptions={{ hideAttribution: false }}
     >
       <Background />
       <Controls showInteractive={false} />

@@ -1,4 +1,4 @@
-import type { ProviderName } from './types.ts';
+import type { ProviderName, TransportName } from './types.ts';
 
 /**
  * Why a provider message was refused (inbound) or could not be produced (outbound).
@@ -47,8 +47,8 @@ export class ProviderProtocolError extends Error {
   override readonly name = 'ProviderProtocolError';
   /** What went wrong, for the caller to act on (skip the message, end the call, …). */
   readonly code: ProviderProtocolErrorCode;
-  /** The provider whose protocol was broken. */
-  readonly provider: ProviderName;
+  /** The provider (or the browser) whose protocol was broken. */
+  readonly provider: TransportName;
   /**
    * At most {@link MAX_EXCERPT_CHARS} characters from the start of the offending message, with
    * control characters replaced and long base64 runs (audio) elided; `undefined` for outbound
@@ -62,7 +62,7 @@ export class ProviderProtocolError extends Error {
    * @param message - A description without payload text.
    * @param offending - The raw message, of which only a safe excerpt is kept.
    */
-  constructor(provider: ProviderName, code: ProviderProtocolErrorCode, message: string, offending?: string) {
+  constructor(provider: TransportName, code: ProviderProtocolErrorCode, message: string, offending?: string) {
     super(message);
     this.provider = provider;
     this.code = code;

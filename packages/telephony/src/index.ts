@@ -1,4 +1,14 @@
 export {
+  BROWSER_CLOSE_CODES,
+  BROWSER_FRAME_MS,
+  BROWSER_SAMPLE_RATE_HZ,
+  type BrowserClientMessage,
+  BrowserSerializer,
+  type BrowserServerMessage,
+  type BrowserTranscriptLine,
+  MAX_BROWSER_AUDIO_BYTES,
+} from './browser/index.ts';
+export {
   type CallControl,
   type CallStatusUpdate,
   FINAL_CALL_STATUSES,
@@ -48,7 +58,13 @@ export {
   type TwilioSignatureCheck,
   validateTwilioSignature,
 } from './twilio/index.ts';
-export type { MediaFormat, ProviderEvent, ProviderName, TelephonySerializer } from './types.ts';
+export type {
+  MediaFormat,
+  ProviderEvent,
+  ProviderName,
+  TelephonySerializer,
+  TransportName,
+} from './types.ts';
 export {
   assertVobizSignature,
   parseVobizStatusCallback,

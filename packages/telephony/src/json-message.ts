@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProviderProtocolError, type ProviderProtocolErrorCode } from './errors.ts';
 import { jsonNestsDeeperThan } from './json-depth.ts';
-import type { ProviderName } from './types.ts';
+import type { TransportName } from './types.ts';
 
 /**
  * Reading providers' WebSocket text messages: JSON objects with an `event` name (Twilio,
@@ -37,7 +37,7 @@ export const MAX_MESSAGE_DEPTH = 8;
 const DEPTH_CHECK_FROM_CHARS = 1024;
 
 /** A {@link ProtocolFailure} for `provider` whose messages start with `label: `. */
-export function protocolFailure(provider: ProviderName, label: string): ProtocolFailure {
+export function protocolFailure(provider: TransportName, label: string): ProtocolFailure {
   return (code, detail, raw) => new ProviderProtocolError(provider, code, `${label}: ${detail}`, raw);
 }
 

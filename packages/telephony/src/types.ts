@@ -7,6 +7,12 @@
 /** The telephony providers Parley speaks to. */
 export type ProviderName = 'twilio' | 'exotel' | 'vobiz';
 
+/**
+ * Where a call's media stream comes from: a telephony provider, or `browser` (a test call from
+ * the dashboard, see `BrowserSerializer`), which has no webhooks or REST API.
+ */
+export type TransportName = ProviderName | 'browser';
+
 /** Audio format of a provider stream, as the provider announced it. */
 export interface MediaFormat {
   /**
@@ -70,8 +76,8 @@ export type ProviderEvent =
  * stream id from `start`, which outbound messages need). Not safe to share between calls.
  */
 export interface TelephonySerializer {
-  /** The provider this serializer speaks to. */
-  readonly provider: ProviderName;
+  /** The provider (or the browser) this serializer speaks to. */
+  readonly provider: TransportName;
   /**
    * Parse one text message from the provider.
    * @throws {@link ProviderProtocolError} when the message is not valid for the protocol (see
@@ -79,11 +85,17 @@ export interface TelephonySerializer {
    */
   parse(message: string): ProviderEvent;
   /**
+   * Parse one binary message, for protocols that carry audio in binary frames (the browser).
+   * Optional: without it, binary frames are not part of the protocol.
+   * @throws {@link ProviderProtocolError} when the message is not valid for the protocol.
+   */
+  parseBinary?(data: Uint8Array): ProviderEvent;
+  /**
    * The wire message that plays `pcm` (16-bit mono at `sampleRateHz`, already chunked by the
    * caller to {@link outputChunkMs}).
    * @throws {@link ProviderProtocolError} `not_started`, `unsupported_sample_rate`, `invalid_audio`.
    */
-  encodeAudio(pcm: Int16Array, sampleRateHz: number): string;
+  encodeAudio(pcm: Int16Array, sampleRateHz: number): string | Uint8Array;
   /**
    * The wire message that asks the provider to echo `name` once the audio sent before it has
    * been played (or cleared).
@@ -103,6 +115,12 @@ export interface TelephonySerializer {
    * Optional: a serializer without it has no such message.
    */
   encodeHangup?(): string | undefined;
+  /**
+   * The wire message that tells the other end a message of its was refused (`code`: a
+   * `ProviderProtocolError` code, or the server's own), for protocols that have one (the
+   * browser). Optional: providers are not told.
+   */
+  encodeError?(code: string, message: string): string;
   /**
    * Whether the provider ends a call's stream with a `stop` message (Twilio, Exotel). When
    * `false` (Vobiz, https://docs.vobiz.ai/xml/stream/stream-events), the socket closing is the

@@ -64,6 +64,14 @@ export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
     }),
   },
 
+  // Refused while calls refer to the agent (see routes/api-agent-delete.ts).
+  'DELETE /api/agents/:id': {
+    role: 'editor',
+    audit: (request) => ({ action: 'agent.delete', target: { type: 'agent', id: idParam(request) } }),
+  },
+  // The services and vendor options an agent can configure (no secrets).
+  'GET /api/vendors': { role: 'viewer' },
+
   // An agent and a draft flow written by the server's LLM from a description.
   'POST /api/agents/generate': {
     role: 'editor',
@@ -77,6 +85,12 @@ export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
   },
 
   // An agent's flow: viewers read it, editors change and publish it.
+  // A browser test call's one-time stream token (the call is stored like a phone call).
+  'POST /api/agents/:id/browser-call': {
+    role: 'editor',
+    audit: (request) => ({ action: 'call.browser_test', target: { type: 'agent', id: idParam(request) } }),
+  },
+
   'GET /api/agents/:id/flow': { role: 'viewer' },
   'PUT /api/agents/:id/flow/draft': {
     role: 'editor',
@@ -109,6 +123,15 @@ export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
   'PUT /api/telephony-settings': {
     role: 'admin',
     audit: () => ({ action: 'telephony_settings.update', target: { type: 'telephony_settings', id: null } }),
+  },
+  // Sends the stored provider secret to the provider's API: as much as changing the settings.
+  'POST /api/telephony-settings/test': {
+    role: 'admin',
+    audit: (request) => {
+      const body = request.body as Record<string, unknown> | undefined;
+      const provider = typeof body?.provider === 'string' ? body.provider : null;
+      return { action: 'telephony_settings.test', target: { type: 'telephony_settings', id: provider } };
+    },
   },
 
   // Names, kinds and destinations only: values are never returned.

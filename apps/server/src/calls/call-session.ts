@@ -18,6 +18,7 @@ import {
   type PriceTable,
   SentenceAggregator,
   ServiceErrorResponder,
+  type TaskObserver,
   type TaskResult,
   TracingObserver,
   TranscriptCollector,
@@ -38,6 +39,7 @@ import type { Agent } from '../db/agents.ts';
 import type { Call } from '../db/call-types.ts';
 import type { CallRepository } from '../db/calls.ts';
 import type { FlowVersion, FlowVersionRepository } from '../db/flow-versions.ts';
+import type { PostCallJournal } from '../durability/post-call-journal.ts';
 import type { WriteJournal } from '../durability/write-journal.ts';
 import type { LiveEventBus } from '../live/live-bus.ts';
 import { LiveTranscriptObserver } from '../live/live-transcript-observer.ts';
@@ -49,6 +51,7 @@ import { CallEventRecorder } from './event-recorder.ts';
 import type { CallServices, ServiceFactory } from './services.ts';
 import { renderTemplate } from './template.ts';
 import type { CallTool, CallToolSet, CallToolsLoader } from './tools/call-tools.ts';
+import { parseMcpToolId } from './tools/mcp/node-tool-ids.ts';
 import { ToolCallLog } from './tools/tool-call-log.ts';
 
 /** What every call session needs from the server. */
@@ -73,6 +76,8 @@ export interface CallSessionDeps {
   readonly postCall?: PostCallDeps;
   /** Where the call's events are published as they are recorded (the live monitor); none: not published. */
   readonly live?: LiveEventBus;
+  /** Where post-call work is noted and tracked, so a stop or crash does not lose it (none: untracked). */
+  readonly postCallJournal?: PostCallJournal;
 }
 
 /** Who ended a call from the dashboard or the API (`POST /api/calls/:id/end`). */
@@ -100,6 +105,8 @@ export interface CallStream {
    * once the stream is closed.
    */
   readonly hangUp: (byAgent: boolean) => Promise<void>;
+  /** More observers of the pipeline (e.g. the browser test call's live transcript). */
+  readonly observers?: readonly TaskObserver[];
 }
 
 const SESSION_TTL_SECS = 4 * 3600;
@@ -231,6 +238,7 @@ export class CallSession {
           this.usage,
           new TurnTimingObserver({ onTurn: (timing) => this.eventRecorder.recordTurn(timing) }),
           new TracingObserver(),
+          ...(stream.observers ?? []),
           ...(live
             ? [
                 new LiveTranscriptObserver((data) =>
@@ -353,6 +361,10 @@ export class CallSession {
     const usage = { summary, ...(this.deps.prices ? { cost: estimateCost(summary, this.deps.prices) } : {}) };
     this.eventRecorder.record('call_ended', { reason, how: result.how, durationMs });
     await this.eventRecorder.flush();
+    const postCall = this.stream.agent.config.postCall;
+    const postCallDeps = postCall && (postCall.analysis || postCall.webhook) ? this.deps.postCall : undefined;
+    // Noted before the end is stored: a crash from here on leaves the work due for the next start.
+    if (postCallDeps) await this.deps.postCallJournal?.due(call.id);
     // Stored, or journaled while the database is unreachable (then replayed when it is back).
     await this.deps.journal.write({
       kind: 'finish',
@@ -370,8 +382,7 @@ export class CallSession {
     await this.deps.sessions.delete(call.id).catch((err: unknown) => this.log.warn({ err }, 'session store'));
     this.log.info({ reason, durationMs, turns: transcript.length }, 'call ended');
     await this.stream.hangUp(!ENDED_BY_CALLER.has(reason));
-    const postCall = this.stream.agent.config.postCall;
-    if (postCall && this.deps.postCall && (postCall.analysis || postCall.webhook)) {
+    if (postCall && postCallDeps) {
       // After the call is stored and hung up: it never waits for, or fails with, this work.
       const ended = {
         call,
@@ -386,10 +397,14 @@ export class CallSession {
       const record = (type: string, data: Record<string, unknown>) => {
         this.eventRecorder.record(type, data);
       };
-      // Not awaited: `run()` resolves once the call itself is stored; failures are logged.
-      void runPostCall(postCall, ended, this.llm, this.deps.postCall, record, this.log)
-        .then(() => this.eventRecorder.flush())
-        .catch((err: unknown) => this.log.error({ err }, 'post-call work failed'));
+      const work = () =>
+        runPostCall(postCall, ended, this.llm, postCallDeps, record, this.log).then(() =>
+          this.eventRecorder.flush(),
+        );
+      // Not awaited: `run()` resolves once the call itself is stored. The journal tracks the work
+      // (a graceful stop waits for it) and logs its failures.
+      if (this.deps.postCallJournal) void this.deps.postCallJournal.run(call.id, work);
+      else void work().catch((err: unknown) => this.log.error({ err }, 'post-call work failed'));
     }
   }
 
@@ -404,7 +419,7 @@ export class CallSession {
    * Runs the agent's pre-call request (the greeting waits for it, at most its `timeoutSecs`)
    * and renders the prompt and greeting again with its variables (stored as a
    * `context_injected` event). A failure is logged and stored as an `error` event; the call
-   * goes on with its context and defaults. The idle prompts keep the variables of the start.
+   * goes on with its context and defaults. The idle prompts, rendered when said, see them too.
    */
   private async injectPreCall(): Promise<void> {
     const { call, agent } = this.stream;
@@ -477,25 +492,68 @@ export class CallSession {
     const ids = new Set(parsed.success ? parsed.data.nodes.flatMap((n) => n.toolIds ?? []) : []);
     if (!this.deps.tools) return tools;
     const { config } = this.stream.agent;
+    // `mcp:<server>/<tool>` ids: one connection per server, listing only the tools nodes name.
+    const mcpTools = new Map<string, Map<string, string>>(); // server → tool → id
     for (const id of ids) {
-      const set = await this.deps
-        .tools({
-          config: { ...config, tools: [id], mcpServers: [] },
-          vars: this.vars,
-          controls: { endCall: (goodbye) => this.endWithGoodbye(goodbye, 'agent_ended') },
-          log: this.toolLog,
-          logger: this.log,
-        })
-        .catch((err: unknown) => {
-          this.log.error({ err, toolId: id }, 'could not set up a flow tool');
-          return undefined;
+      const ref = parseMcpToolId(id);
+      if (!ref) continue;
+      ids.delete(id);
+      mcpTools.set(ref.server, (mcpTools.get(ref.server) ?? new Map()).set(ref.tool, id));
+    }
+    for (const id of ids) {
+      const set = await this.nodeToolSet({ ...config, tools: [id], mcpServers: [] }, id);
+      if (set?.tools[0]) tools.set(id, set.tools[0]);
+    }
+    for (const [name, wanted] of mcpTools) {
+      const server = config.mcpServers?.find((s) => s.name === name);
+      if (!server) {
+        this.recordError(`flow: the agent has no MCP server "${name}"; its tools are left out`, {
+          source: 'tools',
+          toolId: `mcp:${name}`,
         });
-      if (!set) continue;
-      this.nodeToolSets.push(set);
-      for (const problem of set.problems) this.recordError(problem, { source: 'tools', toolId: id });
-      if (set.tools[0]) tools.set(id, set.tools[0]);
+        continue;
+      }
+      const allowTools = [...wanted.keys()].filter(
+        (t) => !server.allowTools || server.allowTools.includes(t),
+      );
+      const set = await this.nodeToolSet(
+        { ...config, tools: [], mcpServers: [{ ...server, allowTools }] },
+        `mcp:${name}`,
+      );
+      for (const tool of set?.tools ?? []) {
+        const id = tool.remoteName === undefined ? undefined : wanted.get(tool.remoteName);
+        if (id) tools.set(id, tool);
+      }
+      for (const [tool, id] of wanted) {
+        if (set && !tools.has(id))
+          this.recordError(`flow: MCP server "${name}" offers no tool "${tool}"; left out`, {
+            source: 'tools',
+            toolId: id,
+          });
+      }
     }
     return tools;
+  }
+
+  /** The tools of `config` for the flow's nodes; problems are logged and stored as `error` events. */
+  private async nodeToolSet(config: AgentConfig, toolId: string): Promise<CallToolSet | undefined> {
+    if (!this.deps.tools) return undefined;
+    const set = await this.deps
+      .tools({
+        config,
+        vars: this.vars,
+        controls: { endCall: (goodbye) => this.endWithGoodbye(goodbye, 'agent_ended') },
+        log: this.toolLog,
+        logger: this.log,
+      })
+      .catch((err: unknown) => {
+        this.log.error({ err, toolId }, 'could not set up a flow tool');
+        return undefined;
+      });
+    if (!set) return undefined;
+    this.nodeToolSets.push(set);
+    for (const problem of set.problems) this.recordError(problem, { source: 'tools', toolId });
+    return set;
   }
 
   /**
@@ -594,13 +652,15 @@ function turnTaking(
     }),
   ];
   const idle = config.userIdle ?? {};
+  const { prompt, goodbye } = idle;
   if (idle.enabled ?? true) {
     processors.push(
       new UserIdleProcessor({
         timeoutSecs: idle.timeoutSecs,
         maxPrompts: idle.maxPrompts,
-        prompt: idle.prompt ? renderTemplate(idle.prompt, vars) : undefined,
-        goodbye: idle.goodbye ? renderTemplate(idle.goodbye, vars) : undefined,
+        // Rendered when said: `vars` gets the pre-call values after the pipeline is built.
+        prompt: prompt ? () => renderTemplate(prompt, vars) : undefined,
+        goodbye: goodbye ? () => renderTemplate(goodbye, vars) : undefined,
       }),
     );
   }

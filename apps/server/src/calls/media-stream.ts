@@ -1,4 +1,5 @@
-import type { ProviderEvent, ProviderName, TelephonySerializer } from '@parley/telephony';
+import type { TaskObserver } from '@parley/pipeline';
+import type { ProviderEvent, TelephonySerializer, TransportName } from '@parley/telephony';
 import { ProviderProtocolError } from '@parley/telephony';
 import type { WebSocket } from 'ws';
 import type { Agent, AgentRepository } from '../db/agents.ts';
@@ -45,7 +46,7 @@ export interface StreamCredentials {
 
 /** One media-stream connection's request facts. */
 export interface MediaStreamRequest {
-  readonly provider: ProviderName;
+  readonly provider: TransportName;
   readonly agentId: string;
   readonly serializer: TelephonySerializer;
   readonly remoteAddress: string;
@@ -62,6 +63,10 @@ export interface MediaStreamRequest {
   readonly authenticated?: boolean;
   /** The upgrade's place among its address's pending streams: handed back once `start` comes or the socket closes. */
   readonly pending?: PendingStreamTicket | undefined;
+  /** Close code of a stream refused at its `start` (a wrong or used token, …); default 1008. */
+  readonly refusedCloseCode?: number;
+  /** More observers of the call's pipeline (the browser's live transcript). */
+  readonly observers?: readonly TaskObserver[];
 }
 
 /** Close codes (RFC 6455 §7.4.1). */
@@ -128,14 +133,15 @@ export class MediaStreamConnection {
       this.close(MESSAGE_TOO_BIG, 'message too big');
       return;
     }
-    if (isBinary) {
+    const { serializer } = this.request;
+    if (isBinary && !serializer.parseBinary) {
       this.protocolError('binary WebSocket frames are not part of the protocol', 'invalid_message');
       return;
     }
-    const text = Buffer.isBuffer(data) ? data.toString('utf8') : String(data);
     let event: ProviderEvent;
     try {
-      event = this.request.serializer.parse(text);
+      if (isBinary) event = serializer.parseBinary!(Buffer.isBuffer(data) ? data : Buffer.alloc(0));
+      else event = serializer.parse(Buffer.isBuffer(data) ? data.toString('utf8') : String(data));
     } catch (e) {
       if (e instanceof ProviderProtocolError) this.protocolError(e.message, e.code);
       else this.protocolError(e instanceof Error ? e.message : String(e), 'invalid_message');
@@ -190,6 +196,8 @@ export class MediaStreamConnection {
   }
 
   private protocolError(message: string, code: string): void {
+    const notice = this.request.serializer.encodeError?.(code, message);
+    if (notice !== undefined) this.send(notice);
     if (this.session) {
       if (this.errorEvents < MAX_ERROR_EVENTS) {
         this.errorEvents++;
@@ -246,6 +254,7 @@ export class MediaStreamConnection {
             },
           },
           hangUp: (byAgent) => this.hangUp(call, byAgent),
+          ...(request.observers ? { observers: request.observers } : {}),
         },
         services,
       );
@@ -396,7 +405,7 @@ export class MediaStreamConnection {
       `media stream refused: ${reason}`,
     );
     if (claimedCallId !== undefined) await this.failClaimedCall(claimedCallId, reason);
-    this.close(POLICY_VIOLATION, 'not a valid media stream');
+    this.close(this.request.refusedCloseCode ?? POLICY_VIOLATION, 'not a valid media stream');
   }
 
   /** Ends a call whose stream could not start, with its errors, so admins see why. */
@@ -450,7 +459,7 @@ export class MediaStreamConnection {
     this.session.cancel('connection_lost');
   }
 
-  private send(message: string): void {
+  private send(message: string | Uint8Array): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(message);
   }
 

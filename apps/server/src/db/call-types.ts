@@ -3,10 +3,13 @@ import type { CostEstimate, UsageSummary } from '@parley/pipeline';
  * Domain types of a phone call as stored in `calls`, shared by the repository
  * and its callers.
  */
-import type { ProviderName } from '@parley/telephony';
+import type { TransportName } from '@parley/telephony';
 
-/** Telephony providers Parley speaks to. Not constrained in the database, so adding one needs no migration. */
-export type TelephonyProvider = ProviderName;
+/**
+ * Telephony providers Parley speaks to, and `browser` for the dashboard's test calls. Not
+ * constrained in the database, so adding one needs no migration.
+ */
+export type TelephonyProvider = TransportName;
 
 /** Who placed the call: `inbound` calls are answered by an agent, `outbound` ones are dialled by Parley. */
 export type CallDirection = 'inbound' | 'outbound';

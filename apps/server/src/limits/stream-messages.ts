@@ -11,12 +11,15 @@
  * - Exotel sends about 100 ms a message: 3200 bytes of 16-bit PCM at 8 kHz, 9600 at 24 kHz
  *   (12.8 k characters of base64; https://developer.exotel.com/docs/agentstream/websocket-protocol).
  *   64 KiB is five times that.
+ * - The dashboard's browser test call sends 20 ms binary frames of 16 kHz 16-bit PCM (640
+ *   bytes); its serializer refuses audio messages over 1 s (32 000 bytes). 64 KiB is twice that.
  */
-import type { ProviderName } from '@parley/telephony';
+import type { TransportName } from '@parley/telephony';
 
 /** The largest message each provider's media stream may send, bytes. */
-export const MAX_STREAM_MESSAGE_BYTES: Readonly<Record<ProviderName, number>> = {
+export const MAX_STREAM_MESSAGE_BYTES: Readonly<Record<TransportName, number>> = {
   twilio: 16 * 1024,
+  browser: 64 * 1024,
   vobiz: 32 * 1024,
   exotel: 64 * 1024,
 };

@@ -50,7 +50,8 @@ export function providerHangUp(
   logger: FastifyBaseLogger,
 ): (call: Call) => Promise<void> {
   return async (call) => {
-    if (!call.providerCallId) return;
+    // A browser test call has no provider: closing its stream ends it.
+    if (!call.providerCallId || call.provider === 'browser') return;
     try {
       const control = callControlFor(call.provider, await settings.get());
       if (!control) return;

@@ -3,7 +3,7 @@
  * outbound call we placed): find or create its row, give its media stream its one-time token,
  * and apply the concurrency limit.
  */
-import type { ProviderName } from '@parley/telephony';
+import type { ProviderName, TransportName } from '@parley/telephony';
 import type { Agent, AgentRepository } from '../db/agents.ts';
 import type { Call, CallDirection } from '../db/call-types.ts';
 import type { CallRepository } from '../db/calls.ts';
@@ -22,7 +22,7 @@ export interface AcceptCallDeps {
 
 /** The webhook's facts about the call. */
 export interface CallAnnouncement {
-  readonly provider: ProviderName;
+  readonly provider: TransportName;
   readonly agentId: string;
   /** The provider's call id (Twilio CallSid, Vobiz CallUUID, Exotel CallSid), when the webhook gives it. */
   readonly providerCallId: string | undefined;

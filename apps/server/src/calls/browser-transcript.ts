@@ -1,0 +1,52 @@
+import {
+  type FrameEvent,
+  type TaskObserver,
+  TranscriptCollector,
+  type TranscriptEntry,
+} from '@parley/pipeline';
+import type { BrowserTranscriptLine } from '@parley/telephony';
+
+/** Frame ids remembered to see each frame once (a frame is seen once per processor that pushes it). */
+const RECENT_IDS = 64;
+
+/**
+ * Relays a browser test call's transcript to the page as it is spoken: the recogniser's interim
+ * words and each piece of the bot's turn as the caller heard it (`final: false`), then each
+ * completed line as the call stores it (`final: true`, from a {@link TranscriptCollector}, so the
+ * page shows what the stored transcript will say). Every other frame returns at once.
+ */
+export class BrowserTranscriptRelay implements TaskObserver {
+  private readonly recent: number[] = [];
+  private readonly collector: TranscriptCollector;
+  /** What the caller has heard of the bot's current turn. */
+  private botSoFar = '';
+
+  /** @param send Receives each line; must not throw. */
+  constructor(private readonly send: (line: BrowserTranscriptLine) => void) {
+    this.collector = new TranscriptCollector((entry) => this.onEntry(entry));
+  }
+
+  onFrame(event: FrameEvent): void {
+    this.collector.onFrame(event);
+    const f = event.frame;
+    if (f.type !== 'interim_transcription' && f.type !== 'spoken_text') return;
+    if (this.recent.includes(f.id)) return;
+    this.recent.push(f.id);
+    if (this.recent.length > RECENT_IDS) this.recent.shift();
+    if (f.text.trim() === '') return;
+    if (f.type === 'interim_transcription') this.send({ role: 'user', text: f.text, final: false });
+    else {
+      this.botSoFar = this.botSoFar === '' ? f.text : `${this.botSoFar} ${f.text}`;
+      this.send({ role: 'bot', text: this.botSoFar, final: false });
+    }
+  }
+
+  onEnd(): void {
+    this.collector.onEnd();
+  }
+
+  private onEntry(entry: TranscriptEntry): void {
+    if (entry.role === 'assistant') this.botSoFar = '';
+    this.send({ role: entry.role === 'user' ? 'user' : 'bot', text: entry.text, final: true });
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The dashboard's browser test calls: an editor asks for a one-time call token, then the page
+ * streams the microphone over `/ws/browser/:agent` and the call runs the agent's pipeline like
+ * a phone call (stored with provider `browser`).
+ */
+import { BROWSER_CLOSE_CODES, BrowserSerializer } from '@parley/telephony';
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { BrowserTranscriptRelay } from '../calls/browser-transcript.ts';
+import { MediaStreamConnection } from '../calls/media-stream.ts';
+import { type BrowserStreamRefusal, browserStreamRefusal } from '../telephony/browser-stream-check.ts';
+import { acceptCall } from '../telephony/inbound.ts';
+import { sendApiError } from './errors.ts';
+import { agentParams, type TelephonyRouteDeps } from './telephony-deps.ts';
+
+const idParams = z.object({ id: z.string().min(1).max(100) });
+/** The stream URL's query; overlong values are dropped (they cannot be a call id or token). */
+const streamQuery = z.looseObject({
+  callId: z.string().max(100).optional().catch(undefined),
+  token: z.string().max(200).optional().catch(undefined),
+});
+
+/**
+ * Browser test-call routes:
+ * - `POST /api/agents/:id/browser-call` (editor or above; with a session, its CSRF token):
+ *   stores a `ringing` inbound call with provider `browser` (its metadata names the user and
+ *   marks it `test: true`) and answers 201 `{ callId, token, url, expiresInSecs }`: `url` is
+ *   the stream's path with the call id and its one-time token, good for one connection within
+ *   `expiresInSecs` (the server's stream wait, after which the call ends `failed`/`no_stream`).
+ *   Errors: 404 `agent_not_found`; 429 `concurrency_limit` (the call is stored as `busy`).
+ * - `GET /ws/browser/:agent?callId=&token=`: the test call's WebSocket (protocol in
+ *   `@parley/telephony`'s `browser/protocol.ts`). A stream without a token, with one for
+ *   another agent or call, used or expired, is closed with its `BROWSER_CLOSE_CODES` code,
+ *   logged as a warning and counted as `stream_refused`.
+ */
+export function browserRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
+  return async (app) => {
+    app.post('/api/agents/:id/browser-call', async (request, reply) => {
+      const { id } = idParams.parse(request.params);
+      const user = request.auth?.principal;
+      const result = await acceptCall(deps, {
+        provider: 'browser',
+        agentId: id,
+        providerCallId: undefined,
+        direction: 'inbound',
+        metadata: { test: true, userId: user?.id ?? null, user: user?.name ?? null, via: user?.type ?? null },
+      });
+      if (result.outcome === 'unknown_agent')
+        return sendApiError(reply, 404, 'agent_not_found', `No agent ${id}`);
+      if (result.outcome !== 'accepted') {
+        return sendApiError(
+          reply,
+          429,
+          'concurrency_limit',
+          'The server carries the most calls it may: try again later',
+        );
+      }
+      const { call, agent, token } = result;
+      const query = new URLSearchParams({ callId: call.id, token });
+      return reply.code(201).send({
+        callId: call.id,
+        token,
+        url: `/ws/browser/${encodeURIComponent(agent.id)}?${query.toString()}`,
+        expiresInSecs: Math.floor(deps.config.limits.streamWaitMs / 1000),
+      });
+    });
+
+    // Checked before the upgrade completes, so the handler closes at once with the refusal's code.
+    const refusals = new WeakMap<object, BrowserStreamRefusal | undefined>();
+    app.get(
+      '/ws/browser/:agent',
+      {
+        websocket: true,
+        preHandler: async (request) => {
+          const { agent } = agentParams.parse(request.params);
+          const { callId, token } = streamQuery.parse(request.query ?? {});
+          refusals.set(request.raw, await browserStreamRefusal(deps.calls, agent, callId, token));
+        },
+      },
+      (socket, request) => {
+        const { agent } = agentParams.parse(request.params);
+        const { callId, token } = streamQuery.parse(request.query ?? {});
+        const refusal = refusals.get(request.raw);
+        if (refusal || !callId || !token) {
+          deps.refusals.count('stream_refused');
+          request.log.warn(
+            { agentId: agent, callId, remote: request.ip },
+            `browser stream refused: ${refusal?.reason ?? 'no call token'}`,
+          );
+          deps.pendingStreams.ticketOf(request)?.release();
+          socket.close(refusal?.code ?? BROWSER_CLOSE_CODES.noToken, refusal?.reason ?? 'no call token');
+          return;
+        }
+        const serializer = new BrowserSerializer();
+        const send = (message: string) => {
+          if (socket.readyState === socket.OPEN) socket.send(message);
+        };
+        new MediaStreamConnection(
+          socket,
+          {
+            provider: 'browser',
+            agentId: agent,
+            serializer,
+            remoteAddress: request.ip,
+            credentials: { callId, token },
+            pending: deps.pendingStreams.ticketOf(request),
+            refusedCloseCode: BROWSER_CLOSE_CODES.tokenRefused,
+            observers: [new BrowserTranscriptRelay((line) => send(serializer.encodeTranscript(line)))],
+          },
+          deps,
+        );
+      },
+    );
+  };
+}

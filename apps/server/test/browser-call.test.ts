@@ -59,7 +59,7 @@ describe('browser test calls', () => {
     expect(issued.url).toBe(`/ws/browser/browser-agent?callId=${issued.callId}&token=${issued.token}`);
     expect(issued.expiresInSecs).toBe(15);
 
-    const page = await BrowserCaller.connect(server.wsUrl + issued.url);
+    const page = await BrowserCaller.connect(server.wsUrl + issued.url, { cookie: editor.cookie });
     page.start();
     const finals = (role: string) =>
       page.events('transcript').filter((m) => m.role === role && m.final === true);
@@ -107,14 +107,14 @@ describe('browser test calls', () => {
     );
 
     // The token was good for one connection.
-    const again = await BrowserCaller.connect(server.wsUrl + issued.url);
+    const again = await BrowserCaller.connect(server.wsUrl + issued.url, { cookie: editor.cookie });
     expect(await again.closed).toEqual({
       code: BROWSER_CLOSE_CODES.tokenUsed,
       reason: 'call token already used',
     });
   }, 90_000);
 
-  it('refuses a stream without a token, for another agent, or with a wrong token', async () => {
+  it('refuses a stream without a token, for another agent or session, or with a wrong token', async () => {
     const { server } = started;
     const refusedBefore = server.parley.refusals.snapshot().stream_refused;
     const none = await BrowserCaller.connect(`${server.wsUrl}/ws/browser/browser-agent`);
@@ -128,13 +128,23 @@ describe('browser test calls', () => {
 
     const wrongToken = await BrowserCaller.connect(
       `${server.wsUrl}/ws/browser/browser-agent?callId=${issued.callId}&token=${'0'.repeat(32)}`,
+      { cookie: editor.cookie },
     );
     wrongToken.start();
     expect((await wrongToken.closed).code).toBe(BROWSER_CLOSE_CODES.tokenRefused);
-    expect(server.parley.refusals.snapshot().stream_refused).toBe(refusedBefore + 3);
+
+    // The token is bound to the session that asked for it: not usable without its cookie.
+    for (const headers of [{}, { cookie: viewer.cookie }] as Array<Record<string, string>>) {
+      const elsewhere = await BrowserCaller.connect(server.wsUrl + issued.url, headers);
+      expect(await elsewhere.closed).toEqual({
+        code: BROWSER_CLOSE_CODES.tokenRefused,
+        reason: 'the call belongs to another session',
+      });
+    }
+    expect(server.parley.refusals.snapshot().stream_refused).toBe(refusedBefore + 5);
 
     // The right token still works after those tries.
-    const page = await BrowserCaller.connect(server.wsUrl + issued.url);
+    const page = await BrowserCaller.connect(server.wsUrl + issued.url, { cookie: editor.cookie });
     page.start();
     await page.waitFor(() => page.events('transcript').length > 0, 20_000, 'the greeting');
     page.stop();

@@ -12,6 +12,7 @@ export default defineConfig({
             'apps/*/test/**/*.test.ts',
             'apps/dashboard/e2e/**/*.test.ts',
             'examples/**/*.test.ts',
+            'bench/**/*.test.ts',
           ],
           pool: 'forks',
           testTimeout: 30_000,

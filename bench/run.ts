@@ -21,6 +21,9 @@
  *    adapter and per 20 ms of audio out of each TTS adapter, against their loopback fakes (run
  *    in a child process), and the ratio to the bare base classes (see `vendor-cost.ts`).
  *
+ * `npm run bench -- capacity [--quick]` runs the end-to-end capacity bench instead
+ * (`capacity/capacity.ts`: the real server against a floor, with a caller emulator).
+ *
  * Environment: BENCH_SECONDS (per capacity step, default 15), BENCH_MAX_CALLS (default 400),
  * BENCH_LATENCY_SECONDS (default 60), BENCH_SOAK_MINUTES (default 10; 0 skips the soak),
  * BENCH_SOAK_CALL_SECONDS (default 120), BENCH_ONLY (comma-separated section numbers).
@@ -31,6 +34,15 @@ import { printFigure } from './report.ts';
 
 const here = import.meta.dirname;
 const root = path.resolve(here, '..');
+if (process.argv[2] === 'capacity') {
+  // End-to-end capacity on the real server (see capacity/capacity.ts), instead of the sections below.
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(here, 'capacity/capacity.ts'), ...process.argv.slice(3)],
+    { cwd: root, stdio: 'inherit' },
+  );
+  process.exit(r.status ?? 1);
+}
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
 const maxCalls = Number(process.env.BENCH_MAX_CALLS ?? 400);
 const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 60);

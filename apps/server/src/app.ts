@@ -23,9 +23,11 @@ import { ToolRepository } from './db/tools.ts';
 import { applyWithRepositories } from './durability/apply-entry.ts';
 import { CallRecovery } from './durability/call-recovery.ts';
 import { Maintenance } from './durability/maintenance.ts';
+import { PostCallJournal } from './durability/post-call-journal.ts';
 import { RecordingRetention } from './durability/recording-retention.ts';
 import { WriteJournal } from './durability/write-journal.ts';
 import { knownToolIds } from './flows/known-tools.ts';
+import { mcpCatalog } from './flows/mcp-catalog.ts';
 import { serverLLM } from './generate/server-llm.ts';
 import { installJsonBodyParser } from './limits/json-body.ts';
 import { PendingStreamGuard } from './limits/pending-streams.ts';
@@ -34,16 +36,21 @@ import { RefusalCounters } from './limits/refusals.ts';
 import { MAX_WEBSOCKET_PAYLOAD_BYTES } from './limits/stream-messages.ts';
 import { limitWebhookBodies } from './limits/webhook-bodies.ts';
 import { onWebSocketError } from './limits/websocket-errors.ts';
+import { LiveEventBus } from './live/live-bus.ts';
 import { loggerOptions } from './logging.ts';
+import { rerunPostCall } from './post-call/rerun.ts';
 import { RecordingStore } from './recordings/store.ts';
+import { apiAgentDeleteRoutes } from './routes/api-agent-delete.ts';
 import { apiAgentGenerateRoutes } from './routes/api-agent-generate.ts';
 import { apiAgentsRoutes } from './routes/api-agents.ts';
 import { apiCallsRoutes } from './routes/api-calls.ts';
 import { apiCredentialsRoutes } from './routes/api-credentials.ts';
 import { apiFlowsRoutes } from './routes/api-flows.ts';
+import { apiLiveRoutes } from './routes/api-live.ts';
 import { apiOutboundRoutes } from './routes/api-outbound.ts';
 import { apiTelephonySettingsRoutes } from './routes/api-telephony-settings.ts';
 import { apiToolsRoutes } from './routes/api-tools.ts';
+import { apiVendorsRoutes } from './routes/api-vendors.ts';
 import { browserRoutes } from './routes/browser.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { installErrorHandling } from './routes/errors.ts';
@@ -76,6 +83,8 @@ export interface ParleyApp {
   readonly app: FastifyInstance;
   /** Live calls by id. */
   readonly active: Map<string, CallSession>;
+  /** Live calls' events as they happen (`GET /api/live`). */
+  readonly live: LiveEventBus;
   readonly agents: AgentRepository;
   readonly calls: CallRepository;
   readonly events: CallEventRepository;
@@ -110,6 +119,8 @@ export interface ParleyApp {
 export const SHUTDOWN_GOODBYE = 'Sorry, we have to end this call now. Please call again. Goodbye.';
 /** How long the goodbye may take to play before the calls are cut. */
 const GOODBYE_MS = 15_000;
+/** How long a stop waits for post-call work under way. */
+const POST_CALL_GRACE_MS = 20_000;
 
 /** Resolves when every session has ended, or after `ms`. */
 async function allEnded(sessions: readonly CallSession[], ms: number): Promise<void> {
@@ -142,6 +153,11 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     app.log,
   );
   await journal.open();
+  const postCallJournal = new PostCallJournal(
+    path.join(config.dataDir, 'journal', 'post-call.jsonl'),
+    app.log,
+  );
+  const postCallDue = await postCallJournal.open();
   const servers = new ServerRegistry(database.db);
   const recordings = new RecordingStore(config.recordingsDir);
   const credentials = options.credentials ?? (await openCredentialStore(database.db, config, app.log));
@@ -152,6 +168,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   const egress = serverEgressPolicy(config);
   const egressFetch = createEgressFetch(egress);
   const active = new Map<string, CallSession>();
+  const live = new LiveEventBus((err) => app.log.error({ err }, 'live monitor listener failed'));
   const admission = new CallAdmission(() => active.size, {
     streamWaitMs: config.limits.streamWaitMs,
     defaultLimit: config.limits.maxConcurrentCalls,
@@ -175,6 +192,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
       credentials,
       storeAnalysis: (callId: string, analysis: object) => calls.setAnalysis(callId, { ...analysis }),
     },
+    postCallJournal,
     admission,
     sessions,
     services,
@@ -184,6 +202,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     journal,
     prices: config.prices,
     active,
+    live,
     config,
     hangUpCall: providerHangUp(settings, app.log),
     refusals,
@@ -217,12 +236,22 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     }),
   );
   await app.register(apiCallsRoutes({ calls, events, recordings }));
+  await app.register(apiLiveRoutes({ live, calls, active }));
   await app.register(apiOutboundRoutes({ agents, calls, settings, admission, config }));
-  await app.register(apiFlowsRoutes({ agents, flows, knownToolIds: knownToolIds(tools) }));
+  await app.register(
+    apiFlowsRoutes({
+      agents,
+      flows,
+      knownToolIds: knownToolIds(tools),
+      mcpCatalog: mcpCatalog(agents, { fetch: egressFetch, credentials }),
+    }),
+  );
   await app.register(apiAgentsRoutes({ agents, credentials, config, egress, tools }));
+  await app.register(apiAgentDeleteRoutes({ agents }));
+  await app.register(apiVendorsRoutes());
   await app.register(apiToolsRoutes({ tools, credentials, egress, fetch: egressFetch }));
   await app.register(apiAgentGenerateRoutes({ agents, flows, llm: () => serverLLM(config, egressFetch) }));
-  await app.register(apiTelephonySettingsRoutes({ settings, credentials }));
+  await app.register(apiTelephonySettingsRoutes({ settings, credentials, fetch: egressFetch }));
   await app.register(apiCredentialsRoutes({ credentials, openaiBaseUrl: config.openaiBaseUrl }));
   await app.register(twilioRoutes(streamDeps));
   await app.register(vobizRoutes(streamDeps));
@@ -254,11 +283,20 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     logger: app.log,
   });
   await maintenance.start();
+  // Post-call work an earlier run left undone, once its journaled writes are stored.
+  if (postCallDue.length > 0) {
+    const rerun = { calls, agents, services, journal, postCall: streamDeps.postCall, logger: app.log };
+    void journal.drained().then(() => {
+      for (const callId of postCallDue) void postCallJournal.run(callId, () => rerunPostCall(callId, rerun));
+    });
+  }
 
   const shutdown = async () => {
     const running = [...active.values()];
     for (const session of running) session.cancel('server_shutdown');
     await Promise.allSettled(running.map((s) => s.run()));
+    // Analyses and end-of-call webhooks under way; what is left after this stays due for the next start.
+    await postCallJournal.settled(POST_CALL_GRACE_MS);
     admission.clear();
     await app.close();
     await journal.close(); // what the database did not take yet is replayed at the next start
@@ -276,6 +314,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   return {
     app,
     active,
+    live,
     drain,
     agents,
     calls,

@@ -336,7 +336,7 @@ describe('ExotelCallSimulator', () => {
     sim.start();
     const pcm = tone(1000, 8000);
     const media = await streamed(sim, srv, pcm, 5);
-    expect(framesInFirstHalfSecond(media)).toBe(3); // at 0, 200 and 400 ms
+    expectPaced(media, 2, 3); // at 0, 200 and 400 ms; a loaded machine may send the third late
     expect(payloadSizes(media)).toEqual(Array(5).fill(3200));
     expect(media[1]!.msg).toMatchObject({ media: { chunk: '2', timestamp: '400' } });
     expect(decoded(media, pcmFromBytes)).toEqual(pcm);

@@ -62,7 +62,7 @@ describe('tools in a call', () => {
   const ofType = (events: readonly CallEvent[], ...types: string[]): Array<Record<string, unknown>> =>
     events.filter((e) => types.includes(e.type)).map((e) => ({ type: e.type, ...e.data }));
 
-  it('runs a webhook tool (refusing bad arguments first), then hangs up with end_call and a goodbye', async () => {
+  it('runs a webhook tool (refusing bad arguments first), then hangs up with end_call and a goodbye, with no LLM run after it', async () => {
     const { server, llm } = fakes;
     await server.parley.tools.upsert('order-lookup', {
       name: 'lookup_order',
@@ -83,7 +83,6 @@ describe('tools in a call', () => {
       { toolCalls: [{ name: 'lookup_order', arguments: { order_id: 'A1' } }] },
       { text: 'Your order has shipped.' },
       { toolCalls: [{ name: 'end_call', arguments: { goodbye: 'Goodbye, thanks for calling.' } }] },
-      { text: '' },
     );
     const firstRequest = llm.requests.length;
     const { call, events } = await runCall('tool-caller', 2, true);
@@ -125,6 +124,10 @@ describe('tools in a call', () => {
       expect(result.durationMs).toBeTypeOf('number');
     const spoken = ofType(events, 'agent_spoke').map((e) => e.text);
     expect(spoken).toEqual(['Your order has shipped.', 'Goodbye, thanks for calling.']);
+    // Four completions: two lookups, the answer, end_call; none after end_call's result (it would
+    // have been answered with the fake's default "OK." and said after the goodbye).
+    expect(llm.requests.length - firstRequest).toBe(4);
+    expect(llm.requests.at(-1)?.messages.at(-1)).toMatchObject({ role: 'user' });
     const seqOf = (type: string) => events.find((e) => e.type === type)!.seq;
     expect(events.filter((e) => e.type === 'tool_called').at(-1)!.seq).toBeLessThan(seqOf('call_ended'));
     expect(events.find((e) => e.type === 'call_ended')?.data).toMatchObject({ reason: 'agent_ended' });
@@ -185,5 +188,84 @@ describe('tools in a call', () => {
     expect(problems).toHaveLength(1);
     expect(String(problems[0]!.message)).toMatch(/^mcpServers\.gone: could not list its tools/);
     expect(ofType(events, 'agent_spoke').map((e) => e.text)).toEqual(['It is sunny.']);
+  }, 90_000);
+  it('offers an MCP tool only in the flow node that names it, and refuses unknown MCP tools in a flow', async () => {
+    const { server, llm } = fakes;
+    await server.parley.credentials
+      .create({ name: 'mcp-key', kind: 'generic', value: { key: MCP_KEY }, destination: mcp.url })
+      .catch(() => undefined); // made by the test above when it ran
+    const weather = {
+      name: 'weather',
+      url: mcp.url,
+      headers: { 'X-Api-Key': { credential: 'mcp-key', field: 'key' } },
+      allowTools: ['get_weather'],
+    };
+    await putAgent(server, 'mcp-flow', { userIdle: { enabled: false }, mcpServers: [weather] }, [
+      'what is the weather in paris',
+    ]);
+    const flow = (weatherTools: string[]) => ({
+      nodes: [
+        {
+          key: 'start',
+          initial: true,
+          respondImmediately: false,
+          taskMessages: ['Find out what the caller wants.'],
+          functions: [
+            { name: 'ask_weather', description: 'The caller asks about the weather.', target: 'weather' },
+          ],
+        },
+        { key: 'weather', taskMessages: ['Tell the caller the weather.'], toolIds: weatherTools },
+      ],
+    });
+    const headers = { ...server.adminHeaders, 'content-type': 'application/json' };
+    const putDraft = (definition: unknown) =>
+      server.parley.app.inject({
+        method: 'PUT',
+        url: '/api/agents/mcp-flow/flow/draft',
+        headers,
+        payload: JSON.stringify({ definition }),
+      });
+    const refused = await putDraft(flow(['mcp:weather/delete_everything', 'mcp:maps/route', 'mcp:weather']));
+    expect(refused.statusCode).toBe(400);
+    expect((refused.json() as { error: { issues: string[] } }).error.issues).toEqual([
+      'nodes.weather.toolIds: MCP server "weather" offers no tool "delete_everything" to this agent (it offers: get_weather)',
+      'nodes.weather.toolIds: the agent has no MCP server "maps" (its MCP servers: weather)',
+      'nodes.weather.toolIds: "mcp:weather" is not an MCP tool id; write mcp:<server>/<tool>',
+    ]);
+    const saved = await putDraft(flow(['mcp:weather/get_weather']));
+    expect(saved.statusCode, saved.body).toBe(201);
+    const published = await server.parley.app.inject({
+      method: 'POST',
+      url: '/api/agents/mcp-flow/flow/publish',
+      headers,
+      payload: '{}',
+    });
+    expect(published.statusCode, published.body).toBe(200);
+
+    llm.reply(
+      { toolCalls: [{ name: 'ask_weather' }] },
+      { toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] },
+      { text: 'It is sunny.' },
+    );
+    const firstRequest = llm.requests.length;
+    const weatherCalls = mcp.weatherCalls.length;
+    const { events } = await runCall('mcp-flow', 1, false);
+
+    const offered = llm.requests.slice(firstRequest).map((r) => r.tools?.map((t) => t.function.name) ?? []);
+    expect(offered.slice(0, 3)).toEqual([['ask_weather'], ['get_weather'], ['get_weather']]);
+    expect(mcp.weatherCalls.slice(weatherCalls)).toEqual([{ city: 'Paris' }]);
+    expect(
+      ofType(events, 'tool_called', 'tool_result').filter((e) => e.name === 'get_weather'),
+    ).toMatchObject([
+      {
+        type: 'tool_called',
+        name: 'get_weather',
+        source: 'mcp',
+        toolId: 'weather',
+        remoteName: 'get_weather',
+      },
+      { type: 'tool_result', name: 'get_weather', ok: true, result: 'It is sunny in Paris.' },
+    ]);
+    expect(String(llm.requests[firstRequest + 2]?.messages.at(-1)?.content)).toBe('It is sunny in Paris.');
   }, 90_000);
 });

@@ -73,7 +73,7 @@ describe('openDatabase', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 180_000); // two PGlite starts with every migration: slow on a loaded 2-core machine
 
   it.runIf(process.env.DATABASE_URL)(
     'applies no migration again when the same PostgreSQL schema is reopened',

@@ -107,7 +107,9 @@ describe('Exotel streams (protocol notes 5.4–5.6)', () => {
     // Up to the mark echo, then wait for the greeting to be stored as heard before hanging up.
     await replay.play(SEQUENCE_5_4.slice(0, 7), rewrite);
     await expect
-      .poll(async () => (await server.parley.events.list(callId!)).some((e) => e.type === 'agent_spoke'))
+      .poll(async () => (await server.parley.events.list(callId!)).some((e) => e.type === 'agent_spoke'), {
+        timeout: 5_000, // stored when the bot stops speaking: after the played clock and the stop delay
+      })
       .toBe(true);
     await replay.play(SEQUENCE_5_4.slice(7), rewrite);
 

@@ -180,6 +180,34 @@ describe('context variables and pre-call requests', () => {
     );
   });
 
+  it('says the idle prompt and goodbye with the pre-call values', async () => {
+    await putAgent(server, 'idle-lookup', {
+      ...AGENT,
+      userIdle: { timeoutSecs: 1, maxPrompts: 1, prompt: 'Still there, {{name}}?', goodbye: 'Bye {{name}}.' },
+      preCall: {
+        url: `${lookup.url}/customers?phone={{caller}}`,
+        map: { name: 'customer.name' },
+      },
+    });
+    const sim = await dialTwilio(server, 'idle-lookup');
+    await sim.connect();
+    sim.start();
+    // The caller stays silent: one prompt, then the goodbye and the hang-up.
+    await sim.withSilence(() => sim.closed());
+    const { calls } = await server.parley.calls.list({ limit: 1 });
+    const callId = calls[0]!.id;
+    await expect
+      .poll(async () => (await server.parley.calls.get(callId))?.status, { timeout: 10_000 })
+      .toBe('completed');
+    const events = await server.parley.events.list(callId);
+    expect(events.filter((e) => e.type === 'agent_spoke').map((e) => e.data.text)).toEqual([
+      'Hello Ada, you are on the basic plan.',
+      'Still there, Ada?',
+      'Bye Ada.',
+    ]);
+    expect((await server.parley.calls.get(callId))?.endReason).toBe('user_idle');
+  }, 60_000);
+
   it('greets with the defaults after timeoutSecs when the pre-call request is slow, and stores an error', async () => {
     await putAgent(server, 'slow', {
       ...AGENT,
@@ -207,6 +235,35 @@ describe('context variables and pre-call requests', () => {
     expect(greetingOf(events)).toBe('Hello friend, you are on the basic plan.');
     expect(String(events.find((e) => e.type === 'error')?.data.message)).toMatch(/loopback.*EGRESS_ALLOW/);
     expect(refused.requests).toHaveLength(0);
+  });
+
+  it('refuses an agent whose pre-call header or webhook secret names an unknown or misbound credential when it is saved', async () => {
+    const other = await api(server, 'POST', '/api/credentials', {
+      name: 'elsewhere',
+      kind: 'generic',
+      value: { secret: 'x' },
+      destination: 'https://hooks.example',
+    });
+    expect(other.status, JSON.stringify(other.body)).toBe(201);
+    const res = await api(server, 'PUT', '/api/agents/bad-secrets', {
+      name: 'bad secrets',
+      config: {
+        ...AGENT,
+        preCall: {
+          url: `${lookup.url}/customers?phone={{caller}}`,
+          headers: { Authorization: { credential: 'no-such-cred', field: 'token' }, 'X-Plain': 'yes' },
+          map: { name: 'customer.name' },
+        },
+        postCall: { webhook: { url: `${lookup.url}/hook`, secretCredential: 'elsewhere' } },
+      },
+    });
+    expect(res.status).toBe(400);
+    expect(errorOf(res).code).toBe('invalid_agent');
+    const issues = errorOf(res).issues ?? [];
+    expect(issues).toHaveLength(2);
+    expect(issues[0]).toBe('preCall.headers.Authorization: no credential is named "no-such-cred"');
+    expect(issues[1]).toMatch(/^postCall\.webhook\.secretCredential: .*https:\/\/hooks\.example/);
+    expect(await server.parley.agents.get('bad-secrets')).toBeUndefined();
   });
 
   it('refuses an agent whose pre-call or webhook URL is a private address, and keeps a credential in use', async () => {

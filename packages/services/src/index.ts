@@ -101,6 +101,11 @@ export {
 export { type SarvamSTTMode, SarvamSTTService, type SarvamSTTServiceOptions } from './sarvam/stt.ts';
 export { SarvamTTSService, type SarvamTTSServiceOptions } from './sarvam/tts.ts';
 export { SARVAM_API_BASE_URL, sarvamSTTVendor, sarvamTTSVendor } from './sarvam/vendor.ts';
+export type {
+  VendorCheckAccess,
+  VendorCheckCode,
+  VendorCheckResult,
+} from './vendors/check.ts';
 export { findVendor, LLM_VENDORS, STT_VENDORS, TTS_VENDORS, VENDORS } from './vendors/registry.ts';
 export {
   defineVendor,

@@ -47,6 +47,12 @@ export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
   'GET /api/calls/:id': { role: 'viewer' },
   'GET /api/calls/:id/recording': { role: 'viewer' },
   'POST /api/calls/outbound': { role: 'editor' },
+  // The live monitor: any role watches; editors end a call (the call's events say who).
+  'GET /api/live': { role: 'viewer' },
+  'POST /api/calls/:id/end': {
+    role: 'editor',
+    audit: (request) => ({ action: 'call.end', target: { type: 'call', id: idParam(request) } }),
+  },
 
   'GET /api/agents': { role: 'viewer' },
   'GET /api/agents/:id': { role: 'viewer' },
@@ -57,6 +63,14 @@ export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
       target: { type: 'agent', id: idParam(request) },
     }),
   },
+
+  // Refused while calls refer to the agent (see routes/api-agent-delete.ts).
+  'DELETE /api/agents/:id': {
+    role: 'editor',
+    audit: (request) => ({ action: 'agent.delete', target: { type: 'agent', id: idParam(request) } }),
+  },
+  // The services and vendor options an agent can configure (no secrets).
+  'GET /api/vendors': { role: 'viewer' },
 
   // An agent and a draft flow written by the server's LLM from a description.
   'POST /api/agents/generate': {
@@ -109,6 +123,15 @@ export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
   'PUT /api/telephony-settings': {
     role: 'admin',
     audit: () => ({ action: 'telephony_settings.update', target: { type: 'telephony_settings', id: null } }),
+  },
+  // Sends the stored provider secret to the provider's API: as much as changing the settings.
+  'POST /api/telephony-settings/test': {
+    role: 'admin',
+    audit: (request) => {
+      const body = request.body as Record<string, unknown> | undefined;
+      const provider = typeof body?.provider === 'string' ? body.provider : null;
+      return { action: 'telephony_settings.test', target: { type: 'telephony_settings', id: provider } };
+    },
   },
 
   // Names, kinds and destinations only: values are never returned.

@@ -39,7 +39,10 @@ import type { Agent } from '../db/agents.ts';
 import type { Call } from '../db/call-types.ts';
 import type { CallRepository } from '../db/calls.ts';
 import type { FlowVersion, FlowVersionRepository } from '../db/flow-versions.ts';
+import type { PostCallJournal } from '../durability/post-call-journal.ts';
 import type { WriteJournal } from '../durability/write-journal.ts';
+import type { LiveEventBus } from '../live/live-bus.ts';
+import { LiveTranscriptObserver } from '../live/live-transcript-observer.ts';
 import { type PostCallDeps, runPostCall } from '../post-call/run.ts';
 import type { RecordingStore } from '../recordings/store.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
@@ -48,6 +51,7 @@ import { CallEventRecorder } from './event-recorder.ts';
 import type { CallServices, ServiceFactory } from './services.ts';
 import { renderTemplate } from './template.ts';
 import type { CallTool, CallToolSet, CallToolsLoader } from './tools/call-tools.ts';
+import { parseMcpToolId } from './tools/mcp/node-tool-ids.ts';
 import { ToolCallLog } from './tools/tool-call-log.ts';
 
 /** What every call session needs from the server. */
@@ -70,6 +74,17 @@ export interface CallSessionDeps {
   readonly preCall?: PreCallDeps;
   /** What agents' post-call analysis and webhook use (none: `postCall` is skipped). */
   readonly postCall?: PostCallDeps;
+  /** Where the call's events are published as they are recorded (the live monitor); none: not published. */
+  readonly live?: LiveEventBus;
+  /** Where post-call work is noted and tracked, so a stop or crash does not lose it (none: untracked). */
+  readonly postCallJournal?: PostCallJournal;
+}
+
+/** Who ended a call from the dashboard or the API (`POST /api/calls/:id/end`). */
+export interface CallEnder {
+  readonly type: 'user' | 'api_key';
+  readonly id: string;
+  readonly name: string;
 }
 
 /** One call's media stream, as the provider described it in its `start` message. */
@@ -166,12 +181,24 @@ export class CallSession {
     this.notices = services.problems.flatMap((p) => (p.spoken ? [p.spoken] : []));
     this.greeting = this.greetingText();
 
+    const { live } = deps;
     this.eventRecorder = new CallEventRecorder(
       call.id,
       (entry) => deps.journal.write(entry),
       undefined,
       this.toolLog,
+      live && ((event) => live.publish(call.id, event)),
     );
+    live?.callStarted({
+      id: call.id,
+      agentId: agent.id,
+      agentName: agent.name,
+      provider: call.provider,
+      direction: call.direction,
+      from: call.from,
+      to: call.to,
+      startedAt: this.startedAt.toISOString(),
+    });
     this.flowOptions = {
       llm: services.llm,
       context,
@@ -212,6 +239,13 @@ export class CallSession {
           new TurnTimingObserver({ onTurn: (timing) => this.eventRecorder.recordTurn(timing) }),
           new TracingObserver(),
           ...(stream.observers ?? []),
+          ...(live
+            ? [
+                new LiveTranscriptObserver((data) =>
+                  live.publish(call.id, { type: 'transcript_partial', at: new Date().toISOString(), data }),
+                ),
+              ]
+            : []),
         ],
       },
     );
@@ -224,7 +258,8 @@ export class CallSession {
 
   /** Start the pipeline; resolves when the call is over and stored. */
   run(): Promise<void> {
-    this.runPromise ??= this.runCall();
+    // However the call ends, it leaves the live monitor.
+    this.runPromise ??= this.runCall().finally(() => this.deps.live?.callEnded(this.callId));
     return this.runPromise;
   }
 
@@ -264,6 +299,16 @@ export class CallSession {
     this.endReason ??= reason;
     if (goodbye !== undefined) this.task.queueFrame(frame('tts_speak', { text: goodbye }));
     this.task.end(reason);
+  }
+
+  /**
+   * End the call at once on a person's request (`POST /api/calls/:id/end`): stores who as an
+   * `ended_by` event, then the call ends with reason `ended_by_user` and the provider is told
+   * to hang up, as when the agent ends it.
+   */
+  endBy(who: CallEnder): void {
+    this.eventRecorder.record('ended_by', { type: who.type, id: who.id, name: who.name });
+    this.cancel('ended_by_user');
   }
 
   /** End the call at once (caller hung up, socket lost, server stopping). */
@@ -316,6 +361,10 @@ export class CallSession {
     const usage = { summary, ...(this.deps.prices ? { cost: estimateCost(summary, this.deps.prices) } : {}) };
     this.eventRecorder.record('call_ended', { reason, how: result.how, durationMs });
     await this.eventRecorder.flush();
+    const postCall = this.stream.agent.config.postCall;
+    const postCallDeps = postCall && (postCall.analysis || postCall.webhook) ? this.deps.postCall : undefined;
+    // Noted before the end is stored: a crash from here on leaves the work due for the next start.
+    if (postCallDeps) await this.deps.postCallJournal?.due(call.id);
     // Stored, or journaled while the database is unreachable (then replayed when it is back).
     await this.deps.journal.write({
       kind: 'finish',
@@ -333,8 +382,7 @@ export class CallSession {
     await this.deps.sessions.delete(call.id).catch((err: unknown) => this.log.warn({ err }, 'session store'));
     this.log.info({ reason, durationMs, turns: transcript.length }, 'call ended');
     await this.stream.hangUp(!ENDED_BY_CALLER.has(reason));
-    const postCall = this.stream.agent.config.postCall;
-    if (postCall && this.deps.postCall && (postCall.analysis || postCall.webhook)) {
+    if (postCall && postCallDeps) {
       // After the call is stored and hung up: it never waits for, or fails with, this work.
       const ended = {
         call,
@@ -349,10 +397,14 @@ export class CallSession {
       const record = (type: string, data: Record<string, unknown>) => {
         this.eventRecorder.record(type, data);
       };
-      // Not awaited: `run()` resolves once the call itself is stored; failures are logged.
-      void runPostCall(postCall, ended, this.llm, this.deps.postCall, record, this.log)
-        .then(() => this.eventRecorder.flush())
-        .catch((err: unknown) => this.log.error({ err }, 'post-call work failed'));
+      const work = () =>
+        runPostCall(postCall, ended, this.llm, postCallDeps, record, this.log).then(() =>
+          this.eventRecorder.flush(),
+        );
+      // Not awaited: `run()` resolves once the call itself is stored. The journal tracks the work
+      // (a graceful stop waits for it) and logs its failures.
+      if (this.deps.postCallJournal) void this.deps.postCallJournal.run(call.id, work);
+      else void work().catch((err: unknown) => this.log.error({ err }, 'post-call work failed'));
     }
   }
 
@@ -367,7 +419,7 @@ export class CallSession {
    * Runs the agent's pre-call request (the greeting waits for it, at most its `timeoutSecs`)
    * and renders the prompt and greeting again with its variables (stored as a
    * `context_injected` event). A failure is logged and stored as an `error` event; the call
-   * goes on with its context and defaults. The idle prompts keep the variables of the start.
+   * goes on with its context and defaults. The idle prompts, rendered when said, see them too.
    */
   private async injectPreCall(): Promise<void> {
     const { call, agent } = this.stream;
@@ -440,25 +492,68 @@ export class CallSession {
     const ids = new Set(parsed.success ? parsed.data.nodes.flatMap((n) => n.toolIds ?? []) : []);
     if (!this.deps.tools) return tools;
     const { config } = this.stream.agent;
+    // `mcp:<server>/<tool>` ids: one connection per server, listing only the tools nodes name.
+    const mcpTools = new Map<string, Map<string, string>>(); // server → tool → id
     for (const id of ids) {
-      const set = await this.deps
-        .tools({
-          config: { ...config, tools: [id], mcpServers: [] },
-          vars: this.vars,
-          controls: { endCall: (goodbye) => this.endWithGoodbye(goodbye, 'agent_ended') },
-          log: this.toolLog,
-          logger: this.log,
-        })
-        .catch((err: unknown) => {
-          this.log.error({ err, toolId: id }, 'could not set up a flow tool');
-          return undefined;
+      const ref = parseMcpToolId(id);
+      if (!ref) continue;
+      ids.delete(id);
+      mcpTools.set(ref.server, (mcpTools.get(ref.server) ?? new Map()).set(ref.tool, id));
+    }
+    for (const id of ids) {
+      const set = await this.nodeToolSet({ ...config, tools: [id], mcpServers: [] }, id);
+      if (set?.tools[0]) tools.set(id, set.tools[0]);
+    }
+    for (const [name, wanted] of mcpTools) {
+      const server = config.mcpServers?.find((s) => s.name === name);
+      if (!server) {
+        this.recordError(`flow: the agent has no MCP server "${name}"; its tools are left out`, {
+          source: 'tools',
+          toolId: `mcp:${name}`,
         });
-      if (!set) continue;
-      this.nodeToolSets.push(set);
-      for (const problem of set.problems) this.recordError(problem, { source: 'tools', toolId: id });
-      if (set.tools[0]) tools.set(id, set.tools[0]);
+        continue;
+      }
+      const allowTools = [...wanted.keys()].filter(
+        (t) => !server.allowTools || server.allowTools.includes(t),
+      );
+      const set = await this.nodeToolSet(
+        { ...config, tools: [], mcpServers: [{ ...server, allowTools }] },
+        `mcp:${name}`,
+      );
+      for (const tool of set?.tools ?? []) {
+        const id = tool.remoteName === undefined ? undefined : wanted.get(tool.remoteName);
+        if (id) tools.set(id, tool);
+      }
+      for (const [tool, id] of wanted) {
+        if (set && !tools.has(id))
+          this.recordError(`flow: MCP server "${name}" offers no tool "${tool}"; left out`, {
+            source: 'tools',
+            toolId: id,
+          });
+      }
     }
     return tools;
+  }
+
+  /** The tools of `config` for the flow's nodes; problems are logged and stored as `error` events. */
+  private async nodeToolSet(config: AgentConfig, toolId: string): Promise<CallToolSet | undefined> {
+    if (!this.deps.tools) return undefined;
+    const set = await this.deps
+      .tools({
+        config,
+        vars: this.vars,
+        controls: { endCall: (goodbye) => this.endWithGoodbye(goodbye, 'agent_ended') },
+        log: this.toolLog,
+        logger: this.log,
+      })
+      .catch((err: unknown) => {
+        this.log.error({ err, toolId }, 'could not set up a flow tool');
+        return undefined;
+      });
+    if (!set) return undefined;
+    this.nodeToolSets.push(set);
+    for (const problem of set.problems) this.recordError(problem, { source: 'tools', toolId });
+    return set;
   }
 
   /**
@@ -557,13 +652,15 @@ function turnTaking(
     }),
   ];
   const idle = config.userIdle ?? {};
+  const { prompt, goodbye } = idle;
   if (idle.enabled ?? true) {
     processors.push(
       new UserIdleProcessor({
         timeoutSecs: idle.timeoutSecs,
         maxPrompts: idle.maxPrompts,
-        prompt: idle.prompt ? renderTemplate(idle.prompt, vars) : undefined,
-        goodbye: idle.goodbye ? renderTemplate(idle.goodbye, vars) : undefined,
+        // Rendered when said: `vars` gets the pre-call values after the pipeline is built.
+        prompt: prompt ? () => renderTemplate(prompt, vars) : undefined,
+        goodbye: goodbye ? () => renderTemplate(goodbye, vars) : undefined,
       }),
     );
   }

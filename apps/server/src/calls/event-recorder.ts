@@ -34,11 +34,15 @@ export class CallEventRecorder implements TaskObserver {
     private readonly flushMs = 250,
     /** Details of the tools the server runs (webhook, MCP, built-in). */
     private readonly tools?: ToolEventDetails,
+    /** Sees each event as it is queued (the live monitor's feed); must not throw. */
+    private readonly onRecord?: (event: { type: string; at: string; data: Record<string, unknown> }) => void,
   ) {}
 
   /** Queue an event (stamped now). */
   record(type: string, data: Record<string, unknown> = {}): void {
-    this.queue.push({ key: `${this.callId}:${++this.count}`, type, at: new Date().toISOString(), data });
+    const at = new Date().toISOString();
+    this.queue.push({ key: `${this.callId}:${++this.count}`, type, at, data });
+    this.onRecord?.({ type, at, data });
     this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
   }
 

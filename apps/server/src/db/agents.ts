@@ -10,6 +10,7 @@ import {
   DEMO_AGENT,
   parseAgentConfig,
 } from '../config/agent-config.ts';
+import { LIVE_CALL_STATUSES } from './call-types.ts';
 import type { AgentsTable, DB } from './schema.ts';
 
 /** A stored agent. */
@@ -76,6 +77,42 @@ export class AgentRepository {
       .returningAll()
       .executeTakeFirstOrThrow();
     return toAgent(row);
+  }
+
+  /**
+   * Deletes the agent (and, by cascade, its flow versions) unless a call refers to it: calls
+   * keep their agent's id as history, so an agent with calls, live or stored, stays. The agent's
+   * row is locked first, so no call can start referring to it meanwhile.
+   * @returns `deleted`, `not_found`, or `in_use` with the number of calls referring to it
+   * (`live`: ringing or in progress).
+   */
+  async delete(
+    id: string,
+  ): Promise<{ outcome: 'deleted' | 'not_found' } | { outcome: 'in_use'; calls: number; live: number }> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('agents')
+        .select('id')
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (row === undefined) return { outcome: 'not_found' as const };
+      const counts = await trx
+        .selectFrom('calls')
+        .select((eb) => [
+          eb.fn.countAll<string>().as('calls'),
+          eb.fn
+            .countAll<string>()
+            .filterWhere('status', 'in', [...LIVE_CALL_STATUSES])
+            .as('live'),
+        ])
+        .where('agent_id', '=', id)
+        .executeTakeFirstOrThrow();
+      const calls = Number(counts.calls);
+      if (calls > 0) return { outcome: 'in_use' as const, calls, live: Number(counts.live) };
+      await trx.deleteFrom('agents').where('id', '=', id).execute();
+      return { outcome: 'deleted' as const };
+    });
   }
 
   /**

@@ -45,6 +45,16 @@ export interface CallListQuery {
   offset?: number;
   agentId?: string;
   status?: CallStatus;
+  direction?: CallDirection;
+  /** Calls created at or after this instant. */
+  from?: Date;
+  /** Calls created before this instant (exclusive). */
+  to?: Date;
+  /**
+   * Calls whose caller (`from`) or callee (`to`) number is this one, or, when it ends with
+   * `*`, starts with what precedes the `*` (`+1555*`). Compared as stored, case-sensitively.
+   */
+  number?: string;
 }
 
 /** A page of calls, newest first, and how many calls match the filters in total. */
@@ -250,6 +260,18 @@ export class CallRepository {
     let filtered = this.db.selectFrom('calls');
     if (query.agentId !== undefined) filtered = filtered.where('agent_id', '=', query.agentId);
     if (query.status !== undefined) filtered = filtered.where('status', '=', query.status);
+    if (query.direction !== undefined) filtered = filtered.where('direction', '=', query.direction);
+    if (query.from !== undefined) filtered = filtered.where('created_at', '>=', query.from);
+    if (query.to !== undefined) filtered = filtered.where('created_at', '<', query.to);
+    const { number } = query;
+    if (number !== undefined) {
+      filtered = number.endsWith('*')
+        ? filtered.where((eb) => {
+            const pattern = `${escapeLike(number.slice(0, -1))}%`;
+            return eb.or([eb('from_number', 'like', pattern), eb('to_number', 'like', pattern)]);
+          })
+        : filtered.where((eb) => eb.or([eb('from_number', '=', number), eb('to_number', '=', number)]));
+    }
 
     const rows = await filtered
       .select(SUMMARY_COLUMNS)
@@ -369,6 +391,11 @@ export class CallRepository {
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
+}
+
+/** `text` as a literal LIKE pattern: PostgreSQL's default escape character is the backslash. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 type SummaryRow = Pick<Selectable<CallsTable>, (typeof SUMMARY_COLUMNS)[number]>;

@@ -4,26 +4,39 @@
  * run (no named function handlers or custom actions yet), and tool ids it knows.
  */
 import { type FlowIssue, type FlowIssueCode, flowDefinitionSchema, validateFlow } from '@parley/flows';
+import { isMcpToolId, parseMcpToolId } from '../calls/tools/mcp/node-tool-ids.ts';
 import type { KnownToolIds } from './known-tools.ts';
+import type { McpCatalog } from './mcp-catalog.ts';
 
-/** One problem of a stored flow: the engine's issues and the server's own (`unknown_tool`). */
+/**
+ * One problem of a stored flow: the engine's issues and the server's own (`unknown_tool`, and
+ * the warning `mcp_unlisted` when an MCP server could not be asked for its tools).
+ */
 export interface StoredFlowIssue extends Omit<FlowIssue, 'code'> {
-  readonly code: FlowIssueCode | 'unknown_tool';
+  readonly code: FlowIssueCode | 'unknown_tool' | 'mcp_unlisted';
 }
 
 /**
  * Checks `definition` (unvalidated JSON). The server registers no function handlers and no
  * custom action types, so a function's `handler` and a `function` or custom action are errors;
- * a node's `toolIds` must be known tools. Returns the issues, errors and warnings, in the
- * engine's order then the server's; never throws.
+ * a node's `toolIds` must be known tools: stored or built-in ids, or `mcp:<server>/<tool>` of a
+ * tool `mcp` lists for the agent (a server that could not be listed is a warning). Returns the
+ * issues, errors and warnings, in the engine's order then the server's; never throws.
  */
-export function checkStoredFlow(definition: unknown, tools: KnownToolIds): StoredFlowIssue[] {
+export function checkStoredFlow(
+  definition: unknown,
+  tools: KnownToolIds,
+  mcp: McpCatalog = new Map(),
+): StoredFlowIssue[] {
   const issues: StoredFlowIssue[] = validateFlow(definition, { handlers: [], actions: [] });
   const parsed = flowDefinitionSchema.safeParse(definition);
   if (!parsed.success || tools === 'any') return issues;
   for (const node of parsed.data.nodes) {
     for (const id of node.toolIds ?? []) {
-      if (!tools.has(id)) {
+      if (isMcpToolId(id)) {
+        const issue = mcpToolIssue(id, mcp);
+        if (issue) issues.push({ ...issue, path: `nodes.${node.key}.toolIds` });
+      } else if (!tools.has(id)) {
         issues.push({
           code: 'unknown_tool',
           severity: 'error',
@@ -34,6 +47,49 @@ export function checkStoredFlow(definition: unknown, tools: KnownToolIds): Store
     }
   }
   return issues;
+}
+
+/** Whether a flow definition (unvalidated JSON) names tools of MCP servers in its nodes. */
+export function namesMcpTools(definition: unknown): boolean {
+  const parsed = flowDefinitionSchema.safeParse(definition);
+  return parsed.success && parsed.data.nodes.some((n) => (n.toolIds ?? []).some(isMcpToolId));
+}
+
+/** The problem of an `mcp:<server>/<tool>` id against the agent's servers' tools, if any. */
+function mcpToolIssue(id: string, mcp: McpCatalog): Omit<StoredFlowIssue, 'path'> | undefined {
+  const ref = parseMcpToolId(id);
+  if (!ref) {
+    return {
+      code: 'unknown_tool',
+      severity: 'error',
+      message: `"${id}" is not an MCP tool id; write mcp:<server>/<tool>`,
+    };
+  }
+  const entry = mcp.get(ref.server);
+  if (!entry) {
+    const names = [...mcp.keys()].join(', ') || 'none';
+    return {
+      code: 'unknown_tool',
+      severity: 'error',
+      message: `the agent has no MCP server "${ref.server}" (its MCP servers: ${names})`,
+    };
+  }
+  if ('error' in entry) {
+    return {
+      code: 'mcp_unlisted',
+      severity: 'warning',
+      message: `could not list the tools of MCP server "${ref.server}" (${entry.error}); "${ref.tool}" is checked again when a call starts`,
+    };
+  }
+  if (!entry.tools.has(ref.tool)) {
+    const offered = [...entry.tools].join(', ') || 'none';
+    return {
+      code: 'unknown_tool',
+      severity: 'error',
+      message: `MCP server "${ref.server}" offers no tool "${ref.tool}" to this agent (it offers: ${offered})`,
+    };
+  }
+  return undefined;
 }
 
 /** Only the issues that stop a flow from being saved or run. */

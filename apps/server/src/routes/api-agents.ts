@@ -7,7 +7,7 @@ import { findVendor } from '@parley/services';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { serviceBaseUrl } from '../calls/service-access.ts';
-import { agentToolIssues } from '../calls/tools/write-checks.ts';
+import { agentToolIssues, aroundCallSecretIssues } from '../calls/tools/write-checks.ts';
 import { AgentConfigError, parseAgentConfig } from '../config/agent-config.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 import {
@@ -74,8 +74,9 @@ const idParamsSchema = z.object({ id: z.string() });
  *   service's base URL (changing `baseUrl` takes the key again); 400 `credential_not_found` /
  *   `credential_kind_mismatch`; 400 `invalid_agent` with `issues` when the id is not a slug, the
  *   configuration is invalid (an unknown provider lists the known ones), a `baseUrl` is at a
- *   non-public address (loopback, private, link-local…) that `EGRESS_ALLOW` does not allow, or a
- *   key is given to a service that takes none; 400 `invalid_body` when the body is not
+ *   non-public address (loopback, private, link-local…) that `EGRESS_ALLOW` does not allow, a
+ *   key is given to a service that takes none, or a `preCall` header or the end-of-call webhook's
+ *   `secretCredential` names a credential that is missing, not `generic` or bound to another origin; 400 `invalid_body` when the body is not
  *   `{ name, config }`.
  */
 export function apiAgentsRoutes(deps: ApiAgentsDeps): FastifyPluginAsync {
@@ -125,17 +126,27 @@ export function apiAgentsRoutes(deps: ApiAgentsDeps): FastifyPluginAsync {
         });
         if (deps.tools) refusals.push(...(await agentToolIssues({ ...deps, tools: deps.tools }, config)));
         // The pre-call and webhook URLs are checked the same way (and again when connecting).
+        const refused = new Set<string>();
         for (const [path, url] of [
           ['preCall.url', config.preCall?.url],
           ['postCall.webhook.url', config.postCall?.webhook?.url],
         ] as const) {
           const refusal =
             url === undefined ? undefined : deps.egress.refusalForUrl(url.replace(/\{\{[^}]*\}\}/g, 'x'));
-          if (refusal)
+          if (refusal) {
+            refused.add(path);
             refusals.push(
               `${path}: ${refusal}; Parley does not send requests there unless EGRESS_ALLOW allows it`,
             );
+          }
         }
+        // Their secrets too, so a missing credential is found now rather than on a call.
+        refusals.push(
+          ...(await aroundCallSecretIssues(deps, config, {
+            preCall: !refused.has('preCall.url'),
+            webhook: !refused.has('postCall.webhook.url'),
+          })),
+        );
         if (refusals.length > 0) throw new AgentConfigError(refusals);
         if (keys.size > 0) checkAgentId(id); // before storing keys named after it
         for (const slot of serviceSlots(config)) {

@@ -19,13 +19,34 @@ export interface ApiCallsDeps {
   readonly recordings: RecordingStore;
 }
 
+/** An ISO 8601 date (`2026-12-07`, midnight UTC) or date-time with an offset (`…T10:00:00Z`). */
+const instantSchema = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+    error: 'Expected an ISO 8601 date or date-time with offset',
+  })
+  .transform((text) => new Date(text));
+
+/** A phone number as providers give it (E.164, a SIP user…), optionally ending in `*` for a prefix. */
+const numberSchema = z
+  .string()
+  .regex(/^[\w+.@:-]{1,64}\*?$/, 'Expected a phone number, or its beginning followed by *');
+
 /** The query string of `GET /api/calls`; unknown parameters are rejected so that typos surface. */
-const listQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(MAX_CALL_PAGE_SIZE).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-  agentId: z.string().min(1).max(64).optional(),
-  status: z.enum([...LIVE_CALL_STATUSES, ...TERMINAL_CALL_STATUSES]).optional(),
-});
+const listQuerySchema = z
+  .strictObject({
+    limit: z.coerce.number().int().min(1).max(MAX_CALL_PAGE_SIZE).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+    agentId: z.string().min(1).max(64).optional(),
+    status: z.enum([...LIVE_CALL_STATUSES, ...TERMINAL_CALL_STATUSES]).optional(),
+    direction: z.enum(['inbound', 'outbound']).optional(),
+    from: instantSchema.optional(),
+    to: instantSchema.optional(),
+    number: numberSchema.optional(),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, {
+    path: ['to'],
+    message: 'Must be after from',
+  });
 
 const idParamsSchema = z.object({ id: z.string() });
 
@@ -33,10 +54,14 @@ const idParamsSchema = z.object({ id: z.string() });
  * The calls API, as a Fastify plugin (register it with `app.register(apiCallsRoutes(deps))`).
  * Errors are {@link ApiErrorBody} JSON (see `errors.ts`).
  *
- * - `GET /api/calls?limit&offset&agentId&status`: a page of calls, newest first, without
- *   transcripts: `{ calls: CallSummary[], total, limit, offset }` (`total` counts every call
- *   matching the filters). `limit` 1–500 (default 50), `offset` ≥ 0 (default 0), `status` one
- *   of the call statuses. Invalid or unknown parameters: 400 `invalid_query` with `issues`.
+ * - `GET /api/calls?limit&offset&agentId&status&direction&from&to&number`: a page of calls,
+ *   newest first, without transcripts: `{ calls: CallSummary[], total, limit, offset }` (`total`
+ *   counts every call matching the filters). `limit` 1–500 (default 50), `offset` ≥ 0 (default
+ *   0), `status` one of the call statuses, `direction` `inbound` | `outbound`, `from` / `to` ISO
+ *   8601 dates or date-times with offset bounding the call's creation (`from` inclusive, `to`
+ *   exclusive, `from` before `to`), `number` the caller's or callee's number exactly, or its
+ *   beginning with a trailing `*` (`+1555*`). Invalid or unknown parameters: 400 `invalid_query`
+ *   with `issues`.
  * - `GET /api/calls/:id`: the call with its `transcript` and `events` (ordered by `seq`);
  *   404 `call_not_found` for an unknown or non-UUID id.
  * - `GET /api/calls/:id/recording` (and `HEAD`): the WAV file, `audio/wav`, with HTTP range
@@ -58,13 +83,8 @@ export function apiCallsRoutes(deps: ApiCallsDeps): FastifyPluginAsync {
       if (!query.success) {
         return sendInvalid(reply, 'invalid_query', 'Invalid query parameters', query.error);
       }
-      const { limit, offset, agentId, status } = query.data;
-      const page = await deps.calls.list({
-        limit,
-        offset,
-        ...(agentId === undefined ? {} : { agentId }),
-        ...(status === undefined ? {} : { status }),
-      });
+      const page = await deps.calls.list(query.data);
+      const { limit, offset } = query.data;
       return { calls: page.calls, total: page.total, limit, offset };
     });
 

@@ -9,9 +9,16 @@ import { requireAuth } from '../auth/guard.ts';
 import { AgentConfigError } from '../config/agent-config.ts';
 import type { AgentRepository } from '../db/agents.ts';
 import type { FlowVersion, FlowVersionRepository } from '../db/flow-versions.ts';
-import { checkStoredFlow, errorsOf, issueLine, type StoredFlowIssue } from '../flows/flow-check.ts';
+import {
+  checkStoredFlow,
+  errorsOf,
+  issueLine,
+  namesMcpTools,
+  type StoredFlowIssue,
+} from '../flows/flow-check.ts';
 import { diffFlows } from '../flows/flow-diff.ts';
 import type { KnownToolIds } from '../flows/known-tools.ts';
+import type { McpCatalog } from '../flows/mcp-catalog.ts';
 import { sendApiError, sendInvalid } from './errors.ts';
 
 /** What {@link apiFlowsRoutes} needs. */
@@ -20,6 +27,8 @@ export interface ApiFlowsDeps {
   readonly flows: FlowVersionRepository;
   /** The tool ids an agent's flow may name (see `flows/known-tools.ts`). */
   readonly knownToolIds: (agentId: string) => Promise<KnownToolIds>;
+  /** The tools of an agent's MCP servers, asked when a flow names one (`mcp:<server>/<tool>`); none: every such id is unknown. */
+  readonly mcpCatalog?: (agentId: string) => Promise<McpCatalog>;
 }
 
 const idParamsSchema = z.object({ id: z.string() });
@@ -69,8 +78,10 @@ export function apiFlowsRoutes(deps: ApiFlowsDeps): FastifyPluginAsync {
       sendApiError(reply, 404, 'agent_not_found', `No agent ${id}`);
       return undefined;
     };
+    const catalogFor = async (agentId: string, definition: unknown): Promise<McpCatalog | undefined> =>
+      deps.mcpCatalog && namesMcpTools(definition) ? await deps.mcpCatalog(agentId) : undefined;
     const check = async (agentId: string, definition: unknown) =>
-      checkStoredFlow(definition, await deps.knownToolIds(agentId));
+      checkStoredFlow(definition, await deps.knownToolIds(agentId), await catalogFor(agentId, definition));
     const draftNotFound = (reply: FastifyReply, agentId: string) =>
       sendApiError(reply, 404, 'flow_draft_not_found', `Agent ${agentId} has no draft flow`);
     const sendInvalidFlow = (reply: FastifyReply, issues: readonly StoredFlowIssue[]) =>
@@ -139,9 +150,10 @@ export function apiFlowsRoutes(deps: ApiFlowsDeps): FastifyPluginAsync {
       const agentId = await agentOf(request.params, reply);
       if (agentId === undefined) return reply;
       const tools = await deps.knownToolIds(agentId);
+      const mcp = await catalogFor(agentId, (await deps.flows.draft(agentId))?.definition);
       try {
         const outcome = await deps.flows.publish(agentId, (draft) => {
-          const errors = errorsOf(checkStoredFlow(draft.definition, tools));
+          const errors = errorsOf(checkStoredFlow(draft.definition, tools, mcp));
           if (errors.length > 0) throw new InvalidFlowError(errors);
         });
         if (!outcome.published) return draftNotFound(reply, agentId);

@@ -2,10 +2,13 @@
  * `GET/PUT /api/telephony-settings`: provider accounts, the credentials holding their secrets,
  * default provider and concurrency limit. Secrets are never returned.
  */
+import type { ProviderName } from '@parley/telephony';
 import type { FastifyPluginAsync } from 'fastify';
-import { CredentialError } from '../credentials/errors.ts';
+import { z } from 'zod';
+import { CredentialError, CredentialUnreadableError } from '../credentials/errors.ts';
 import type { CredentialStore, NewCredential } from '../credentials/store.ts';
 import { TelephonySettingsError, type TelephonySettingsRepository } from '../db/telephony-settings.ts';
+import { type ConnectionTestResult, testProviderConnection } from '../telephony/connection-test.ts';
 import {
   EMPTY_TELEPHONY_SETTINGS,
   PROVIDER_SECRET_FIELDS,
@@ -23,7 +26,11 @@ import { sendInvalid } from './errors.ts';
 export interface ApiTelephonySettingsDeps {
   readonly settings: TelephonySettingsRepository;
   readonly credentials: CredentialStore;
+  /** The egress fetch, for `POST /api/telephony-settings/test`. */
+  readonly fetch: typeof fetch;
 }
+
+const testBodySchema = z.strictObject({ provider: z.enum(['twilio', 'exotel', 'vobiz']) });
 
 /**
  * The telephony settings API, as a Fastify plugin.
@@ -111,5 +118,62 @@ export function apiTelephonySettingsRoutes(deps: ApiTelephonySettingsDeps): Fast
       );
       return saved;
     });
+
+    app.post('/api/telephony-settings/test', async (request, reply) => {
+      const body = testBodySchema.safeParse(request.body ?? {});
+      if (!body.success) {
+        return sendInvalid(reply, 'invalid_body', 'The body must be { provider }', body.error);
+      }
+      const { provider } = body.data;
+      const result = await testStoredConnection(deps, provider);
+      request.log.info({ provider, ok: result.ok, status: result.status }, 'telephony connection tested');
+      return result;
+    });
   };
+}
+
+/** Reads `provider`'s settings and secret (that provider's only) and tests them. */
+async function testStoredConnection(
+  deps: ApiTelephonySettingsDeps,
+  provider: ProviderName,
+): Promise<ConnectionTestResult> {
+  let stored: StoredTelephonySettings;
+  try {
+    stored = await deps.settings.getStored();
+  } catch (error) {
+    if (!(error instanceof TelephonySettingsError)) throw error;
+    return { ok: false, provider, status: null, message: 'The stored settings are invalid: save them again' };
+  }
+  let secret: string | undefined;
+  const section = stored[provider];
+  if (section.credential !== undefined) {
+    try {
+      const value = await deps.credentials.reveal(
+        section.credential,
+        provider,
+        providerApiOrigin(provider, stored),
+        `${provider}.credential`,
+      );
+      secret = (value as Record<string, string>)[PROVIDER_SECRET_FIELDS[provider]];
+    } catch (error) {
+      if (!(error instanceof CredentialError || error instanceof CredentialUnreadableError)) throw error;
+      return {
+        ok: false,
+        provider,
+        status: null,
+        message: `The ${provider} credential cannot be used: ${error.message}`,
+      };
+    }
+  }
+  const account =
+    provider === 'twilio'
+      ? { accountId: stored.twilio.accountSid, apiBaseUrl: stored.twilio.apiBaseUrl }
+      : provider === 'exotel'
+        ? {
+            accountId: stored.exotel.accountSid,
+            apiKey: stored.exotel.apiKey,
+            apiBaseUrl: stored.exotel.apiBaseUrl,
+          }
+        : { accountId: stored.vobiz.authId, apiBaseUrl: stored.vobiz.apiBaseUrl };
+  return testProviderConnection(provider, { ...account, secret }, deps.fetch);
 }

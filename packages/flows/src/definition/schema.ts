@@ -55,8 +55,9 @@ export const flowNodeDefinitionSchema = z.object({
   /** The conversation ends here (no transitions out expected). */
   terminal: z.boolean().optional(),
   /**
-   * Ids of stored tools (the server's webhook and MCP tools) offered in this node besides its
-   * functions; the engine ignores them, the server resolves them.
+   * Tools offered in this node besides its functions: ids of the server's stored webhook tools
+   * and built-ins, and `mcp:<server>/<tool>` for a tool of one of the agent's MCP servers; the
+   * engine ignores them, the server resolves them.
    */
   toolIds: z.array(z.string().min(1)).optional(),
   /** Where the editor draws the node, px; the engine ignores it. */

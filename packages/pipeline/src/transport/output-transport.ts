@@ -18,7 +18,12 @@ export interface OutputTransportOptions {
   readonly sink: AudioSink;
   /** Chunk length sent to the provider, ms. Default 20 (Twilio, Vobiz); Exotel needs 100. */
   readonly chunkMs?: number;
-  /** How far audio is sent ahead of the playback clock, ms. Default 80. */
+  /**
+   * Audio kept buffered at the provider beyond the chunk being played, ms: an event-loop stall
+   * shorter than this leaves no gap at the caller. After each send the provider holds between
+   * `leadMs + chunkMs` and `leadMs + 2 × chunkMs`; a `clear` drops it at once, and heard-only
+   * accounting does not depend on it (marks, or the playback clock). Default 80.
+   */
   readonly leadMs?: number;
   /** Silence after the last audio before `bot_stopped_speaking`, ms. Default 350. */
   readonly botStopDelayMs?: number;
@@ -52,8 +57,8 @@ interface Segment {
 }
 
 /**
- * Sends bot audio to the caller in fixed chunks paced by a clock, a little ahead of real time
- * (`leadMs`), and learns what the caller heard.
+ * Sends bot audio to the caller in fixed chunks paced by a clock, a bounded lead ahead of real
+ * time (`leadMs`), and learns what the caller heard.
  *
  * - Consumes `output_audio` (resampling is the TTS's job: audio must be at the start frame's
  *   `outputSampleRateHz`) and `tts_started`/`tts_stopped`, which delimit the sentences.
@@ -80,6 +85,10 @@ interface Segment {
  *   `cancel` it drops it.
  *
  * Pacing and the playback clock use the start frame's clock (the system clock in production).
+ * The playback clock follows the provider: when it ran dry (a stall longer than the lead, or
+ * audio that came late), the provider plays the next chunk from its arrival, so the clock
+ * restarts there; the lead stays bounded (a gap is never made up by a burst) and clock-based
+ * heard text stays exact.
  */
 export class OutputTransport extends FrameProcessor {
   private readonly sink: AudioSink;
@@ -289,9 +298,11 @@ export class OutputTransport extends FrameProcessor {
     const now = this.clock.now();
     if (this.pendingHead < this.pending.length) {
       if (!this.speaking) this.startSpeaking(now);
-      const leadSamples = (this.leadMs * this.rateHz) / 1000;
+      // The provider played all it had: it plays the next chunk from when it arrives.
+      if (this.clockPosition(now) > this.sentSamples) this.restartClock(now);
+      const targetSamples = ((this.leadMs + this.chunkMs) * this.rateHz) / 1000;
       const position = this.clockPosition(now);
-      while (this.pendingHead < this.pending.length && this.sentSamples - position < leadSamples) {
+      while (this.pendingHead < this.pending.length && this.sentSamples - position < targetSamples) {
         this.sendChunk(this.pending[this.pendingHead++]!);
       }
       if (this.pendingHead === this.pending.length) {
@@ -309,8 +320,7 @@ export class OutputTransport extends FrameProcessor {
 
   private startSpeaking(now: number): void {
     this.speaking = true;
-    this.clockBase = this.sentSamples;
-    this.clockStartMs = now;
+    this.restartClock(now);
     this.clearHistory();
     this.pushBoth('bot_started_speaking');
   }
@@ -410,11 +420,14 @@ export class OutputTransport extends FrameProcessor {
   private resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    if (this.speaking) {
-      this.clockBase = this.sentSamples;
-      this.clockStartMs = this.clock.now();
-    }
+    if (this.speaking) this.restartClock(this.clock.now());
     this.schedule();
+  }
+
+  /** Starts the playback clock at `now` from the end of what was sent. */
+  private restartClock(now: number): void {
+    this.clockBase = this.sentSamples;
+    this.clockStartMs = now;
   }
 
   /** The running playback clock's position at `now`, ignoring a pause. */

@@ -8,10 +8,13 @@ export interface UserIdleOptions {
   readonly timeoutSecs?: number;
   /** Prompts before hanging up; 0 hangs up after the first silence. Default 2. */
   readonly maxPrompts?: number;
-  /** What the bot says to prompt the caller. Default `"Are you still there?"`. */
-  readonly prompt?: string;
-  /** Said before hanging up; none by default. */
-  readonly goodbye?: string;
+  /**
+   * What the bot says to prompt the caller. Default `"Are you still there?"`. A function is
+   * asked each time the prompt is said (e.g. a template whose variables are filled later).
+   */
+  readonly prompt?: string | (() => string);
+  /** Said before hanging up; none by default. A function is asked when it is said. */
+  readonly goodbye?: string | (() => string | undefined);
   /** Processor name. Default `UserIdleProcessor`. */
   readonly name?: string;
 }
@@ -42,8 +45,8 @@ export const DEFAULT_USER_IDLE = Object.freeze({
 export class UserIdleProcessor extends FrameProcessor {
   private readonly timeoutMs: number;
   private readonly maxPrompts: number;
-  private readonly prompt: string;
-  private readonly goodbye: string | undefined;
+  private readonly prompt: string | (() => string);
+  private readonly goodbye: string | (() => string | undefined) | undefined;
   private userSpeaking = false;
   private botSpeaking = false;
   private readonly calls = new Set<string>();
@@ -125,12 +128,15 @@ export class UserIdleProcessor extends FrameProcessor {
     if (!this.isRunning || this.done) return;
     if (this.prompts < this.maxPrompts) {
       this.prompts++;
-      this.push(frame('tts_speak', { text: this.prompt }));
+      this.push(
+        frame('tts_speak', { text: typeof this.prompt === 'function' ? this.prompt() : this.prompt }),
+      );
       this.rearm(); // the prompt's bot_started_speaking stops the clock; if it never plays, the clock goes on
       return;
     }
     this.done = true;
-    if (this.goodbye) this.push(frame('tts_speak', { text: this.goodbye }));
+    const goodbye = typeof this.goodbye === 'function' ? this.goodbye() : this.goodbye;
+    if (goodbye) this.push(frame('tts_speak', { text: goodbye }));
     this.push(frame('end_task', { reason: 'user_idle' }), 'upstream');
   }
 }

@@ -17,6 +17,10 @@ export const anthropicLLMVendor = defineVendor({
   key: { credentialKind: 'anthropic', variable: 'ANTHROPIC_API_KEY', required: true },
   defaultBaseUrl: 'https://api.anthropic.com',
   baseUrlVariable: 'ANTHROPIC_BASE_URL',
+  check: (options, access) =>
+    import('./check.ts').then((m) =>
+      m.checkAnthropicModel(options.model, 'https://api.anthropic.com', access),
+    ),
   create: (options, access) =>
     new AnthropicLLMService({
       name: access.name,

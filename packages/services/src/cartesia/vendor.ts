@@ -1,5 +1,6 @@
 /** Cartesia as an agent-configurable vendor. */
 import { z } from 'zod';
+import { notChecked } from '../vendors/check.ts';
 import { defineVendor, responseTimeoutOption } from '../vendors/vendor.ts';
 import {
   CARTESIA_API_BASE_URL,
@@ -30,6 +31,7 @@ export const cartesiaTTSVendor = defineVendor({
   key: { credentialKind: 'cartesia', variable: 'CARTESIA_API_KEY', required: true },
   defaultBaseUrl: CARTESIA_API_BASE_URL,
   baseUrlVariable: 'CARTESIA_BASE_URL',
+  check: async () => notChecked('Cartesia'),
   create: (options, access) =>
     new CartesiaTTSService({
       name: access.name,

@@ -34,6 +34,10 @@ export const deepgramSTTVendor = defineVendor({
   key: deepgramKey,
   defaultBaseUrl: DEEPGRAM_API_BASE_URL,
   baseUrlVariable: 'DEEPGRAM_BASE_URL',
+  check: (options, access) =>
+    import('./check.ts').then((m) =>
+      m.checkDeepgramModel('stt', options.model, DEEPGRAM_API_BASE_URL, access),
+    ),
   create: (options, access) =>
     new DeepgramSTTService({
       name: access.name,
@@ -64,6 +68,10 @@ export const deepgramTTSVendor = defineVendor({
   key: deepgramKey,
   defaultBaseUrl: DEEPGRAM_API_BASE_URL,
   baseUrlVariable: 'DEEPGRAM_BASE_URL',
+  check: (options, access) =>
+    import('./check.ts').then((m) =>
+      m.checkDeepgramModel('tts', options.model, DEEPGRAM_API_BASE_URL, access),
+    ),
   create: (options, access) =>
     new DeepgramTTSService({
       name: access.name,

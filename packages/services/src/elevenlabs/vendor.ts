@@ -1,5 +1,6 @@
 /** ElevenLabs as an agent-configurable vendor. */
 import { z } from 'zod';
+import { notChecked } from '../vendors/check.ts';
 import { defineVendor, responseTimeoutOption } from '../vendors/vendor.ts';
 import { ELEVENLABS_BASE_URL } from './client-config.ts';
 import { DEFAULT_ELEVENLABS_STT_MODEL, ElevenLabsSTTService } from './stt.ts';
@@ -27,6 +28,7 @@ export const elevenlabsSTTVendor = defineVendor({
   key: elevenlabsKey,
   defaultBaseUrl: ELEVENLABS_BASE_URL,
   baseUrlVariable: 'ELEVENLABS_BASE_URL',
+  check: async () => notChecked('ElevenLabs'),
   create: (options, access) =>
     new ElevenLabsSTTService({
       name: access.name,
@@ -63,6 +65,7 @@ export const elevenlabsTTSVendor = defineVendor({
   key: elevenlabsKey,
   defaultBaseUrl: ELEVENLABS_BASE_URL,
   baseUrlVariable: 'ELEVENLABS_BASE_URL',
+  check: async () => notChecked('ElevenLabs'),
   create: (options, access) =>
     new ElevenLabsTTSService({
       name: access.name,

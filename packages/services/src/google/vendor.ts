@@ -19,6 +19,10 @@ export const geminiLLMVendor = defineVendor({
   key: { credentialKind: 'google', variable: 'GEMINI_API_KEY', required: true },
   defaultBaseUrl: 'https://generativelanguage.googleapis.com',
   baseUrlVariable: 'GEMINI_BASE_URL',
+  check: (options, access) =>
+    import('./check.ts').then((m) =>
+      m.checkGeminiModel(options.model, 'https://generativelanguage.googleapis.com', access),
+    ),
   create: (options, access) =>
     new GeminiLLMService({
       name: access.name,

@@ -22,6 +22,10 @@ export const openaiLLMVendor = defineVendor({
   key: { credentialKind: 'openai', variable: 'OPENAI_API_KEY', required: false },
   defaultBaseUrl: OPENAI_API_BASE_URL,
   baseUrlVariable: 'OPENAI_BASE_URL',
+  check: (options, access) =>
+    import('./check.ts').then((m) =>
+      m.checkOpenAIModel('OpenAI', OPENAI_API_BASE_URL, options.model, access),
+    ),
   create: (options, access) =>
     new OpenAILLMService({
       name: access.name,
@@ -53,6 +57,10 @@ export const openaiSTTVendor = defineVendor({
   },
   key: openaiKey,
   defaultBaseUrl: OPENAI_API_BASE_URL,
+  check: (options, access) =>
+    import('./check.ts').then((m) =>
+      m.checkOpenAIModel('OpenAI', OPENAI_API_BASE_URL, options.model, access),
+    ),
   create: (options, access) =>
     new OpenAISTTService({
       name: access.name,
@@ -82,6 +90,10 @@ export const openaiTTSVendor = defineVendor({
   },
   key: openaiKey,
   defaultBaseUrl: OPENAI_API_BASE_URL,
+  check: (options, access) =>
+    import('./check.ts').then((m) =>
+      m.checkOpenAIModel('OpenAI', OPENAI_API_BASE_URL, options.model, access),
+    ),
   create: (options, access) =>
     new OpenAITTSService({
       name: access.name,

@@ -1,5 +1,6 @@
 /** Sarvam as an agent-configurable vendor (speech-to-text and text-to-speech). */
 import { z } from 'zod';
+import { notChecked } from '../vendors/check.ts';
 import { defineVendor, responseTimeoutOption } from '../vendors/vendor.ts';
 import { SarvamSTTService } from './stt.ts';
 import { SarvamTTSService } from './tts.ts';
@@ -28,6 +29,7 @@ export const sarvamSTTVendor = defineVendor({
   key: SARVAM_KEY,
   defaultBaseUrl: SARVAM_API_BASE_URL,
   baseUrlVariable: 'SARVAM_BASE_URL',
+  check: async () => notChecked('Sarvam'),
   create: (options, access) =>
     new SarvamSTTService({
       name: access.name,
@@ -66,6 +68,7 @@ export const sarvamTTSVendor = defineVendor({
   key: SARVAM_KEY,
   defaultBaseUrl: SARVAM_API_BASE_URL,
   baseUrlVariable: 'SARVAM_BASE_URL',
+  check: async () => notChecked('Sarvam'),
   create: (options, access) =>
     new SarvamTTSService({
       name: access.name,

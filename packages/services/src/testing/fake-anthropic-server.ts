@@ -77,6 +77,8 @@ export interface FakeAnthropicServerOptions {
   readonly chunkDelayMs?: number;
   /** When set, requests must carry it (`x-api-key`, or `Authorization: Bearer`) or get 401. */
   readonly apiKey?: string;
+  /** Model ids `GET …/models/{id}` knows (others: 404). Default: every id. */
+  readonly models?: readonly string[];
 }
 
 type Event = { readonly type: string; readonly [key: string]: unknown };
@@ -177,6 +179,16 @@ export class FakeAnthropicServer {
     const key = this.options.apiKey;
     if (key && apiKey !== key && authorization !== `Bearer ${key}`) {
       sendError(res, 401, 'invalid x-api-key');
+      return;
+    }
+    const model = /^\/v1\/models\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && model) {
+      const id = decodeURIComponent(model[1]!);
+      if (this.options.models && !this.options.models.includes(id)) sendError(res, 404, `model: ${id}`);
+      else {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' }));
+      }
       return;
     }
     if (req.method !== 'POST' || url.pathname !== '/v1/messages') {

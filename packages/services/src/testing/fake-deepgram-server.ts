@@ -22,6 +22,8 @@ export type FakeDeepgramStep = (
 export interface FakeDeepgramServerOptions {
   /** When set, the handshake must carry `Authorization: Token <apiKey>` or is refused with 401. */
   readonly apiKey?: string;
+  /** The models `GET /v1/models` lists by kind (canonical names). Default: `nova-3` and `aura-2-thalia-en`. */
+  readonly models?: { readonly stt?: readonly string[]; readonly tts?: readonly string[] };
 }
 
 /** What the fake saw on one `/v1/listen` connection. */
@@ -188,6 +190,21 @@ export class FakeDeepgramServer {
 
   private request(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'GET' && url.pathname === '/v1/models') {
+      if (this.options.apiKey !== undefined && req.headers.authorization !== `Token ${this.options.apiKey}`) {
+        speakError(res, 401, 'INVALID_AUTH', 'Invalid credentials.');
+        return;
+      }
+      const names = (list: readonly string[]) => list.map((name) => ({ name, canonical_name: name }));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          stt: names(this.options.models?.stt ?? ['nova-3']),
+          tts: names(this.options.models?.tts ?? ['aura-2-thalia-en']),
+        }),
+      );
+      return;
+    }
     if (req.method !== 'POST' || url.pathname !== '/v1/speak') {
       res.writeHead(404).end();
       return;

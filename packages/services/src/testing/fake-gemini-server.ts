@@ -107,6 +107,8 @@ export interface FakeGeminiServerOptions {
    * with another key 400 `INVALID_ARGUMENT` (reason `API_KEY_INVALID`), as Google does.
    */
   readonly apiKey?: string;
+  /** Model ids `GET …/models/{id}` knows (others: 404). Default: every id. */
+  readonly models?: readonly string[];
 }
 
 type Chunk = Record<string, unknown>;
@@ -225,6 +227,17 @@ export class FakeGeminiServer {
     }
     if (expected && apiKey !== expected) {
       sendError(res, 400, 'API key not valid. Please pass a valid API key.', { reason: 'API_KEY_INVALID' });
+      return;
+    }
+    const modelGet = /^\/v1beta\/models\/([^/:]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && modelGet) {
+      const id = decodeURIComponent(modelGet[1]!);
+      if (this.options.models && !this.options.models.includes(id)) {
+        sendError(res, 404, `models/${id} is not found for API version v1beta`);
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ name: `models/${id}`, displayName: id }));
+      }
       return;
     }
     const route = ROUTE.exec(url.pathname);

@@ -70,6 +70,8 @@ export interface FakeOpenAIServerOptions {
   readonly chunkDelayMs?: number;
   /** When set, requests must carry `Authorization: Bearer <apiKey>` or get 401. */
   readonly apiKey?: string;
+  /** Model ids `GET …/models/{id}` knows (others: 404). Default: every id. */
+  readonly models?: readonly string[];
 }
 
 type Chunk = Record<string, unknown>;
@@ -189,6 +191,14 @@ export class FakeOpenAIServer {
         object: 'list',
         data: [{ id: 'gpt-4o-mini', object: 'model', created: 1, owned_by: 'fake' }],
       });
+      return;
+    }
+    const model = /^\/v1\/models\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && model) {
+      const id = decodeURIComponent(model[1]!);
+      if (this.options.models && !this.options.models.includes(id)) {
+        this.sendError(res, 404, `The model '${id}' does not exist`);
+      } else sendJson(res, 200, { id, object: 'model', created: 1, owned_by: 'fake' });
       return;
     }
     if (req.method !== 'POST' || url.pathname !== '/v1/chat/completions') {

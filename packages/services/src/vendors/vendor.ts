@@ -5,6 +5,7 @@
  */
 import type { LLMService, STTService, TTSService } from '@parley/pipeline';
 import type { z } from 'zod';
+import type { VendorCheckAccess, VendorCheckResult } from './check.ts';
 
 /** The kinds of service an agent configures. */
 export type VendorKind = 'stt' | 'llm' | 'tts';
@@ -64,6 +65,12 @@ export interface VendorDefinition<
   readonly baseUrlVariable?: string;
   /** Builds the service for one call. */
   create(options: z.output<z.ZodObject<O>>, access: VendorAccess): ServiceOfKind[K];
+  /**
+   * Checks the key and the model or voice of `options` with one cheap authenticated request
+   * (see `check.ts`); the vendor's code for it is loaded only when called. Never rejects: a
+   * failure is a result.
+   */
+  check(options: z.output<z.ZodObject<O>>, access: VendorCheckAccess): Promise<VendorCheckResult>;
 }
 
 /**

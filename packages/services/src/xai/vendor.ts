@@ -17,6 +17,10 @@ export const grokLLMVendor = defineVendor({
   key: { credentialKind: 'xai', variable: 'XAI_API_KEY', required: true },
   defaultBaseUrl: 'https://api.x.ai/v1',
   baseUrlVariable: 'XAI_BASE_URL',
+  check: (options, access) =>
+    import('../openai/check.ts').then((m) =>
+      m.checkOpenAIModel('xAI', 'https://api.x.ai/v1', options.model, access),
+    ),
   create: (options, access) =>
     new GrokLLMService({
       name: access.name,

@@ -6,7 +6,12 @@
  * {@link BUILTIN_TOOLS}; what it needs from the call (e.g. a `transfer(to)` through the
  * provider) is added to {@link CallControls}, which the call session implements.
  */
-import type { FunctionHandler, FunctionOptions, ToolDefinition } from '@parley/pipeline';
+import {
+  type FunctionHandler,
+  type FunctionOptions,
+  FunctionResult,
+  type ToolDefinition,
+} from '@parley/pipeline';
 
 /** What built-in tools may do to the call. */
 export interface CallControls {
@@ -24,7 +29,10 @@ export interface BuiltinTool {
   handler(controls: CallControls): FunctionHandler;
 }
 
-/** `end_call`: the agent hangs up, after an optional goodbye. */
+/**
+ * `end_call`: the agent hangs up, after an optional goodbye. Its result asks for no further LLM
+ * run (`runLlm: false`), so no line follows the goodbye.
+ */
 const endCall: BuiltinTool = {
   definition: {
     name: 'end_call',
@@ -44,7 +52,7 @@ const endCall: BuiltinTool = {
   handler: (controls) => (args) => {
     const goodbye = typeof args.goodbye === 'string' && args.goodbye.trim() !== '' ? args.goodbye : undefined;
     controls.endCall(goodbye);
-    return { status: 'the call is ending', note: 'do not say anything more' };
+    return new FunctionResult({ status: 'the call is ending' }, { runLlm: false });
   },
 };
 

@@ -23,6 +23,8 @@ export interface CallTool {
   readonly definition: ToolDefinition;
   readonly handler: FunctionHandler;
   readonly options: FunctionOptions;
+  /** For an MCP server's tool: the server's name for it (`definition.name` may differ). */
+  readonly remoteName?: string;
 }
 
 /** The tools of one call. */
@@ -131,7 +133,12 @@ export function createCallToolsLoader(deps: CallToolsDeps): CallToolsLoader {
         const timeoutMs = (server.timeoutSecs ?? 10) * 1000 + 1000;
         if (
           add(
-            { definition: { ...mcp.definition, name }, handler, options: { timeoutMs } },
+            {
+              definition: { ...mcp.definition, name },
+              handler,
+              options: { timeoutMs },
+              remoteName: mcp.remoteName,
+            },
             `mcpServers.${server.name}`,
           )
         ) {

@@ -77,3 +77,53 @@ export async function agentToolIssues(
   }
   return issues;
 }
+
+/**
+ * Problems of the credentials an agent's requests around the call name: the `preCall` headers'
+ * (`preCall.headers.<name>`) and the end-of-call webhook's signing secret
+ * (`postCall.webhook.secretCredential`): missing, not `generic`, or bound to another origin than
+ * the request's URL. A part whose URL is not valid (or is refused) is left out: its URL issue says enough.
+ * @param parts which of the two to check.
+ * @returns one `path: problem` line each; empty when all is well.
+ */
+export async function aroundCallSecretIssues(
+  deps: Pick<ToolWriteDeps, 'credentials'>,
+  config: AgentConfig,
+  parts: { readonly preCall: boolean; readonly webhook: boolean },
+): Promise<string[]> {
+  const checks: Array<{ credential: string; url: string; path: string }> = [];
+  if (parts.preCall && config.preCall) {
+    for (const [name, value] of Object.entries(config.preCall.headers ?? {})) {
+      if (typeof value !== 'string')
+        checks.push({
+          credential: value.credential,
+          url: config.preCall.url,
+          path: `preCall.headers.${name}`,
+        });
+    }
+  }
+  const webhook = config.postCall?.webhook;
+  if (parts.webhook && webhook) {
+    checks.push({
+      credential: webhook.secretCredential,
+      url: webhook.url,
+      path: 'postCall.webhook.secretCredential',
+    });
+  }
+  const issues: string[] = [];
+  for (const { credential, url, path } of checks) {
+    let origin: string;
+    try {
+      origin = templateOrigin(url);
+    } catch {
+      continue;
+    }
+    try {
+      await deps.credentials.expectUsable(credential, 'generic', origin, path);
+    } catch (error) {
+      if (!(error instanceof CredentialError)) throw error;
+      issues.push(error.message);
+    }
+  }
+  return issues;
+}

@@ -1,0 +1,81 @@
+/**
+ * What a capacity-bench server reports to the orchestrator over IPC: event-loop lag, late input
+ * frames, CPU and memory. Both the Parley server and the floor use it, so they are measured alike.
+ *
+ * Messages in: `{ cmd: 'reset' }` starts a measured span, `{ cmd: 'report' }` answers with a
+ * {@link ProbeReport}. Out: `{ ready: true, url, rssMb }` once listening (see {@link announce}).
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { InputLateness, mediaTimestampMs } from './measures.ts';
+
+/** A measured span's figures, as the server saw them. */
+export interface ProbeReport {
+  readonly lagP50Ms: number;
+  readonly lagP99Ms: number;
+  readonly lagMaxMs: number;
+  readonly inputFrames: number;
+  readonly lateInputFrames: number;
+  /** CPU time (user + system, every thread) over wall time: 1 = one core. */
+  readonly cpuShare: number;
+  readonly rssMb: number;
+  readonly wallMs: number;
+}
+
+/** Measures this process; call {@link frame} for each provider message as the server handles it. */
+export class ServerProbe {
+  private readonly lag = monitorEventLoopDelay({ resolution: 5 });
+  private readonly streams = new WeakMap<object, InputLateness>();
+  private frames = 0;
+  private late = 0;
+  private cpu = process.cpuUsage();
+  private startMs = performance.now();
+
+  constructor() {
+    this.lag.enable();
+    process.on('message', (m: { cmd?: string }) => {
+      if (m.cmd === 'reset') this.reset();
+      else if (m.cmd === 'report') process.send?.({ report: this.report() });
+    });
+  }
+
+  /** A message of `stream` handled now; only `media` messages (with a timestamp) count. */
+  frame(stream: object, message: Buffer): void {
+    const ts = mediaTimestampMs(message);
+    if (ts === undefined) return;
+    let meter = this.streams.get(stream);
+    if (!meter) {
+      meter = new InputLateness(20);
+      this.streams.set(stream, meter);
+    }
+    this.frames++;
+    if (meter.frame(performance.now(), ts)) this.late++;
+  }
+
+  /** Tells the orchestrator where to call. */
+  announce(url: string): void {
+    process.send?.({ ready: true, url, rssMb: process.memoryUsage().rss / 2 ** 20 });
+  }
+
+  private reset(): void {
+    this.lag.reset();
+    this.frames = 0;
+    this.late = 0;
+    this.cpu = process.cpuUsage();
+    this.startMs = performance.now();
+  }
+
+  private report(): ProbeReport {
+    const wallMs = performance.now() - this.startMs;
+    const cpu = process.cpuUsage(this.cpu);
+    return {
+      lagP50Ms: this.lag.percentile(50) / 1e6,
+      lagP99Ms: this.lag.percentile(99) / 1e6,
+      lagMaxMs: this.lag.max / 1e6,
+      inputFrames: this.frames,
+      lateInputFrames: this.late,
+      cpuShare: (cpu.user + cpu.system) / 1000 / wallMs,
+      rssMb: process.memoryUsage().rss / 2 ** 20,
+      wallMs,
+    };
+  }
+}

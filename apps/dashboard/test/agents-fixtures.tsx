@@ -5,6 +5,7 @@ import { MemoryRouter, Route, Routes } from 'react-router';
 import { vi } from 'vitest';
 import { AgentEditPage } from '../src/pages/agents/AgentEditPage.tsx';
 import { AgentsPage } from '../src/pages/agents/AgentsPage.tsx';
+import type { JsonSchema, Vendors } from '../src/pages/agents/agent-api.ts';
 
 // The agent form is large; a loaded 2-core machine takes seconds to render it in jsdom.
 configure({ asyncUtilTimeout: 10_000 });
@@ -16,14 +17,10 @@ export function json(status: number, body: unknown): Response {
   });
 }
 
-const schema = (properties: Record<string, unknown>) => ({
-  type: 'object',
-  properties,
-  additionalProperties: false,
-});
+const schema = (properties: Record<string, JsonSchema>): JsonSchema => ({ type: 'object', properties });
 
 /** A few vendors as `GET /api/vendors` describes them. */
-export const VENDORS = {
+export const VENDORS: Vendors = {
   stt: [
     { provider: 'local', label: 'Local', access: false, responseTimeout: false, options: schema({}) },
     {
@@ -111,6 +108,14 @@ export function stubApi(role: 'viewer' | 'editor' | 'admin', handler: Handler = 
       return json(200, { principal: { type: 'user', id: '1', name: 'someone', role }, csrfToken: 't' });
     }
     if (url === '/api/vendors') return json(200, { vendors: VENDORS });
+    if (url === '/api/credentials') {
+      return json(200, {
+        credentials: [
+          { name: 'openai-main', kind: 'openai', destination: 'https://api.openai.com' },
+          { name: 'deepgram-main', kind: 'deepgram', destination: 'https://api.deepgram.com' },
+        ],
+      });
+    }
     if (url === '/api/tools') return json(200, { tools: [{ id: 'lookup-order', name: 'lookup_order' }] });
     if (url === '/api/agents' && method === 'GET') return json(200, { agents: [SUPPORT] });
     if (url === '/api/agents/support' && method === 'GET') return json(200, SUPPORT);

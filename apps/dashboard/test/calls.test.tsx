@@ -47,6 +47,7 @@ function json(status: number, body: unknown): Response {
 }
 
 const CALL_ID = '0b6f3a52-9d1e-4c1a-8f59-3f1b2a7c9d10';
+const LIVE_ID = '5d0c1e7a-2b3f-4a6e-9c8d-7e6f5a4b3c2d';
 
 const summary = {
   id: CALL_ID,
@@ -176,6 +177,15 @@ beforeEach(() => {
         return json(200, { calls: offset < 60 ? [summary] : [], total: 60, limit: 25, offset });
       }
       if (url === `/api/calls/${CALL_ID}`) return json(200, detail);
+      if (url === `/api/calls/${LIVE_ID}`) {
+        return json(200, {
+          ...detail,
+          id: LIVE_ID,
+          status: 'in_progress',
+          recordingPath: null,
+          endedAt: null,
+        });
+      }
       return json(404, { error: { code: 'not_found', message: 'No such thing' } });
     }),
   );
@@ -292,6 +302,14 @@ describe('CallPage', () => {
     expect(toolRow?.textContent).toContain('ok');
     expect(screen.getByText('Turn 1')).toBeTruthy();
     expect(screen.getAllByText('missing').length).toBeGreaterThan(0);
+  });
+
+  it('shows the transcript without a player while the call has no recording', async () => {
+    renderAt(`/calls/${LIVE_ID}`);
+    await screen.findByText('The call is still going: its recording is available once it ends.');
+    expect(screen.getByText('What are your opening hours?')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /opening hours/ })).toBeNull();
+    expect(player.options).toHaveLength(0);
   });
 
   it('says so when the call does not exist', async () => {

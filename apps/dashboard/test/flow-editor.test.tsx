@@ -108,7 +108,7 @@ beforeAll(async () => {
 });
 afterEach(() => vi.unstubAllGlobals());
 
-describe('the flow editor page', () => {
+describe('the flow editor page', { timeout: 90_000 }, () => {
   it('shows the check’s issues on their nodes, selects a node from the list, and saves the edit', async () => {
     const requests = fakeApi('admin');
     renderPage();
@@ -146,6 +146,26 @@ describe('the flow editor page', () => {
     const saved = savedDefinition(requests);
     expect(saved.nodes).toEqual([
       { key: 'greet', initial: true, position: { x: 0, y: 0 }, taskMessages: ['Greet the caller.'] },
+    ]);
+  });
+
+  it('edits the global functions while no node is selected', async () => {
+    const requests = fakeApi('admin');
+    renderPage();
+    const global = await screen.findByRole('group', { name: 'Global functions' });
+    await userEvent.click(within(global).getByRole('button', { name: 'Add function' }));
+    const name = screen.getByLabelText('Function 1 name');
+    await userEvent.clear(name);
+    await userEvent.type(name, 'start_over');
+    await userEvent.type(
+      screen.getByLabelText('Function 1: when to call it'),
+      'The caller wants to start again.',
+    );
+    await userEvent.selectOptions(screen.getByLabelText('Function 1 target node'), 'greet');
+    await userEvent.click(screen.getByRole('button', { name: 'Save draft' }));
+    await waitFor(() => expect(requests.some((r) => r.method === 'PUT')).toBe(true));
+    expect(savedDefinition(requests).globalFunctions).toEqual([
+      { name: 'start_over', description: 'The caller wants to start again.', target: 'greet' },
     ]);
   });
 

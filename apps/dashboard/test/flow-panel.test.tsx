@@ -51,7 +51,7 @@ function renderPanel(readOnly = false) {
   return { latest: () => current, node: (key: string) => current.nodes.find((n) => n.key === key) };
 }
 
-describe('the flow node panel', () => {
+describe('the flow node panel', { timeout: 60_000 }, () => {
   it('edits the messages, flags and tools of the node', async () => {
     const { node } = renderPanel();
     await userEvent.type(screen.getByLabelText('Role message'), 'You are Ada.');

@@ -94,6 +94,18 @@ describe('the tool form', () => {
     expect(calls.some((c) => c.key.startsWith('PUT '))).toBe(false);
   });
 
+  it('refuses to replace an existing tool from the new tool form', async () => {
+    const calls = stubApi({ 'GET /api/tools/order-status': () => json(200, LOOKUP) });
+    renderAt('/tools/new');
+    await fillNewTool('{ "type": "object" }');
+    await userEvent.click(screen.getByRole('button', { name: 'Create tool' }));
+    expect(
+      await screen.findByText('a tool with this id exists; open it from the list to change it'),
+    ).toBeTruthy();
+    expect(screen.getByLabelText('Tool id').getAttribute('aria-invalid')).toBe('true');
+    expect(calls.some((c) => c.key.startsWith('PUT '))).toBe(false);
+  });
+
   it("shows the API's issues at the fields they concern", async () => {
     const calls = stubApi({
       'PUT /api/tools/order-status': () =>

@@ -4,7 +4,13 @@ import { BROWSER_CLOSE_CODES } from '@parley/telephony';
 import { describe, expect, it } from 'vitest';
 import { createUser, type SignedIn, signIn } from './helpers/auth.ts';
 import { BrowserCaller } from './helpers/browser-caller.ts';
-import { type FakeServicesServer, finishedCall, putAgent, useFakeServicesServer } from './helpers/fakes.ts';
+import {
+  type FakeServicesServer,
+  finishedCall,
+  putAgent,
+  putBargeInAgent,
+  useFakeServicesServer,
+} from './helpers/fakes.ts';
 import type { TestServer } from './helpers/server.ts';
 
 const SPEECH_16K = path.resolve(import.meta.dirname, '../../../test-fixtures/speech/16k');
@@ -59,7 +65,7 @@ describe('browser test calls', () => {
     expect(issued.url).toBe(`/ws/browser/browser-agent?callId=${issued.callId}&token=${issued.token}`);
     expect(issued.expiresInSecs).toBe(15);
 
-    const page = await BrowserCaller.connect(server.wsUrl + issued.url);
+    const page = await BrowserCaller.connect(server.wsUrl + issued.url, { cookie: editor.cookie });
     page.start();
     const finals = (role: string) =>
       page.events('transcript').filter((m) => m.role === role && m.final === true);
@@ -107,14 +113,14 @@ describe('browser test calls', () => {
     );
 
     // The token was good for one connection.
-    const again = await BrowserCaller.connect(server.wsUrl + issued.url);
+    const again = await BrowserCaller.connect(server.wsUrl + issued.url, { cookie: editor.cookie });
     expect(await again.closed).toEqual({
       code: BROWSER_CLOSE_CODES.tokenUsed,
       reason: 'call token already used',
     });
   }, 90_000);
 
-  it('refuses a stream without a token, for another agent, or with a wrong token', async () => {
+  it('refuses a stream without a token, for another agent or session, or with a wrong token', async () => {
     const { server } = started;
     const refusedBefore = server.parley.refusals.snapshot().stream_refused;
     const none = await BrowserCaller.connect(`${server.wsUrl}/ws/browser/browser-agent`);
@@ -128,18 +134,63 @@ describe('browser test calls', () => {
 
     const wrongToken = await BrowserCaller.connect(
       `${server.wsUrl}/ws/browser/browser-agent?callId=${issued.callId}&token=${'0'.repeat(32)}`,
+      { cookie: editor.cookie },
     );
     wrongToken.start();
     expect((await wrongToken.closed).code).toBe(BROWSER_CLOSE_CODES.tokenRefused);
-    expect(server.parley.refusals.snapshot().stream_refused).toBe(refusedBefore + 3);
+
+    // The token is bound to the session that asked for it: not usable without its cookie.
+    for (const headers of [{}, { cookie: viewer.cookie }] as Array<Record<string, string>>) {
+      const elsewhere = await BrowserCaller.connect(server.wsUrl + issued.url, headers);
+      expect(await elsewhere.closed).toEqual({
+        code: BROWSER_CLOSE_CODES.tokenRefused,
+        reason: 'the call belongs to another session',
+      });
+    }
+    expect(server.parley.refusals.snapshot().stream_refused).toBe(refusedBefore + 5);
 
     // The right token still works after those tries.
-    const page = await BrowserCaller.connect(server.wsUrl + issued.url);
+    const page = await BrowserCaller.connect(server.wsUrl + issued.url, { cookie: editor.cookie });
     page.start();
     await page.waitFor(() => page.events('transcript').length > 0, 20_000, 'the greeting');
     page.stop();
     expect((await page.closed).code).toBe(1000);
   }, 60_000);
+
+  it('tells the page to clear the bot audio when the caller barges in', async () => {
+    const { server, llm } = started;
+    await putBargeInAgent(server, llm, 'browser-barge');
+    // An API key's token is bound to no session.
+    const res = await server.parley.app.inject({
+      method: 'POST',
+      url: '/api/agents/browser-barge/browser-call',
+      headers: server.adminHeaders,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const issued = res.json<Issued>();
+    const page = await BrowserCaller.connect(server.wsUrl + issued.url);
+    page.start();
+    await page.say(goForward.pcm);
+    const saidAt = page.now();
+    await page.waitFor(() => page.audio.some((a) => a.atMs > saidAt), 20_000, 'the long reply');
+    const replyAt = page.audio.find((a) => a.atMs > saidAt)!.atMs;
+    await page.waitFor(() => page.now() > replyAt + 1500, 5000, '1.5 s of the reply');
+    await page.say(goForward.pcm);
+    await page.waitFor(() => page.events('clear').length > 0, 20_000, 'a clear');
+    await page.waitFor(
+      () => page.events('transcript').some((m) => m.role === 'user' && m.text === 'please check the number'),
+      20_000,
+      'the second turn',
+    );
+    page.stop();
+    await page.closed;
+    const call = await finishedCall(server, (c) => c.id === issued.callId);
+    expect(call.transcript.filter((t) => t.role === 'user').map((t) => t.text)).toEqual([
+      'go forward ten meters',
+      'please check the number',
+    ]);
+    expect(call.providerMetadata).toMatchObject({ test: true, via: 'api_key' });
+  }, 90_000);
 
   it('issues tokens to editors with the CSRF token only', async () => {
     const { server } = started;

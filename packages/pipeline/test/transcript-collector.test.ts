@@ -40,4 +40,30 @@ describe('TranscriptCollector', () => {
     expect(collector.entries).toEqual(expected);
     expect(seen).toEqual(expected);
   });
+
+  it("times the bot's line when its audio started, never before the line above it", async () => {
+    const clock = new VirtualClock();
+    const collector = new TranscriptCollector();
+    const task = new PipelineTask([new Pass('a')], { clock, observers: [collector] });
+    const done = task.run();
+    const at = async (ms: number, ...frames: Frame[]) => {
+      await clock.advance(ms - clock.now());
+      task.queueFrames(frames);
+    };
+    await at(1000, frame('bot_started_speaking'));
+    await at(2500, frame('spoken_text', { text: 'Hello, this is Parley.', partial: false }));
+    await at(2600, frame('bot_stopped_speaking'));
+    await at(4000, frame('bot_started_speaking'));
+    await at(4200, frame('transcription', { text: 'hi' })); // the caller talks over the reply
+    await at(5000, frame('spoken_text', { text: 'How can I help?', partial: false }));
+    await at(5100, frame('bot_stopped_speaking'));
+    await clock.advance(100);
+    task.cancel('test');
+    await done;
+    expect(collector.entries).toEqual([
+      { role: 'assistant', text: 'Hello, this is Parley.', atMs: 1000 },
+      { role: 'user', text: 'hi', atMs: 4200 },
+      { role: 'assistant', text: 'How can I help?', atMs: 4200 },
+    ]);
+  });
 });

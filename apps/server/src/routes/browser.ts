@@ -6,8 +6,10 @@
 import { BROWSER_CLOSE_CODES, BrowserSerializer } from '@parley/telephony';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { SESSION_COOKIE } from '../auth/sessions.ts';
 import { BrowserTranscriptRelay } from '../calls/browser-transcript.ts';
 import { MediaStreamConnection } from '../calls/media-stream.ts';
+import { BrowserCallOwners } from '../telephony/browser-call-owners.ts';
 import { type BrowserStreamRefusal, browserStreamRefusal } from '../telephony/browser-stream-check.ts';
 import { acceptCall } from '../telephony/inbound.ts';
 import { sendApiError } from './errors.ts';
@@ -24,18 +26,20 @@ const streamQuery = z.looseObject({
  * Browser test-call routes:
  * - `POST /api/agents/:id/browser-call` (editor or above; with a session, its CSRF token):
  *   stores a `ringing` inbound call with provider `browser` (its metadata names the user and
- *   marks it `test: true`) and answers 201 `{ callId, token, url, expiresInSecs }`: `url` is
+ *   marks it `test: true`; a token asked for by a sign-in session is bound to it, see
+ *   `BrowserCallOwners`) and answers 201 `{ callId, token, url, expiresInSecs }`: `url` is
  *   the stream's path with the call id and its one-time token, good for one connection within
  *   `expiresInSecs` (the server's stream wait, after which the call ends `failed`/`no_stream`).
  *   Errors: 404 `agent_not_found`; 429 `concurrency_limit` (the call is stored as `busy`).
  * - `GET /ws/browser/:agent?callId=&token=`: the test call's WebSocket (protocol in
  *   `@parley/telephony`'s `browser/protocol.ts`). A stream without a token, with one for
- *   another agent or call, used or expired, or opened by a page of another origin (its `Origin`
- *   header names neither this host nor `PUBLIC_URL`), is closed with its `BROWSER_CLOSE_CODES` code,
+ *   another agent, call or session, used or expired, or opened by a page of another origin (its
+ *   `Origin` names neither this host nor `PUBLIC_URL`), is closed with its `BROWSER_CLOSE_CODES` code,
  *   logged as a warning and counted as `stream_refused`.
  */
 export function browserRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
   return async (app) => {
+    const owners = new BrowserCallOwners();
     app.post('/api/agents/:id/browser-call', async (request, reply) => {
       const { id } = idParams.parse(request.params);
       const user = request.auth?.principal;
@@ -57,12 +61,16 @@ export function browserRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
         );
       }
       const { call, agent, token } = result;
+      const expiresInSecs = Math.floor(deps.config.limits.streamWaitMs / 1000);
+      if (request.auth?.via === 'session') {
+        owners.bind(call.id, request.auth.sessionIdHash, deps.config.limits.streamWaitMs + 5000);
+      }
       const query = new URLSearchParams({ callId: call.id, token });
       return reply.code(201).send({
         callId: call.id,
         token,
         url: `/ws/browser/${encodeURIComponent(agent.id)}?${query.toString()}`,
-        expiresInSecs: Math.floor(deps.config.limits.streamWaitMs / 1000),
+        expiresInSecs,
       });
     });
 
@@ -75,13 +83,21 @@ export function browserRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
         preHandler: async (request) => {
           const { agent } = agentParams.parse(request.params);
           const { callId, token } = streamQuery.parse(request.query ?? {});
-          const foreign = isForeignOrigin(request.headers.origin, request.host, deps.config.publicUrl);
-          refusals.set(
-            request.raw,
-            foreign
-              ? { code: BROWSER_CLOSE_CODES.tokenRefused, reason: 'cross-origin stream' }
-              : await browserStreamRefusal(deps.calls, agent, callId, token),
-          );
+          if (isForeignOrigin(request.headers.origin, request.host, deps.config.publicUrl)) {
+            refusals.set(request.raw, {
+              code: BROWSER_CLOSE_CODES.tokenRefused,
+              reason: 'cross-origin stream',
+            });
+            return;
+          }
+          let refusal = await browserStreamRefusal(deps.calls, agent, callId, token);
+          if (!refusal && callId && !owners.allows(callId, request.cookies[SESSION_COOKIE])) {
+            refusal = {
+              code: BROWSER_CLOSE_CODES.tokenRefused,
+              reason: 'the call belongs to another session',
+            };
+          }
+          refusals.set(request.raw, refusal);
         },
       },
       (socket, request) => {

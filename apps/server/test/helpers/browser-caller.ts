@@ -43,9 +43,12 @@ export class BrowserCaller {
     });
   }
 
-  /** Opens `url` (`ws://…/ws/browser/…?callId=&token=`); resolves once open. */
-  static async connect(url: string): Promise<BrowserCaller> {
-    const ws = new WebSocket(url);
+  /**
+   * Opens `url` (`ws://…/ws/browser/…?callId=&token=`) with `headers` (the session `cookie` of a
+   * call asked for by a signed-in user); resolves once open.
+   */
+  static async connect(url: string, headers: Record<string, string> = {}): Promise<BrowserCaller> {
+    const ws = new WebSocket(url, { headers });
     const caller = new BrowserCaller(ws);
     await websocketOpen(ws);
     return caller;

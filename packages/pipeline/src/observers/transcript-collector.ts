@@ -30,6 +30,8 @@ export class TranscriptCollector implements TaskObserver {
   private started = false;
   private readonly seen = new Set<number>();
   private assistant: { parts: string[]; atMs: number; interrupted: boolean } | undefined;
+  /** When the bot's current reply started playing: its line is timed there, not when its first sentence ended. */
+  private botStartedAtMs: number | undefined;
 
   /**
    * @param onEntry Called synchronously with each entry as it completes (a user entry at its
@@ -54,9 +56,14 @@ export class TranscriptCollector implements TaskObserver {
           this.add({ role: 'user', text: f.text, atMs: this.now() });
         }
         break;
+      case 'bot_started_speaking':
+        this.botStartedAtMs ??= this.now();
+        break;
       case 'spoken_text':
         if (this.firstSight(f.id)) {
-          this.assistant ??= { parts: [], atMs: this.now(), interrupted: false };
+          // Never before the line above it, so entries stay in time order.
+          const atMs = Math.max(this.botStartedAtMs ?? this.now(), this.entries.at(-1)?.atMs ?? 0);
+          this.assistant ??= { parts: [], atMs, interrupted: false };
           this.assistant.parts.push(f.text);
           if (f.partial) this.assistant.interrupted = true;
         }
@@ -82,6 +89,7 @@ export class TranscriptCollector implements TaskObserver {
     const a = this.assistant;
     if (!a) return;
     this.assistant = undefined;
+    this.botStartedAtMs = undefined;
     const text = a.parts.join(' ');
     this.add(
       a.interrupted

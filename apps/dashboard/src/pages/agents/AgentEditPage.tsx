@@ -34,6 +34,11 @@ export function AgentEditPage() {
   const location = useLocation();
   const created = (location.state as { created?: boolean } | null)?.created === true;
 
+  const start: Agent | undefined =
+    isNew && agent.data !== undefined
+      ? { ...agent.data, id: `${agent.data.id}-copy`.slice(0, 64), name: `${agent.data.name} (copy)` }
+      : agent.data;
+
   const save = async (values: AgentFormValues) => {
     const id = agentId ?? values.id;
     if (isNew && (await exists(id))) {
@@ -41,7 +46,7 @@ export function AgentEditPage() {
         'id: Taken by another agent; choose another id',
       ]);
     }
-    const saved = await api<Agent>('PUT', agentPath(id), toAgentBody(values));
+    const saved = await api<Agent>('PUT', agentPath(id), toAgentBody(values, start?.config));
     client.setQueryData([...AGENTS_KEY, id], saved);
     await client.invalidateQueries({ queryKey: AGENTS_KEY, exact: true });
     if (isNew)
@@ -51,10 +56,6 @@ export function AgentEditPage() {
   const title = isNew ? (copyOf ? `New agent from ${copyOf}` : 'New agent') : (agent.data?.name ?? agentId);
   const failed = agent.error ?? vendors.error ?? tools.error;
   const loading = agent.isLoading || vendors.isLoading || tools.isLoading;
-  const start: Agent | undefined =
-    isNew && agent.data !== undefined
-      ? { ...agent.data, id: `${agent.data.id}-copy`.slice(0, 64), name: `${agent.data.name} (copy)` }
-      : agent.data;
   return (
     <section aria-labelledby="agent-title" className="agent-page">
       <p className="crumbs">

@@ -5,7 +5,7 @@
  */
 import type { ReactNode } from 'react';
 import { useFormContext, useWatch } from 'react-hook-form';
-import type { JsonSchema, ServiceKind, Vendor } from './agent-api.ts';
+import { type JsonSchema, type ServiceKind, useCredentials, type Vendor } from './agent-api.ts';
 import { BooleanField, ChoiceField, LinesField, NumberField, TextField } from './fields.tsx';
 import { optionLabel } from './vendor-options.ts';
 
@@ -32,6 +32,7 @@ export function ServiceFields({ kind, base, vendors, legend, actions }: ServiceF
   const { resetField } = useFormContext();
   const provider = useWatch({ name: `${base}.provider` }) as string | undefined;
   const vendor = vendors.find((v) => v.provider === provider);
+  const credentials = useCredentials().data ?? [];
   const choices = vendors.map((v) => ({ value: v.provider, label: `${v.label} (${v.provider})` }));
   if (provider && vendor === undefined) {
     choices.push({ value: provider, label: `${provider} (not offered by this server)` });
@@ -56,6 +57,7 @@ export function ServiceFields({ kind, base, vendors, legend, actions }: ServiceF
             <TextField
               name={`${base}.credential`}
               label="Credential"
+              suggestions={credentials.filter((c) => c.kind === vendor.credentialKind).map((c) => c.name)}
               hint={`Name of a stored ${vendor.credentialKind ?? ''} credential; empty: the server's key${
                 vendor.keyRequired ? ' (this vendor needs one)' : ''
               }`}

@@ -120,3 +120,20 @@ export function useTools() {
     queryFn: async () => (await api<{ tools: ToolSummary[] }>('GET', '/api/tools')).tools,
   });
 }
+
+/** A stored credential as `GET /api/credentials` lists it: its name and kind, never its value. */
+export interface CredentialSummary {
+  readonly name: string;
+  readonly kind: string;
+  /** The origin its secret may be sent to. */
+  readonly destination: string;
+}
+
+/** The stored credentials' names and kinds, to suggest for a service's `credential`. */
+export function useCredentials() {
+  return useQuery({
+    queryKey: ['credentials'],
+    queryFn: async () =>
+      (await api<{ credentials: CredentialSummary[] }>('GET', '/api/credentials')).credentials,
+  });
+}

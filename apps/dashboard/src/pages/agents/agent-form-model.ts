@@ -261,8 +261,29 @@ function prune(value: unknown): unknown {
   return out;
 }
 
-/** The API's `{ name, config }` for valid form values. */
-export function toAgentBody(values: AgentFormValues): { name: string; config: Json } {
+/** The configuration keys the form edits; others of a stored agent are kept as they are. */
+const FORM_SETTINGS = new Set([
+  'prompt',
+  'greeting',
+  'language',
+  ...SERVICE_KINDS,
+  'failover',
+  'vad',
+  'turns',
+  'userIdle',
+  'idleTimeoutSecs',
+  'maxDurationSecs',
+  'apologies',
+  'tools',
+  'variables',
+  ...JSON_SETTINGS,
+]);
+
+/**
+ * The API's `{ name, config }` for valid form values; settings of `stored` (the configuration
+ * the form started from) that the form does not know are sent back unchanged.
+ */
+export function toAgentBody(values: AgentFormValues, stored?: AgentConfig): { name: string; config: Json } {
   const { id: _id, name, failover, tools, variables, mcpServers, preCall, postCall, ...rest } = values;
   const parse = (json: string): unknown => (json.trim() === '' ? undefined : JSON.parse(json));
   const config = prune({
@@ -285,7 +306,8 @@ export function toAgentBody(values: AgentFormValues): { name: string; config: Js
     preCall: parse(preCall),
     postCall: parse(postCall),
   }) as Json;
-  return { name: name.trim(), config };
+  const kept = Object.entries(stored ?? {}).filter(([key]) => !FORM_SETTINGS.has(key));
+  return { name: name.trim(), config: { ...Object.fromEntries(kept), ...config } };
 }
 
 /** The form fields an issue of the API can be shown at, for the values' current providers. */

@@ -3,7 +3,7 @@
  * by name: text and numbers (empty means "not set"), yes / no / default, lists of lines, and
  * choices. Problems (the form's or the API's) show under the control.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { type FieldValues, type Path, useController, useFormContext } from 'react-hook-form';
 import { Field } from '../../ui/Field.tsx';
 
@@ -24,9 +24,18 @@ export function TextField({
   multiline,
   placeholder,
   rows,
+  suggestions,
   ...props
-}: BaseProps & { multiline?: boolean; placeholder?: string | undefined; rows?: number }) {
+}: BaseProps & {
+  multiline?: boolean;
+  placeholder?: string | undefined;
+  rows?: number;
+  /** Values offered as the user types (a datalist), e.g. the names of stored credentials. */
+  suggestions?: readonly string[];
+}) {
   const { field, fieldState } = useBound(props.name);
+  const listId = useId();
+  const hasList = suggestions !== undefined && suggestions.length > 0;
   const value = typeof field.value === 'string' ? field.value : '';
   const common = {
     name: field.name,
@@ -38,9 +47,22 @@ export function TextField({
       field.onChange(event.target.value === '' ? undefined : event.target.value),
   };
   return (
-    <Field label={props.label} hint={props.hint} error={fieldState.error?.message}>
-      {multiline ? <textarea rows={rows ?? 4} {...common} /> : <input {...common} />}
-    </Field>
+    <>
+      <Field label={props.label} hint={props.hint} error={fieldState.error?.message}>
+        {multiline ? (
+          <textarea rows={rows ?? 4} {...common} />
+        ) : (
+          <input {...common} list={hasList ? listId : undefined} />
+        )}
+      </Field>
+      {hasList && (
+        <datalist id={listId}>
+          {suggestions.map((s) => (
+            <option key={s} value={s} />
+          ))}
+        </datalist>
+      )}
+    </>
   );
 }
 

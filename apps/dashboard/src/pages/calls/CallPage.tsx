@@ -74,7 +74,11 @@ function CallView({ call }: { call: CallDetail }) {
       <h2>Recording</h2>
       {call.recordingPath === null ? (
         <>
-          <p className="muted">This call has no recording.</p>
+          <p className="muted">
+            {call.status === 'ringing' || call.status === 'in_progress'
+              ? 'The call is still going: its recording is available once it ends.'
+              : 'This call has no recording.'}
+          </p>
           <h2>Transcript</h2>
           <Transcript transcript={call.transcript} />
         </>

@@ -32,7 +32,7 @@ function TurnTable({ turn }: { turn: TurnWaterfall }) {
           <th scope="col">Stage</th>
           <th scope="col">Timeline</th>
           <th scope="col">Step</th>
-          <th scope="col">Since start</th>
+          <th scope="col">Elapsed</th>
         </tr>
       </thead>
       <tbody>

@@ -3,6 +3,7 @@ import {
   Background,
   type Connection,
   Controls,
+  type EdgeChange,
   MarkerType,
   type NodeChange,
   ReactFlow,
@@ -89,6 +90,19 @@ export function FlowCanvas({ definition, issues, selection, onSelect, onEdit, re
     [onEdit, onSelect, readOnly],
   );
 
+  // Edges are drawn from the definition; of their changes only selection (click, or Enter on a focused edge) matters.
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange<FlowCanvasEdge>[]) => {
+      const picked = changes
+        .filter((c) => c.type === 'select' && c.selected)
+        .map((c) => (c.type === 'select' ? c.id : ''));
+      const edge = edges.find((e) => e.id === picked[picked.length - 1]);
+      if (edge?.data)
+        onSelect({ kind: 'edge', source: edge.data.source, functionName: edge.data.functionName });
+    },
+    [edges, onSelect],
+  );
+
   return (
     <ReactFlow<FlowCanvasNode, FlowCanvasEdge>
       aria-label="Flow canvas"
@@ -96,10 +110,7 @@ export function FlowCanvas({ definition, issues, selection, onSelect, onEdit, re
       edges={edges}
       nodeTypes={nodeTypes}
       onNodesChange={onNodesChange}
-      onEdgeClick={(_, edge) =>
-        edge.data &&
-        onSelect({ kind: 'edge', source: edge.data.source, functionName: edge.data.functionName })
-      }
+      onEdgesChange={onEdgesChange}
       onPaneClick={() => onSelect(undefined)}
       onConnect={(c: Connection) => onEdit((d) => connect(d, c.source, c.target).definition)}
       onNodesDelete={(deleted) => {
@@ -118,7 +129,6 @@ export function FlowCanvas({ definition, issues, selection, onSelect, onEdit, re
       fitView
       fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
       minZoom={0.2}
-      proOptions={{ hideAttribution: false }}
     >
       <Background />
       <Controls showInteractive={false} />

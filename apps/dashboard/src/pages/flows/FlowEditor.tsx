@@ -1,8 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiError } from '../../api/client.ts';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { type CanvasSelection, FlowCanvas } from './FlowCanvas.tsx';
+import { FunctionsEditor } from './FunctionsEditor.tsx';
 import {
   discardDraft,
   flowKey,
@@ -52,6 +53,13 @@ export function FlowEditor({ agentId, stored, readOnly }: FlowEditorProps) {
     setDefinition((d) => update(d));
     setDirty(true);
   }, []);
+  // Closing the tab or reloading with unsaved changes asks first.
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
   const sorted = useMemo(() => issuesByNode(definition, issues ?? []), [definition, issues]);
 
   /** Checks the definition on the server and shows what it found. */
@@ -207,7 +215,20 @@ export function FlowEditor({ agentId, stored, readOnly }: FlowEditorProps) {
               }}
             />
           ) : (
-            <p className="muted">Select a node on the canvas to see its settings.</p>
+            <section aria-labelledby="flow-global-title">
+              <h2 id="flow-global-title">Whole flow</h2>
+              <p className="muted">Select a node on the canvas to see its settings.</p>
+              <fieldset className="flow-panel-body" disabled={readOnly}>
+                <legend className="flow-sr-only">Settings of the whole flow</legend>
+                <FunctionsEditor
+                  legend="Global functions"
+                  emptyHint="None. A global function can be called in every node."
+                  functions={definition.globalFunctions ?? []}
+                  nodeKeys={definition.nodes.map((n) => n.key)}
+                  onChange={(globalFunctions) => edit((d) => ({ ...d, globalFunctions }))}
+                />
+              </fieldset>
+            </section>
           )}
         </aside>
       </div>

@@ -7,13 +7,23 @@ interface FunctionsEditorProps {
   /** Keys of the flow's nodes, the targets a function may move to. */
   readonly nodeKeys: readonly string[];
   readonly onChange: (functions: FlowFunction[]) => void;
+  /** The fieldset's legend (default "Functions"). */
+  readonly legend?: string;
+  /** What to say when there are none. */
+  readonly emptyHint?: string;
 }
 
 /**
  * A node's functions: name, description (when the LLM calls it), JSON-Schema parameters and
  * the node it moves to. A function with a target is a transition (an edge on the canvas).
  */
-export function FunctionsEditor({ functions, nodeKeys, onChange }: FunctionsEditorProps) {
+export function FunctionsEditor({
+  functions,
+  nodeKeys,
+  onChange,
+  legend = 'Functions',
+  emptyHint = "None. Drag from the node's bottom handle to add a transition.",
+}: FunctionsEditorProps) {
   const replace = (index: number, fn: FlowFunction) =>
     onChange(functions.map((f, i) => (i === index ? fn : f)));
   const add = () => {
@@ -24,10 +34,8 @@ export function FunctionsEditor({ functions, nodeKeys, onChange }: FunctionsEdit
   };
   return (
     <fieldset className="flow-fieldset">
-      <legend>Functions</legend>
-      {functions.length === 0 && (
-        <p className="muted">None. Drag from the node's bottom handle to add a transition.</p>
-      )}
+      <legend>{legend}</legend>
+      {functions.length === 0 && <p className="muted">{emptyHint}</p>}
       {functions.map((fn, index) => (
         <FunctionItem
           // biome-ignore lint/suspicious/noArrayIndexKey: names change while typed; the place is stable

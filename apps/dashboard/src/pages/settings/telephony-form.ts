@@ -5,6 +5,7 @@
 
 /** The providers, in the order the page shows them. */
 export const PROVIDERS = ['twilio', 'exotel', 'vobiz'] as const;
+/** A telephony provider Parley speaks to. */
 export type Provider = (typeof PROVIDERS)[number];
 
 /** Provider names for people. */

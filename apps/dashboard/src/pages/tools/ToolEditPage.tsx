@@ -65,8 +65,15 @@ function ToolEditor({ tool }: { tool?: Tool }) {
     defaultValues: tool ? toolToForm(tool) : NEW_TOOL_FORM,
   });
   const save = useMutation({
-    mutationFn: (values: ToolForm) =>
-      api<Tool>('PUT', `/api/tools/${encodeURIComponent(values.id)}`, formToDefinition(values)),
+    mutationFn: async (values: ToolForm) => {
+      // PUT creates or replaces: a new tool must not silently replace one with the same id.
+      if (tool === undefined && (await toolExists(values.id))) {
+        throw new ApiError(409, 'tool_exists', `Tool ${values.id} exists`, [
+          'id: a tool with this id exists; open it from the list to change it',
+        ]);
+      }
+      return api<Tool>('PUT', `/api/tools/${encodeURIComponent(values.id)}`, formToDefinition(values));
+    },
     onSuccess: async (savedTool) => {
       setSaved(true);
       await client.invalidateQueries({ queryKey: TOOLS_KEY });
@@ -243,6 +250,17 @@ function ToolEditor({ tool }: { tool?: Tool }) {
       )}
     </section>
   );
+}
+
+/** Whether a tool with `id` is stored (a 404 says no; other failures are thrown). */
+async function toolExists(id: string): Promise<boolean> {
+  try {
+    await api<Tool>('GET', `/api/tools/${encodeURIComponent(id)}`);
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return false;
+    throw error;
+  }
 }
 
 /** The API's issues no form field shows (they go in the notice). */

@@ -1,0 +1,27 @@
+/**
+ * Binds a browser test call's token to the sign-in session that asked for it: the stream must
+ * then come with that session's cookie, so a token copied to another browser is useless. Kept
+ * in this process's memory only, for the token's life: a stream reaching another server process
+ * (or a token issued to an API key) is checked by its token alone.
+ */
+import { hashSecret } from '../auth/secrets.ts';
+
+/** The sessions that own the browser calls not yet streamed, by call id. */
+export class BrowserCallOwners {
+  private readonly owners = new Map<string, string>();
+
+  /** Remembers that `callId` belongs to the session whose id hash is `sessionIdHash`, for `ttlMs`. */
+  bind(callId: string, sessionIdHash: string, ttlMs: number): void {
+    this.owners.set(callId, sessionIdHash);
+    setTimeout(() => this.owners.delete(callId), ttlMs).unref();
+  }
+
+  /**
+   * Whether a stream with session cookie `sessionId` may carry `callId`: yes when the call is
+   * bound to that session or to none.
+   */
+  allows(callId: string, sessionId: string | undefined): boolean {
+    const owner = this.owners.get(callId);
+    return owner === undefined || (sessionId !== undefined && hashSecret(sessionId) === owner);
+  }
+}

@@ -26,6 +26,8 @@ export interface ApiLiveDeps {
 
 /** At most this many live streams at once (each holds a socket and a subscription). */
 const MAX_STREAMS = 200;
+/** At most this many per user or API key, so that one of them cannot take every stream. */
+const MAX_STREAMS_PER_PRINCIPAL = 10;
 /** A client that leaves this much unread is dropped (it reconnects to a fresh snapshot). */
 const MAX_UNSENT_BYTES = 1024 * 1024;
 /** How long `POST /api/calls/:id/end` waits for the call to be stored as ended, ms. */
@@ -50,7 +52,8 @@ const idParamsSchema = z.object({ id: z.string() });
  *   API stores them, plus live-only `transcript_partial`) and `call_ended` (`callId`). A
  *   comment line every `heartbeatMs`; the stream ends after `maxStreamMs`, when the server
  *   closes, or when the client falls too far behind. 503 `too_many_streams` over
- *   {@link MAX_STREAMS}.
+ *   {@link MAX_STREAMS} in all, 429 `too_many_streams` over {@link MAX_STREAMS_PER_PRINCIPAL} for one
+ *   user or API key.
  * - `POST /api/calls/:id/end` (editor; CSRF for cookie sessions): ends a call live on this
  *   server at once, stores an `ended_by` event naming who (user or API key: `type`, `id`,
  *   `name`), ends it with reason `ended_by_user` and hangs up through the provider. Answers
@@ -63,6 +66,7 @@ export function apiLiveRoutes(deps: ApiLiveDeps): FastifyPluginAsync {
   const maxStreamMs = deps.maxStreamMs ?? 10 * 60_000;
   return async (app) => {
     const open = new Set<() => void>();
+    const perPrincipal = new Map<string, number>();
     // Streams never end by themselves: close them before the server waits for its requests.
     app.addHook('preClose', async () => {
       for (const close of [...open]) close();
@@ -85,6 +89,17 @@ export function apiLiveRoutes(deps: ApiLiveDeps): FastifyPluginAsync {
           'Too many live monitors are open; try again later',
         );
       }
+      const principal = request.auth?.principal;
+      const owner = principal ? `${principal.type}:${principal.id}` : '';
+      const owned = perPrincipal.get(owner) ?? 0;
+      if (owned >= MAX_STREAMS_PER_PRINCIPAL) {
+        return sendApiError(
+          reply,
+          429,
+          'too_many_streams',
+          `At most ${MAX_STREAMS_PER_PRINCIPAL} live monitors at once per user or API key: close one first`,
+        );
+      }
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -99,6 +114,9 @@ export function apiLiveRoutes(deps: ApiLiveDeps): FastifyPluginAsync {
       let expiry: NodeJS.Timeout | undefined;
       const close = (): void => {
         if (!open.delete(close)) return;
+        const left = (perPrincipal.get(owner) ?? 1) - 1;
+        if (left > 0) perPrincipal.set(owner, left);
+        else perPrincipal.delete(owner);
         unsubscribe();
         clearInterval(heartbeat);
         clearTimeout(expiry);
@@ -113,6 +131,7 @@ export function apiLiveRoutes(deps: ApiLiveDeps): FastifyPluginAsync {
         res.write(`data: ${JSON.stringify(message)}\n\n`); // JSON has no raw newline: one line
       };
       open.add(close);
+      perPrincipal.set(owner, owned + 1);
       res.on('close', close); // the client went away (or we ended the stream)
       res.on('error', close);
       unsubscribe = deps.live.subscribe(send);

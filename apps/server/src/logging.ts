@@ -4,9 +4,10 @@
  */
 import type { LoggerOptions } from 'pino';
 import { LOG_REDACT } from './security/log-redaction.ts';
+import { requestSerializer } from './security/log-urls.ts';
 
 /**
- * pino options at `level`, never writing credentials (`LOG_REDACT`): with `pino-pretty` as a
+ * pino options at `level`, never writing credentials (`LOG_REDACT`, tokens in request URLs): with `pino-pretty` as a
  * transport when `stdout` is a TTY.
  * @param stdout The stream the logs go to; default `process.stdout`.
  */
@@ -14,10 +15,13 @@ export function loggerOptions(
   level: string,
   stdout: { readonly isTTY?: boolean } = process.stdout,
 ): LoggerOptions {
-  if (!stdout.isTTY) return { level, redact: LOG_REDACT };
+  // Fastify's request serializer, with one-time tokens masked in URLs.
+  const serializers = { req: requestSerializer };
+  if (!stdout.isTTY) return { level, redact: LOG_REDACT, serializers };
   return {
     level,
     redact: LOG_REDACT,
+    serializers,
     transport: {
       target: 'pino-pretty',
       options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },

@@ -145,6 +145,26 @@ describe('the new routes, attacked', () => {
     }
   });
 
+  it('refuse injection and wildcard abuse in the calls filters with 400', async () => {
+    for (const query of [
+      `number=${encodeURIComponent("' OR 1=1 --")}`,
+      `number=${encodeURIComponent('%')}`,
+      `number=${encodeURIComponent('%*')}`,
+      `number=${encodeURIComponent('+1\\*')}`,
+      'number=*',
+      `number=${'1'.repeat(65)}`,
+      `direction=${encodeURIComponent("inbound' --")}`,
+      'from=yesterday',
+      'to=2026-01-01T00:00:00',
+      'limit=100000',
+      'offset=-1',
+    ]) {
+      const res = await inject('GET', `/api/calls?${query}`, keys.viewer);
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json(), query).toHaveProperty('error.code');
+    }
+  });
+
   it('refuse an oversized body before reading it', async () => {
     const huge = JSON.stringify({ provider: 'twilio', padding: 'x'.repeat(5 * 1024 * 1024) });
     const res = await inject('POST', '/api/telephony-settings/test', keys.admin, huge);

@@ -178,6 +178,20 @@ describe('the new routes, attacked', () => {
     expect(wrongAccept.statusCode).toBe(406);
   });
 
+  it('give other sites no way in: no CORS grant, and a SameSite=Strict session cookie', async () => {
+    const res = await inject('GET', '/api/vendors', { cookie: admin.cookie, origin: 'https://evil.example' });
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+    const login = await inject(
+      'POST',
+      '/api/auth/login',
+      {},
+      JSON.stringify({ username: 'sec-admin', password: 'sec-admin-password' }),
+    );
+    expect(String(login.headers['set-cookie'])).toMatch(/SameSite=Strict/i);
+    expect(String(login.headers['set-cookie'])).toMatch(/HttpOnly/i);
+  });
+
   it('never return a secret from the vendor list', async () => {
     const res = await inject('GET', '/api/vendors', keys.viewer);
     expect(res.statusCode).toBe(200);

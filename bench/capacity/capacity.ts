@@ -20,7 +20,8 @@
  * env BENCH_CAPACITY_SECONDS (span, default 20), BENCH_CAPACITY_RUNS (default 3),
  * BENCH_CAPACITY_STEPS (comma-separated N, default 25,50,75,100,150,200,250,300,400,500,600,800),
  * BENCH_CAPACITY_SERVERS (comma-separated: parley,parley-no-vad,floor),
- * BENCH_CAPACITY_SERVER_NODE_FLAGS (Node flags of the servers, e.g. `--cpu-prof --cpu-prof-dir=…`).
+ * BENCH_CAPACITY_SERVER_NODE_FLAGS (Node flags of the servers), BENCH_CAPACITY_PROFILE_DIR (CPU
+ * profiles of each measured span, see `server-probe.ts`).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';

@@ -32,14 +32,14 @@ import { ServerProbe } from './server-probe.ts';
 const llmUrl = process.argv[2];
 if (!llmUrl) throw new Error('usage: parley-server.ts <llm base URL>');
 
-const probe = new ServerProbe();
+const noVad = process.argv.includes('--no-vad');
+const probe = new ServerProbe(noVad ? 'parley-no-vad' : 'parley');
 const emit = WebSocket.prototype.emit;
 WebSocket.prototype.emit = function (this: WebSocket, event: string | symbol, ...args: unknown[]): boolean {
   if (event === 'message' && Buffer.isBuffer(args[0])) probe.frame(this, args[0]);
   return emit.call(this, event, ...args);
 };
 
-const noVad = process.argv.includes('--no-vad');
 if (noVad) {
   // biome-ignore lint/complexity/useLiteralKeys: a bench-only patch of a protected method
   VADProcessor.prototype['processFrame'] = function (this: VADProcessor, f: Frame, direction: Direction) {

@@ -14,6 +14,7 @@
  * Reports through {@link ServerProbe}; the handling time of each provider message is taken as
  * `ws` emits it (a byte search for the media timestamp, about a microsecond).
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -104,4 +105,7 @@ await parley.app.listen({ port: 0, host: '127.0.0.1' });
 const address = parley.app.server.address();
 const port = typeof address === 'object' && address ? address.port : 0;
 probe.announce(`http://127.0.0.1:${port}`);
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => {
+  rmSync(dir, { recursive: true, force: true }); // the calls' recordings
+  process.exit(0);
+});

@@ -128,7 +128,10 @@ async function measure(server: ServerName, calls: number, llmUrl: string): Promi
   let caller: ChildProcess | undefined;
   try {
     const { script, args } = SERVER_SCRIPTS[server];
-    srv = start(script, server === 'floor' ? args : [llmUrl, ...args], 0, serverNodeFlags);
+    srv = start(script, server === 'floor' ? args : [llmUrl, ...args], 0, [
+      '--expose-gc',
+      ...serverNodeFlags,
+    ]);
     // Generous: loading the server (TypeScript through tsx, PGlite) is slow on a busy machine.
     const ready = await message<{ url: string; rssMb: number }>(srv, 'ready', 300_000);
     caller = start('caller.ts', [ready.url, String(calls)], 1);
@@ -141,7 +144,7 @@ async function measure(server: ServerName, calls: number, llmUrl: string): Promi
     srv.send({ cmd: 'report' });
     const [c, p] = await Promise.all([
       message<{ report: CallerReport }>(caller, 'report', 30_000),
-      message<{ report: ProbeReport }>(srv, 'report', 30_000),
+      message<{ report: ProbeReport }>(srv, 'report', 30_000), // after the span, so its GC costs nothing measured
     ]);
     return { server, calls, probe: p.report, caller: c.report, baseRssMb: ready.rssMb };
   } finally {

@@ -63,7 +63,7 @@ export class ServerProbe {
 
   /** Tells the orchestrator where to call. */
   announce(url: string): void {
-    process.send?.({ ready: true, url, rssMb: process.memoryUsage().rss / 2 ** 20 });
+    process.send?.({ ready: true, url, rssMb: settledRssMb() });
   }
 
   private reset(): void {
@@ -106,8 +106,14 @@ export class ServerProbe {
       inputFrames: this.frames,
       lateInputFrames: this.late,
       cpuShare: (cpu.user + cpu.system) / 1000 / wallMs,
-      rssMb: process.memoryUsage().rss / 2 ** 20,
+      rssMb: settledRssMb(),
       wallMs,
     };
   }
+}
+
+/** RSS after a full GC when the process runs with `--expose-gc` (start-up garbage is not counted), MB. */
+function settledRssMb(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss / 2 ** 20;
 }

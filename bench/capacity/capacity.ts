@@ -19,7 +19,9 @@
  * Options: --quick (a smoke run: two small points, 6 s spans, one run each);
  * env BENCH_CAPACITY_SECONDS (span, default 20), BENCH_CAPACITY_RUNS (default 3),
  * BENCH_CAPACITY_STEPS (comma-separated N, default 25,50,75,100,150,200,250,300,400,500,600,800),
- * BENCH_CAPACITY_SERVERS (comma-separated: parley,parley-no-vad,floor).
+ * BENCH_CAPACITY_SERVERS (comma-separated: parley,parley-no-vad,floor),
+ * BENCH_CAPACITY_SERVER_NODE_FLAGS (Node flags of the servers), BENCH_CAPACITY_PROFILE_DIR (CPU
+ * profiles of each measured span, see `server-probe.ts`).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -39,6 +41,8 @@ const steps = quick
   : (process.env.BENCH_CAPACITY_STEPS ?? '25,50,75,100,150,200,250,300,400,500,600,800')
       .split(',')
       .map(Number);
+/** Node flags for the servers under test, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
+const serverNodeFlags = (process.env.BENCH_CAPACITY_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const servers = (process.env.BENCH_CAPACITY_SERVERS ?? 'parley,parley-no-vad,floor').split(
   ',',
 ) as ServerName[];
@@ -61,8 +65,8 @@ function hasTaskset(): boolean {
 const pinned = hasTaskset() && availableParallelism() >= 2;
 
 /** A bench child with an IPC channel, pinned to `core` when taskset is there. */
-function start(script: string, args: string[], core: number): ChildProcess {
-  const nodeArgs = ['--import', 'tsx', path.join(here, script), ...args];
+function start(script: string, args: string[], core: number, nodeFlags: string[] = []): ChildProcess {
+  const nodeArgs = [...nodeFlags, '--import', 'tsx', path.join(here, script), ...args];
   const [cmd, argv] = pinned
     ? ['taskset', ['-c', String(core), process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
@@ -95,10 +99,14 @@ function message<T>(child: ChildProcess, key: string, timeoutMs: number): Promis
   });
 }
 
-function stop(child: ChildProcess | undefined): void {
-  if (!child || child.exitCode !== null) return;
+/** Disconnects `child` (it exits by itself, writing a `--cpu-prof` profile), killing it after 10 s. */
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   if (child.connected) child.disconnect();
-  child.kill();
+  const timer = setTimeout(() => child.kill(), 10_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** One point's figures. */
@@ -120,7 +128,10 @@ async function measure(server: ServerName, calls: number, llmUrl: string): Promi
   let caller: ChildProcess | undefined;
   try {
     const { script, args } = SERVER_SCRIPTS[server];
-    srv = start(script, server === 'floor' ? args : [llmUrl, ...args], 0);
+    srv = start(script, server === 'floor' ? args : [llmUrl, ...args], 0, [
+      '--expose-gc',
+      ...serverNodeFlags,
+    ]);
     // Generous: loading the server (TypeScript through tsx, PGlite) is slow on a busy machine.
     const ready = await message<{ url: string; rssMb: number }>(srv, 'ready', 300_000);
     caller = start('caller.ts', [ready.url, String(calls)], 1);
@@ -133,12 +144,11 @@ async function measure(server: ServerName, calls: number, llmUrl: string): Promi
     srv.send({ cmd: 'report' });
     const [c, p] = await Promise.all([
       message<{ report: CallerReport }>(caller, 'report', 30_000),
-      message<{ report: ProbeReport }>(srv, 'report', 30_000),
+      message<{ report: ProbeReport }>(srv, 'report', 30_000), // after the span, so its GC costs nothing measured
     ]);
     return { server, calls, probe: p.report, caller: c.report, baseRssMb: ready.rssMb };
   } finally {
-    stop(caller);
-    stop(srv);
+    await Promise.all([stop(caller), stop(srv)]);
   }
 }
 
@@ -242,5 +252,5 @@ try {
       );
   }
 } finally {
-  stop(llm);
+  await stop(llm);
 }

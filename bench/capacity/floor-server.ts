@@ -36,7 +36,7 @@ interface Stream {
   replies: number;
 }
 
-const probe = new ServerProbe();
+const probe = new ServerProbe('floor');
 const replying = new Set<Stream>();
 
 const http = createServer((req, res) => {

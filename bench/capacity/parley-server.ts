@@ -14,6 +14,7 @@
  * Reports through {@link ServerProbe}; the handling time of each provider message is taken as
  * `ws` emits it (a byte search for the media timestamp, about a microsecond).
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,14 +33,14 @@ import { ServerProbe } from './server-probe.ts';
 const llmUrl = process.argv[2];
 if (!llmUrl) throw new Error('usage: parley-server.ts <llm base URL>');
 
-const probe = new ServerProbe();
+const noVad = process.argv.includes('--no-vad');
+const probe = new ServerProbe(noVad ? 'parley-no-vad' : 'parley');
 const emit = WebSocket.prototype.emit;
 WebSocket.prototype.emit = function (this: WebSocket, event: string | symbol, ...args: unknown[]): boolean {
   if (event === 'message' && Buffer.isBuffer(args[0])) probe.frame(this, args[0]);
   return emit.call(this, event, ...args);
 };
 
-const noVad = process.argv.includes('--no-vad');
 if (noVad) {
   // biome-ignore lint/complexity/useLiteralKeys: a bench-only patch of a protected method
   VADProcessor.prototype['processFrame'] = function (this: VADProcessor, f: Frame, direction: Direction) {
@@ -104,4 +105,7 @@ await parley.app.listen({ port: 0, host: '127.0.0.1' });
 const address = parley.app.server.address();
 const port = typeof address === 'object' && address ? address.port : 0;
 probe.announce(`http://127.0.0.1:${port}`);
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => {
+  rmSync(dir, { recursive: true, force: true }); // the calls' recordings
+  process.exit(0);
+});

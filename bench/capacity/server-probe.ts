@@ -4,7 +4,12 @@
  *
  * Messages in: `{ cmd: 'reset' }` starts a measured span, `{ cmd: 'report' }` answers with a
  * {@link ProbeReport}. Out: `{ ready: true, url, rssMb }` once listening (see {@link announce}).
+ * With `BENCH_CAPACITY_PROFILE_DIR` set, the measured span is CPU-profiled (V8's sampling
+ * profiler, 200 µs) into `<dir>/<server>-<pid>.cpuprofile` (open it in Chrome's DevTools).
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { InputLateness, mediaTimestampMs } from './measures.ts';
 
@@ -29,12 +34,17 @@ export class ServerProbe {
   private late = 0;
   private cpu = process.cpuUsage();
   private startMs = performance.now();
+  private readonly profileDir = process.env.BENCH_CAPACITY_PROFILE_DIR;
+  private profiler: Session | undefined;
 
-  constructor() {
+  constructor(private readonly name: string) {
     this.lag.enable();
     process.on('message', (m: { cmd?: string }) => {
       if (m.cmd === 'reset') this.reset();
-      else if (m.cmd === 'report') process.send?.({ report: this.report() });
+      else if (m.cmd === 'report') {
+        process.send?.({ report: this.report() });
+        this.writeProfile();
+      }
     });
   }
 
@@ -53,7 +63,7 @@ export class ServerProbe {
 
   /** Tells the orchestrator where to call. */
   announce(url: string): void {
-    process.send?.({ ready: true, url, rssMb: process.memoryUsage().rss / 2 ** 20 });
+    process.send?.({ ready: true, url, rssMb: settledRssMb() });
   }
 
   private reset(): void {
@@ -62,6 +72,28 @@ export class ServerProbe {
     this.late = 0;
     this.cpu = process.cpuUsage();
     this.startMs = performance.now();
+    if (this.profileDir && !this.profiler) {
+      this.profiler = new Session();
+      this.profiler.connect();
+      this.profiler.post('Profiler.enable');
+      this.profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+      this.profiler.post('Profiler.start');
+    }
+  }
+
+  private writeProfile(): void {
+    const session = this.profiler;
+    const dir = this.profileDir;
+    if (!session || !dir) return;
+    this.profiler = undefined;
+    session.post('Profiler.stop', (err, result) => {
+      if (!err)
+        writeFileSync(
+          path.join(dir, `${this.name}-${process.pid}.cpuprofile`),
+          JSON.stringify(result.profile),
+        );
+      session.disconnect();
+    });
   }
 
   private report(): ProbeReport {
@@ -74,8 +106,14 @@ export class ServerProbe {
       inputFrames: this.frames,
       lateInputFrames: this.late,
       cpuShare: (cpu.user + cpu.system) / 1000 / wallMs,
-      rssMb: process.memoryUsage().rss / 2 ** 20,
+      rssMb: settledRssMb(),
       wallMs,
     };
   }
+}
+
+/** RSS after a full GC when the process runs with `--expose-gc` (start-up garbage is not counted), MB. */
+function settledRssMb(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss / 2 ** 20;
 }

@@ -179,8 +179,8 @@ describe('OutputTransport: a bounded lead at the provider', () => {
     speak(h, 's2', 500, 'Second sentence.');
     await run(1500);
     expect(phone.underruns).toHaveLength(2);
-    // Never more than the lead plus two chunks at the provider.
-    expect(Math.max(...phone.bufferedMs)).toBeLessThanOrEqual(80 + 2 * 20);
+    // Never more than the lead plus a chunk at the provider.
+    expect(Math.max(...phone.bufferedMs)).toBeLessThanOrEqual(80 + 20);
     expect(phone.heardMs()).toBe(1000);
   });
 
@@ -211,11 +211,11 @@ describe('OutputTransport: a bounded lead at the provider', () => {
     await run(300);
     clock.stall(250); // the phone runs dry for about 150 ms
     await run(700);
-    expect(phone.underruns).toEqual([150]);
+    expect(phone.underruns).toHaveLength(1);
     h.send(frame('interruption'));
     await settle();
     const heardWords = WORDS.filter((w) => w.endMs <= phone.heardMs()).length;
-    // 1100 ms heard of 1250 ms elapsed: five words, where the elapsed time would say six.
+    // About 1080 ms heard of 1250 ms elapsed: five words, where the elapsed time would say six.
     expect(heardWords).toBe(5);
     expect(h.ofType('spoken_text')).toEqual([
       expect.objectContaining({ text: heardWordsPrefix(TEXT, WORDS, heardWords), partial: true }),
@@ -233,6 +233,7 @@ describe('OutputTransport: a bounded lead at the provider', () => {
     await run(1500);
     expect(phone.underruns).toEqual([]);
     expect(phone.heardMs()).toBe(2000);
-    expect(Math.max(...phone.bufferedMs)).toBeLessThanOrEqual(80 + 2 * 200);
+    // Two chunks ahead (more than the 80 ms lead), plus the one just sent.
+    expect(Math.max(...phone.bufferedMs)).toBeLessThanOrEqual(3 * 200);
   });
 });

@@ -52,8 +52,8 @@ describe('OutputTransport: output_pause / output_resume', () => {
   it('sends nothing while paused and resumes, in order, from the chunk being played', async () => {
     const { h, clock, sink } = await transport();
     speak(h, 's1', 'A long sentence.', numbered(1, 50)); // 1 s
-    await clock.advance(310); // chunk 16 plays (300–320 ms); 20 were sent (80 ms lead after the next chunk)
-    expect(sink.chunks()).toEqual(range(1, 20));
+    await clock.advance(310); // chunk 16 plays (300–320 ms); 19 were sent (80 ms lead)
+    expect(sink.chunks()).toEqual(range(1, 19));
     h.send(frame('output_pause'));
     expect(sink.events.at(-1)?.kind).toBe('clear'); // the provider drops what it buffered
     await clock.advance(1000);
@@ -61,7 +61,7 @@ describe('OutputTransport: output_pause / output_resume', () => {
     expect(h.ofType('bot_stopped_speaking')).toEqual([]); // still the bot's turn
     h.send(frame('output_resume'));
     await clock.advance(2000);
-    expect(sink.chunks()).toEqual([...range(1, 20), ...range(16, 50)]);
+    expect(sink.chunks()).toEqual([...range(1, 19), ...range(16, 50)]);
     // The recorder gets every chunk once, in order.
     expect(h.ofType('output_audio').map((a) => a.audio[0])).toEqual(range(1, 50));
     expect(h.ofType('bot_stopped_speaking')).toHaveLength(1);
@@ -77,8 +77,8 @@ describe('OutputTransport: output_pause / output_resume', () => {
     const resumedAt = clock.now();
     await clock.advance(1000);
     const last = sink.events.filter((e) => e.kind === 'audio').at(-1)!;
-    // 300 ms of audio were left (from chunk 11); the last chunk goes out 80 ms + one chunk before it plays.
-    expect(last.atMs - resumedAt).toBe(300 - 100);
+    // 300 ms of audio were left (from chunk 11); the last chunk goes out 80 ms before it plays.
+    expect(last.atMs - resumedAt).toBe(300 - 80);
   });
 
   it('withdraws the mark of a sentence not fully played; its cleared echo is ignored, a new mark follows', async () => {

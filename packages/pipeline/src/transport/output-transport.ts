@@ -19,10 +19,11 @@ export interface OutputTransportOptions {
   /** Chunk length sent to the provider, ms. Default 20 (Twilio, Vobiz); Exotel needs 100. */
   readonly chunkMs?: number;
   /**
-   * Audio kept buffered at the provider beyond the chunk being played, ms: an event-loop stall
-   * shorter than this leaves no gap at the caller. After each send the provider holds between
-   * `leadMs + chunkMs` and `leadMs + 2 × chunkMs`; a `clear` drops it at once, and heard-only
-   * accounting does not depend on it (marks, or the playback clock). Default 80.
+   * Audio sent ahead of the playback clock after each send, ms, and at least two chunks (so the
+   * provider holds the next chunk while one plays: Exotel's 200 ms chunks exceed the default). An
+   * event-loop stall up to the lead minus one chunk leaves no gap at the caller; a `clear` drops
+   * it at once, and heard-only accounting does not depend on it (marks, or the playback clock).
+   * Default 80.
    */
   readonly leadMs?: number;
   /** Silence after the last audio before `bot_stopped_speaking`, ms. Default 350. */
@@ -300,7 +301,7 @@ export class OutputTransport extends FrameProcessor {
       if (!this.speaking) this.startSpeaking(now);
       // The provider played all it had: it plays the next chunk from when it arrives.
       if (this.clockPosition(now) > this.sentSamples) this.restartClock(now);
-      const targetSamples = ((this.leadMs + this.chunkMs) * this.rateHz) / 1000;
+      const targetSamples = (Math.max(this.leadMs, 2 * this.chunkMs) * this.rateHz) / 1000;
       const position = this.clockPosition(now);
       while (this.pendingHead < this.pending.length && this.sentSamples - position < targetSamples) {
         this.sendChunk(this.pending[this.pendingHead++]!);

@@ -45,6 +45,7 @@ import { apiCallsRoutes } from './routes/api-calls.ts';
 import { apiCredentialsRoutes } from './routes/api-credentials.ts';
 import { apiFlowsRoutes } from './routes/api-flows.ts';
 import { apiOutboundRoutes } from './routes/api-outbound.ts';
+import { apiServiceCheckRoutes } from './routes/api-service-check.ts';
 import { apiTelephonySettingsRoutes } from './routes/api-telephony-settings.ts';
 import { apiToolsRoutes } from './routes/api-tools.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
@@ -237,6 +238,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     }),
   );
   await app.register(apiAgentsRoutes({ agents, credentials, config, egress, tools }));
+  await app.register(apiServiceCheckRoutes({ agents, credentials, config, egress, fetch: egressFetch }));
   await app.register(apiToolsRoutes({ tools, credentials, egress, fetch: egressFetch }));
   await app.register(apiAgentGenerateRoutes({ agents, flows, llm: () => serverLLM(config, egressFetch) }));
   await app.register(apiTelephonySettingsRoutes({ settings, credentials }));

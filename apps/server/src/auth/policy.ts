@@ -70,6 +70,10 @@ export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
     },
   },
 
+  // Checking an agent's services with their vendors (uses the agent's keys).
+  'POST /api/agents/:id/services/check': { role: 'editor' },
+  'POST /api/agents/services/check': { role: 'editor' },
+
   // An agent's flow: viewers read it, editors change and publish it.
   'GET /api/agents/:id/flow': { role: 'viewer' },
   'PUT /api/agents/:id/flow/draft': {

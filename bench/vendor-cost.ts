@@ -39,6 +39,7 @@ import {
   STTService,
   TTSService,
 } from '@parley/pipeline';
+import { preloadVendorSdks } from '@parley/services';
 import { percentile } from './report.ts';
 import type { FakeMessage, FakeRequest } from './vendor-fake-process.ts';
 import { type SpeechShape, VENDORS, type VendorEntry } from './vendors.ts';
@@ -368,6 +369,8 @@ async function benchTts(fakes: FakeProcess, urls: Endpoints): Promise<void> {
   }
 }
 
+// SDKs load on first use: loaded here, so that the first session does not wait for them.
+await preloadVendorSdks();
 const { fakes, urls, pinned } = await FakeProcess.start();
 console.log(
   `  (CPU of the adapter's process only, fakes in a child process${pinned ? ' on core 1' : ''}; median and range of ${RUNS} runs; ${gcEnabled ? 'GC before each run' : 'no --expose-gc'})`,

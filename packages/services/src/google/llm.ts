@@ -1,8 +1,4 @@
-import type {
-  GenerateContentConfig,
-  GenerateContentResponseUsageMetadata,
-  GoogleGenAI,
-} from '@google/genai';
+import type { GenerateContentConfig, GenerateContentResponseUsageMetadata, GoogleGenAI } from '@google/genai';
 
 import {
   isAbortError,

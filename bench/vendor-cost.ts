@@ -357,6 +357,7 @@ async function benchTts(fakes: FakeProcess, urls: Endpoints): Promise<void> {
         chunkDelayMs: CHUNK_DELAY_MS,
         rateHz: s.harness.processor.sampleRateHz,
         textChars: SENTENCE.length,
+        text: SENTENCE,
       };
       await fakes.request({ type: 'speech', vendor: s.vendor, count: SENTENCES, shape });
     };

@@ -39,6 +39,8 @@ export interface SpeechShape {
   readonly rateHz: number;
   /** Characters of the text sent (word timings are per character). */
   readonly textChars: number;
+  /** The text sent (a fake that answers by transcript is scripted with it). */
+  readonly text: string;
 }
 
 /** A running loopback fake, as the fake process drives it. */
@@ -155,8 +157,9 @@ export const VENDORS: readonly VendorEntry[] = [
       return {
         url: fake.url,
         ca: fake.ca,
-        // Its answers are its own (80 ms of audio per word, 40 ms chunks): the cost is per 20 ms of output.
-        queueSpeech: () => {},
+        queueSpeech: (count, s) => {
+          fake.reply(s.text, ...Array.from({ length: count }, () => ({ durationMs: s.audioMs })));
+        },
         receivedBytes: () => 0,
         close: () => fake.close(),
       };

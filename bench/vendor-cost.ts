@@ -39,6 +39,7 @@ import {
   STTService,
   TTSService,
 } from '@parley/pipeline';
+import { preloadVendorSdks } from '@parley/services';
 import { percentile } from './report.ts';
 import type { FakeMessage, FakeRequest } from './vendor-fake-process.ts';
 import { type SpeechShape, VENDORS, type VendorEntry } from './vendors.ts';
@@ -102,7 +103,7 @@ class FakeProcess {
     child.once('exit', (code) => this.settle()?.reject(new Error(`the fake process exited (${code})`)));
   }
 
-  static async start(): Promise<{ fakes: FakeProcess; urls: Record<string, string>; pinned: boolean }> {
+  static async start(): Promise<{ fakes: FakeProcess; urls: Endpoints; pinned: boolean }> {
     const script = path.join(import.meta.dirname, 'vendor-fake-process.ts');
     const nodeArgs = ['--import', 'tsx', script];
     const pinned = cpus().length > 1 && hasTaskset();
@@ -113,7 +114,7 @@ class FakeProcess {
     const fakes = new FakeProcess(child);
     const ready = await fakes.next();
     if (ready.type !== 'ready') throw new Error(`unexpected first message ${ready.type}`);
-    return { fakes, urls: ready.urls, pinned };
+    return { fakes, urls: { urls: ready.urls, cas: ready.cas }, pinned };
   }
 
   request(m: FakeRequest): Promise<FakeMessage> {
@@ -303,13 +304,19 @@ async function stop(sessions: readonly Session<FrameProcessor>[]): Promise<void>
   }
 }
 
-async function benchStt(fakes: FakeProcess, urls: Record<string, string>): Promise<void> {
+/** The fakes' base URLs by vendor, and the certificates of those that speak TLS. */
+interface Endpoints {
+  readonly urls: Record<string, string>;
+  readonly cas: Record<string, string>;
+}
+
+async function benchStt(fakes: FakeProcess, urls: Endpoints): Promise<void> {
   const sentBytes = new Map<string, number>();
   for (const rateHz of RATES) {
     const sessions = await open<STTService>(
       'stt',
       new BaseClassSTT('base'),
-      (v) => v.stt?.create(urls[v.name]!),
+      (v) => v.stt?.create(urls.urls[v.name]!, urls.cas[v.name]),
       rateHz,
     );
     const frames = callerFrames(rateHz, STT_FRAMES);
@@ -334,12 +341,12 @@ async function benchStt(fakes: FakeProcess, urls: Record<string, string>): Promi
   }
 }
 
-async function benchTts(fakes: FakeProcess, urls: Record<string, string>): Promise<void> {
+async function benchTts(fakes: FakeProcess, urls: Endpoints): Promise<void> {
   for (const rateHz of RATES) {
     const sessions = await open<TTSService>(
       'tts',
       new BaseClassTTS('base'),
-      (v) => v.tts?.create(urls[v.name]!),
+      (v) => v.tts?.create(urls.urls[v.name]!, urls.cas[v.name]),
       rateHz,
     );
     const queueSpeech = async (s: Session<TTSService>) => {
@@ -350,6 +357,7 @@ async function benchTts(fakes: FakeProcess, urls: Record<string, string>): Promi
         chunkDelayMs: CHUNK_DELAY_MS,
         rateHz: s.harness.processor.sampleRateHz,
         textChars: SENTENCE.length,
+        text: SENTENCE,
       };
       await fakes.request({ type: 'speech', vendor: s.vendor, count: SENTENCES, shape });
     };
@@ -362,6 +370,8 @@ async function benchTts(fakes: FakeProcess, urls: Record<string, string>): Promi
   }
 }
 
+// SDKs load on first use: loaded here, so that the first session does not wait for them.
+await preloadVendorSdks();
 const { fakes, urls, pinned } = await FakeProcess.start();
 console.log(
   `  (CPU of the adapter's process only, fakes in a child process${pinned ? ' on core 1' : ''}; median and range of ${RUNS} runs; ${gcEnabled ? 'GC before each run' : 'no --expose-gc'})`,

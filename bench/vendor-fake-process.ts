@@ -1,7 +1,8 @@
 /**
  * The fake process of `vendor-cost.ts`: runs every vendor's loopback fake ({@link VENDORS}) so
  * that their CPU is not counted in the measured process. Spoken to over the IPC channel:
- * - sends `{ type: 'ready', urls }` once every fake listens (vendor name → base URL);
+ * - sends `{ type: 'ready', urls, cas }` once every fake listens (vendor name → base URL, and the
+ *   certificate to trust for a TLS fake);
  * - `{ type: 'speech', vendor, count, shape }` queues speech answers, answered `{ type: 'ok' }`;
  * - `{ type: 'received', vendor }` is answered `{ type: 'received', bytes }`: STT audio bytes
  *   the fake got on all its connections.
@@ -16,7 +17,7 @@ export type FakeRequest =
 
 /** A message to the measured process. */
 export type FakeMessage =
-  | { readonly type: 'ready'; readonly urls: Record<string, string> }
+  | { readonly type: 'ready'; readonly urls: Record<string, string>; readonly cas: Record<string, string> }
   | { readonly type: 'ok' }
   | { readonly type: 'received'; readonly bytes: number };
 
@@ -39,4 +40,8 @@ process.on('message', (m: FakeRequest) => {
 process.on('disconnect', () => {
   void Promise.all([...fakes.values()].map((f) => f.close())).finally(() => process.exit(0));
 });
-reply({ type: 'ready', urls: Object.fromEntries([...fakes].map(([name, f]) => [name, f.url])) });
+reply({
+  type: 'ready',
+  urls: Object.fromEntries([...fakes].map(([name, f]) => [name, f.url])),
+  cas: Object.fromEntries([...fakes].flatMap(([name, f]) => (f.ca ? [[name, f.ca]] : []))),
+});

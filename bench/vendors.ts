@@ -6,14 +6,23 @@
  */
 import type { STTService, TTSService } from '@parley/pipeline';
 import {
+  CartesiaTTSService,
   DeepgramSTTService,
   DeepgramTTSService,
   ElevenLabsSTTService,
   ElevenLabsTTSService,
   OpenAISTTService,
   OpenAITTSService,
+  SarvamSTTService,
+  SarvamTTSService,
 } from '@parley/services';
-import { FakeDeepgramServer, FakeElevenLabsServer, FakeOpenAIAudioServer } from '@parley/services/testing';
+import {
+  FakeCartesiaServer,
+  FakeDeepgramServer,
+  FakeElevenLabsServer,
+  FakeOpenAIAudioServer,
+  FakeSarvamServer,
+} from '@parley/services/testing';
 
 /** The API key every fake accepts. */
 export const BENCH_KEY = 'bench-key';
@@ -30,12 +39,16 @@ export interface SpeechShape {
   readonly rateHz: number;
   /** Characters of the text sent (word timings are per character). */
   readonly textChars: number;
+  /** The text sent (a fake that answers by transcript is scripted with it). */
+  readonly text: string;
 }
 
 /** A running loopback fake, as the fake process drives it. */
 export interface VendorFake {
   /** Base URL to give the adapters. */
   readonly url: string;
+  /** The certificate (PEM) of a fake that speaks TLS, for the adapters to trust. */
+  readonly ca?: string;
   /** Answer the next `count` speech requests with `shape`. */
   queueSpeech(count: number, shape: SpeechShape): void;
   /** Audio bytes received so far on all streaming STT connections (as decoded by the fake). */
@@ -50,12 +63,12 @@ export interface VendorEntry {
   startFake(): Promise<VendorFake>;
   /** The streaming STT adapter, if the vendor has one. */
   readonly stt?: {
-    create(url: string): STTService;
+    create(url: string, ca?: string): STTService;
     /** Audio bytes on the wire per second of caller audio at `rateHz` (to check nothing was lost). */
     wireBytesPerSecond(rateHz: number): number;
   };
   /** The TTS adapter, if the vendor has one. */
-  readonly tts?: { create(url: string): TTSService };
+  readonly tts?: { create(url: string, ca?: string): TTSService };
 }
 
 /** Bytes of 16-bit PCM for `ms` at `rateHz`. */
@@ -136,5 +149,42 @@ export const VENDORS: readonly VendorEntry[] = [
       wireBytesPerSecond: (rateHz) => (rateHz === 8000 ? 8000 : 48_000),
     },
     tts: { create: (url) => new OpenAITTSService({ apiKey: BENCH_KEY, baseUrl: url }) },
+  },
+  {
+    name: 'cartesia',
+    async startFake() {
+      const fake = await FakeCartesiaServer.start({ apiKey: BENCH_KEY });
+      return {
+        url: fake.url,
+        ca: fake.ca,
+        queueSpeech: (count, s) => {
+          fake.reply(s.text, ...Array.from({ length: count }, () => ({ durationMs: s.audioMs })));
+        },
+        receivedBytes: () => 0,
+        close: () => fake.close(),
+      };
+    },
+    tts: {
+      create: (url, ca) => new CartesiaTTSService({ apiKey: BENCH_KEY, baseUrl: url, ...(ca ? { ca } : {}) }),
+    },
+  },
+  {
+    name: 'sarvam',
+    async startFake() {
+      const fake = await FakeSarvamServer.start({ apiKey: BENCH_KEY });
+      return {
+        url: fake.url,
+        queueSpeech: (_count, s) => {
+          fake.ttsMsPerChar = s.audioMs / s.textChars;
+        },
+        receivedBytes: () => fake.sttConnections.reduce((n, c) => n + c.audioBytes, 0),
+        close: () => fake.close(),
+      };
+    },
+    stt: {
+      create: (url) => new SarvamSTTService({ apiKey: BENCH_KEY, baseUrl: url }),
+      wireBytesPerSecond: (rateHz) => (rateHz === 8000 || rateHz === 16000 ? rateHz : 16000) * 2, // PCM16; others resampled to 16 kHz
+    },
+    tts: { create: (url) => new SarvamTTSService({ apiKey: BENCH_KEY, baseUrl: url }) },
   },
 ];

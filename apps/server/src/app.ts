@@ -48,6 +48,7 @@ import { apiCredentialsRoutes } from './routes/api-credentials.ts';
 import { apiFlowsRoutes } from './routes/api-flows.ts';
 import { apiLiveRoutes } from './routes/api-live.ts';
 import { apiOutboundRoutes } from './routes/api-outbound.ts';
+import { apiServiceCheckRoutes } from './routes/api-service-check.ts';
 import { apiTelephonySettingsRoutes } from './routes/api-telephony-settings.ts';
 import { apiToolsRoutes } from './routes/api-tools.ts';
 import { apiVendorsRoutes } from './routes/api-vendors.ts';
@@ -249,6 +250,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   await app.register(apiAgentsRoutes({ agents, credentials, config, egress, tools }));
   await app.register(apiAgentDeleteRoutes({ agents }));
   await app.register(apiVendorsRoutes());
+  await app.register(apiServiceCheckRoutes({ agents, credentials, config, egress, fetch: egressFetch }));
   await app.register(apiToolsRoutes({ tools, credentials, egress, fetch: egressFetch }));
   await app.register(apiAgentGenerateRoutes({ agents, flows, llm: () => serverLLM(config, egressFetch) }));
   await app.register(apiTelephonySettingsRoutes({ settings, credentials, fetch: egressFetch }));

@@ -106,6 +106,7 @@ export type {
   VendorCheckCode,
   VendorCheckResult,
 } from './vendors/check.ts';
+export { preloadVendorSdks } from './vendors/preload.ts';
 export { findVendor, LLM_VENDORS, STT_VENDORS, TTS_VENDORS, VENDORS } from './vendors/registry.ts';
 export {
   defineVendor,

@@ -1,5 +1,6 @@
 import { frame, ProcessorHarness } from '@parley/pipeline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadElevenLabsSdk } from '../src/elevenlabs/sdk.ts';
 import {
   DEFAULT_ELEVENLABS_STT_MODEL,
   ElevenLabsSTTService,
@@ -22,6 +23,7 @@ describe('ElevenLabsSTTService against a fake ElevenLabs realtime server', () =>
   let harness: ProcessorHarness<ElevenLabsSTTService> | undefined;
 
   beforeAll(async () => {
+    await loadElevenLabsSdk(); // loaded on first use: not in the first test's time limits
     fake = await FakeElevenLabsServer.start({ apiKey: KEY });
   });
   afterAll(async () => {

@@ -1,5 +1,6 @@
 import { frame, ProcessorHarness, type WordTiming } from '@parley/pipeline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadElevenLabsSdk } from '../src/elevenlabs/sdk.ts';
 import { WordAligner } from '../src/elevenlabs/word-alignment.ts';
 import {
   DEFAULT_ELEVENLABS_TTS_MODEL,
@@ -20,6 +21,7 @@ describe('ElevenLabsTTSService against a fake ElevenLabs server', () => {
   let harness: ProcessorHarness<ElevenLabsTTSService> | undefined;
 
   beforeAll(async () => {
+    await loadElevenLabsSdk(); // loaded on first use: not in the first test's time limits
     fake = await FakeElevenLabsServer.start({
       apiKey: KEY,
       voices: [DEFAULT_ELEVENLABS_VOICE_ID, 'voice-2'],

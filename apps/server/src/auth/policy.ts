@@ -84,6 +84,10 @@ export const ACCESS_RULES: Readonly<Record<string, AccessRule>> = {
     },
   },
 
+  // Checking an agent's services with their vendors (uses the agent's keys).
+  'POST /api/agents/:id/services/check': { role: 'editor' },
+  'POST /api/agents/services/check': { role: 'editor' },
+
   // An agent's flow: viewers read it, editors change and publish it.
   // A browser test call's one-time stream token (the call is stored like a phone call).
   'POST /api/agents/:id/browser-call': {

@@ -197,8 +197,8 @@ async function buildService<K extends VendorKind>(
  * The key of a vendor service (none when it needs none), or why it cannot be used: no key
  * where one is required, a credential that does not fit, a base URL the egress policy refuses.
  */
-async function resolveAccess(
-  ctx: BuildContext,
+export async function resolveAccess(
+  ctx: Pick<BuildContext, 'config' | 'credentials' | 'egress'>,
   vendor: VendorDefinition,
   service: ServiceConfig,
   path: string,

@@ -215,7 +215,10 @@ async function bindCredential(
  * configuration) has at that place, unless the input names a credential itself.
  * @returns the configuration without keys, and the real keys given, by service path.
  */
-function takeInlineKeys(config: unknown, stored: unknown): { config: unknown; keys: Map<string, string> } {
+export function takeInlineKeys(
+  config: unknown,
+  stored: unknown,
+): { config: unknown; keys: Map<string, string> } {
   const keys = new Map<string, string>();
   if (!isRecord(config)) return { config, keys };
   const copy = structuredClone(config);

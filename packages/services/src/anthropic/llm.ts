@@ -1,4 +1,12 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
+
+/** The SDK, imported on first use (not when `@parley/services` is). */
+let sdk: Promise<typeof import('@anthropic-ai/sdk')> | undefined;
+const loadSdk = () => {
+  sdk ??= import('@anthropic-ai/sdk');
+  return sdk;
+};
+
 import {
   isAbortError,
   type LLMChunk,
@@ -81,7 +89,10 @@ export class AnthropicLLMService extends LLMService {
   readonly baseUrl: string;
   /** `max_tokens` of every request. */
   readonly maxTokens: number;
-  private readonly client: Anthropic;
+  private readonly client: () => Promise<Anthropic>;
+  private clientPromise: Promise<Anthropic> | undefined;
+  /** The SDK's error classes, once it is loaded. */
+  private errors: typeof Anthropic | undefined;
 
   /** Metrics name the vendor and model (for usage and cost). */
   override metricLabels(): MetricLabels {
@@ -107,13 +118,21 @@ export class AnthropicLLMService extends LLMService {
     }
     this.baseUrl = options.baseUrl || env.ANTHROPIC_BASE_URL || DEFAULT_BASE_URL;
     this.model = options.model ?? DEFAULT_ANTHROPIC_MODEL;
-    this.client = new Anthropic({
+    const clientOptions = {
       apiKey: typeof apiKey === 'string' ? apiKey : keyGetter(apiKey),
       baseURL: this.baseUrl,
       maxRetries: options.maxRetries ?? 2,
       timeout: options.timeoutMs ?? 30_000,
       ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
+    };
+    loadSdk().catch(() => undefined); // loads in the background; a failure surfaces at the first request
+    this.client = () => {
+      this.clientPromise ??= loadSdk().then(({ default: Sdk }) => {
+        this.errors = Sdk;
+        return new Sdk(clientOptions);
+      });
+      return this.clientPromise;
+    };
   }
 
   protected override async *streamCompletion(
@@ -126,7 +145,7 @@ export class AnthropicLLMService extends LLMService {
     const calls = new ToolUseAssembler();
     let promptTokens = 0;
     try {
-      const stream = await this.client.messages.create(
+      const stream = await (await this.client()).messages.create(
         {
           model: this.model,
           max_tokens: this.maxTokens,
@@ -180,6 +199,8 @@ export class AnthropicLLMService extends LLMService {
   private describe(e: unknown): unknown {
     if (isAbortError(e)) return e;
     // The SDK wraps what the key function threw.
+    const Anthropic = this.errors;
+    if (!Anthropic) return e; // the SDK did not load: its own error
     if (e instanceof Anthropic.AnthropicError && e.cause instanceof LLMConfigurationError) return e.cause;
     if (!(e instanceof Anthropic.APIError)) return e;
     if (e instanceof Anthropic.APIConnectionError) {

@@ -1,8 +1,9 @@
-import { DeepgramClient, type listen } from '@deepgram/sdk';
+import type { DeepgramClient, listen } from '@deepgram/sdk';
 import { type MetricLabels, STTService } from '@parley/pipeline';
 import { STTConfigurationError, STTConnectionError, type STTError } from '../errors.ts';
 import { AudioBacklog } from '../streaming/audio-backlog.ts';
 import { audioDroppedError, type ReconnectPolicy, reconnectInBackground } from '../streaming/reconnect.ts';
+import { loadDeepgramSdk } from './sdk.ts';
 
 type ListenSocket = Awaited<ReturnType<DeepgramClient['listen']['v1']['connect']>>;
 type ListenArgs = Parameters<DeepgramClient['listen']['v1']['connect']>[0];
@@ -100,6 +101,7 @@ export class DeepgramSTTService extends STTService {
 
   constructor(options: DeepgramSTTServiceOptions = {}) {
     super(options.name ?? 'DeepgramSTTService');
+    loadDeepgramSdk().catch(() => undefined); // loads in the background; a failure surfaces at connect
     this.options = options;
   }
 
@@ -112,7 +114,8 @@ export class DeepgramSTTService extends STTService {
       );
     }
     this.session = new AbortController();
-    this.client = new DeepgramClient({ apiKey, ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}) });
+    const sdk = await loadDeepgramSdk();
+    this.client = new sdk.DeepgramClient({ apiKey, ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}) });
     this.args = {
       model: o.model ?? 'nova-3',
       ...(o.language ? { language: o.language } : {}),

@@ -1,7 +1,8 @@
-import { DeepgramClient, DeepgramError, DeepgramTimeoutError } from '@deepgram/sdk';
+import type { DeepgramClient, DeepgramError } from '@deepgram/sdk';
 import { type MetricLabels, mulawToPcm, TTSService, type TTSServiceOptions } from '@parley/pipeline';
 import { TTSConfigurationError, type TTSError, TTSRequestError } from '../errors.ts';
 import { readPcm16 } from '../openai/pcm16-stream.ts';
+import { loadDeepgramSdk, loadedDeepgramSdk } from './sdk.ts';
 
 /** Rates Aura gives `linear16` at (https://developers.deepgram.com/docs/tts-media-output-settings). */
 const LINEAR16_RATES_HZ = [8000, 16000, 24000, 32000, 48000];
@@ -70,7 +71,8 @@ export interface DeepgramTTSServiceOptions extends TTSServiceOptions {
 export class DeepgramTTSService extends TTSService {
   /** The Aura model sent with every request. */
   readonly model: string;
-  private readonly client: DeepgramClient;
+  private readonly client: () => Promise<DeepgramClient>;
+  private clientPromise: Promise<DeepgramClient> | undefined;
   private readonly options: DeepgramTTSServiceOptions;
 
   /** Metrics name the vendor and model (for usage and cost). */
@@ -89,13 +91,18 @@ export class DeepgramTTSService extends TTSService {
     const apiKey = options.apiKey;
     this.options = options;
     this.model = options.model ?? 'aura-2-thalia-en';
-    this.client = new DeepgramClient({
+    const clientOptions = {
       apiKey: typeof apiKey === 'string' ? apiKey : keyGetter(apiKey),
       ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
       maxRetries: options.maxRetries ?? 2,
       timeoutInSeconds: (options.timeoutMs ?? 30_000) / 1000,
       ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
+    };
+    loadDeepgramSdk().catch(() => undefined); // loads in the background; a failure surfaces at the first request
+    this.client = () => {
+      this.clientPromise ??= loadDeepgramSdk().then((sdk) => new sdk.DeepgramClient(clientOptions));
+      return this.clientPromise;
+    };
   }
 
   /** The call's rate when Aura offers it for the encoding, else 24000 Hz. */
@@ -108,7 +115,7 @@ export class DeepgramTTSService extends TTSService {
     const sampleRateHz = this.sampleRateHz;
     const mulaw = this.options.encoding === 'mulaw' && MULAW_RATES_HZ.includes(sampleRateHz);
     try {
-      const response = await this.client.speak.v1.audio.generate(
+      const response = await (await this.client()).speak.v1.audio.generate(
         {
           text,
           model: this.model,
@@ -135,12 +142,14 @@ export class DeepgramTTSService extends TTSService {
   /** Map SDK errors to the TTS error family. */
   private describe(e: unknown): TTSError {
     if (e instanceof TTSRequestError || e instanceof TTSConfigurationError) return e;
-    if (e instanceof DeepgramError && e.cause instanceof TTSConfigurationError) return e.cause;
-    if (e instanceof DeepgramTimeoutError) {
+    const sdk = loadedDeepgramSdk();
+    const isSdkError = (x: unknown): x is DeepgramError => !!sdk && x instanceof sdk.DeepgramError;
+    if (isSdkError(e) && e.cause instanceof TTSConfigurationError) return e.cause;
+    if (sdk && e instanceof sdk.DeepgramTimeoutError) {
       return new TTSRequestError(`Deepgram text to speech timed out: ${e.message}`, { cause: e });
     }
-    const status = e instanceof DeepgramError ? e.statusCode : undefined;
-    const detail = e instanceof DeepgramError ? errorDetail(e) : String((e as Error)?.message ?? e);
+    const status = isSdkError(e) ? e.statusCode : undefined;
+    const detail = isSdkError(e) ? errorDetail(e) : String((e as Error)?.message ?? e);
     const options = { cause: e, ...(status ? { status } : {}) };
     if (status === 401 || status === 403) {
       return new TTSConfigurationError(

@@ -1,9 +1,8 @@
-import {
-  type AudioFormat,
-  type CommitStrategy,
+import type {
+  AudioFormat,
+  CommitStrategy,
   ElevenLabsClient,
-  type RealtimeConnection,
-  RealtimeEvents,
+  RealtimeConnection,
 } from '@elevenlabs/elevenlabs-js';
 import {
   createResampler,
@@ -17,6 +16,7 @@ import { AudioBacklog } from '../streaming/audio-backlog.ts';
 import { audioDroppedError, type ReconnectPolicy, reconnectInBackground } from '../streaming/reconnect.ts';
 import { elevenLabsLanguage, sttPcmRateFor } from './audio-formats.ts';
 import { ELEVENLABS_BASE_URL, type ElevenLabsApiKey, keySupplier } from './client-config.ts';
+import { elevenLabsSdk, loadElevenLabsSdk } from './sdk.ts';
 import { type ScribeErrorMessage, scribeHandshakeError, scribeServerError } from './stt-errors.ts';
 
 /** Default realtime Scribe model (https://elevenlabs.io/docs/models#scribe-v2-realtime). */
@@ -120,6 +120,8 @@ export class ElevenLabsSTTService extends STTService {
     super(options.name ?? 'ElevenLabsSTTService');
     this.options = options;
     this.commitStrategy = options.commitStrategy ?? 'manual';
+    // The SDK loads in the background from now (see `sdk.ts`); a failure surfaces at connect.
+    loadElevenLabsSdk().catch(() => undefined);
   }
 
   protected override async connect(sampleRateHz: number, signal: AbortSignal): Promise<void> {
@@ -133,7 +135,8 @@ export class ElevenLabsSTTService extends STTService {
     const wireRateHz = sttPcmRateFor(sampleRateHz);
     this.resampler =
       wireRateHz === sampleRateHz ? undefined : await createResampler(sampleRateHz, wireRateHz);
-    this.client = new ElevenLabsClient({
+    const sdk = await loadElevenLabsSdk(); // loaded with the first connection (see `sdk.ts`)
+    this.client = new sdk.ElevenLabsClient({
       apiKey: keySupplier(
         o.apiKey,
         (reason, cause) => new STTConfigurationError(`No ElevenLabs API key: ${reason}`, { cause }),
@@ -184,7 +187,7 @@ export class ElevenLabsSTTService extends STTService {
     if (!socket) return;
     const closed = new Promise<void>((resolve) => {
       if (!socket.open) resolve();
-      socket.conn.on(RealtimeEvents.CLOSE, () => resolve());
+      socket.conn.on(elevenLabsSdk().RealtimeEvents.CLOSE, () => resolve());
       setTimeout(resolve, this.options.closeTimeoutMs ?? 2000).unref();
     });
     socket.conn.close();
@@ -229,11 +232,11 @@ export class ElevenLabsSTTService extends STTService {
         this.options.connectTimeoutMs ?? 10_000,
       );
       signal.addEventListener('abort', onAbort, { once: true });
-      conn.on(RealtimeEvents.SESSION_STARTED, () => {
+      conn.on(elevenLabsSdk().RealtimeEvents.SESSION_STARTED, () => {
         s.open = true;
         settle();
       });
-      conn.on(RealtimeEvents.ERROR, (payload) => {
+      conn.on(elevenLabsSdk().RealtimeEvents.ERROR, (payload) => {
         const error =
           payload instanceof Error
             ? scribeHandshakeError(payload)
@@ -246,7 +249,7 @@ export class ElevenLabsSTTService extends STTService {
         s.failure = error;
         this.pushError(error, error instanceof STTConfigurationError);
       });
-      conn.on(RealtimeEvents.CLOSE, () => {
+      conn.on(elevenLabsSdk().RealtimeEvents.CLOSE, () => {
         const wasOpen = s.open;
         s.open = false;
         if (!wasOpen) {
@@ -258,8 +261,8 @@ export class ElevenLabsSTTService extends STTService {
         }
         this.onClose(s);
       });
-      conn.on(RealtimeEvents.PARTIAL_TRANSCRIPT, (m) => this.onTranscript(s, m.text, false));
-      conn.on(RealtimeEvents.COMMITTED_TRANSCRIPT, (m) => this.onTranscript(s, m.text, true));
+      conn.on(elevenLabsSdk().RealtimeEvents.PARTIAL_TRANSCRIPT, (m) => this.onTranscript(s, m.text, false));
+      conn.on(elevenLabsSdk().RealtimeEvents.COMMITTED_TRANSCRIPT, (m) => this.onTranscript(s, m.text, true));
     });
     return started;
   }

@@ -1,5 +1,6 @@
-import { ElevenLabsError, ElevenLabsTimeoutError } from '@elevenlabs/elevenlabs-js';
+import type { ElevenLabsError } from '@elevenlabs/elevenlabs-js';
 import { TTSConfigurationError, type TTSError, TTSRequestError } from '../errors.ts';
+import { loadedElevenLabsSdk } from './sdk.ts';
 
 /** What a failed synthesis asked for, for {@link ttsError}'s messages. */
 export interface TTSRequestContext {
@@ -19,10 +20,12 @@ export function ttsError(e: unknown, context: TTSRequestContext): TTSError {
   if (e instanceof TTSConfigurationError || e instanceof TTSRequestError) return e;
   // The SDK aborts a late request with the reason "timeout", which fetch rethrows as is: the
   // SDK then reports a plain ElevenLabsError with that string as `cause`, not its timeout error.
-  if (e instanceof ElevenLabsTimeoutError || (e instanceof ElevenLabsError && e.cause === 'timeout')) {
+  const sdk = loadedElevenLabsSdk();
+  const isSdkError = (x: unknown): x is ElevenLabsError => !!sdk && x instanceof sdk.ElevenLabsError;
+  if ((sdk && e instanceof sdk.ElevenLabsTimeoutError) || (isSdkError(e) && e.cause === 'timeout')) {
     return new TTSRequestError(`ElevenLabs TTS at ${context.baseUrl} did not answer in time`, { cause: e });
   }
-  if (!(e instanceof ElevenLabsError)) {
+  if (!isSdkError(e)) {
     const message = e instanceof Error ? e.message : String(e);
     return new TTSRequestError(`ElevenLabs TTS sent a malformed stream: ${message}`, { cause: e });
   }

@@ -1,9 +1,10 @@
-import { type ElevenLabs, ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
+import type { ElevenLabs, ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
 import { type MetricLabels, type TTSAudioChunk, TTSService, type TTSServiceOptions } from '@parley/pipeline';
 import { TTSConfigurationError } from '../errors.ts';
 import { elevenLabsLanguage, ttsPcmRateFor } from './audio-formats.ts';
 import { ELEVENLABS_BASE_URL, type ElevenLabsApiKey, keySupplier } from './client-config.ts';
 import { PcmAssembler } from './pcm-assembler.ts';
+import { loadElevenLabsSdk } from './sdk.ts';
 import { ttsError } from './tts-errors.ts';
 import { WordAligner } from './word-alignment.ts';
 
@@ -114,7 +115,8 @@ export class ElevenLabsTTSService extends TTSService {
   readonly model: string;
   /** The API base URL requests go to. */
   readonly baseUrl: string;
-  private readonly client: ElevenLabsClient;
+  private readonly client: () => Promise<ElevenLabsClient>;
+  private clientPromise: Promise<ElevenLabsClient> | undefined;
   private readonly options: ElevenLabsTTSServiceOptions;
   private readonly languageCode: string | undefined;
 
@@ -139,7 +141,7 @@ export class ElevenLabsTTSService extends TTSService {
       options.language && LANGUAGE_CODE_MODELS.has(this.model)
         ? elevenLabsLanguage(options.language)
         : undefined;
-    this.client = new ElevenLabsClient({
+    const clientOptions = {
       apiKey: keySupplier(
         options.apiKey,
         (reason, cause) => new TTSConfigurationError(`No ElevenLabs API key: ${reason}`, { cause }),
@@ -148,7 +150,11 @@ export class ElevenLabsTTSService extends TTSService {
       maxRetries: options.maxRetries ?? 1,
       timeoutInSeconds: (options.requestTimeoutMs ?? 10_000) / 1000,
       ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
+    };
+    // The SDK loads in the background from now (see `sdk.ts`); a failure surfaces at first use.
+    loadElevenLabsSdk().catch(() => undefined);
+    this.client = () =>
+      (this.clientPromise ??= loadElevenLabsSdk().then((sdk) => new sdk.ElevenLabsClient(clientOptions)));
   }
 
   /** The PCM rate asked of ElevenLabs, Hz: the call's output rate when offered (see the class doc). */
@@ -161,7 +167,7 @@ export class ElevenLabsTTSService extends TTSService {
     const aligner = new WordAligner();
     const pcm = new PcmAssembler();
     try {
-      const stream = await this.client.textToSpeech.streamWithTimestamps(
+      const stream = await (await this.client()).textToSpeech.streamWithTimestamps(
         this.voiceId,
         {
           text,

@@ -1,9 +1,5 @@
-import {
-  ApiError,
-  type GenerateContentConfig,
-  type GenerateContentResponseUsageMetadata,
-  GoogleGenAI,
-} from '@google/genai';
+import type { GenerateContentConfig, GenerateContentResponseUsageMetadata, GoogleGenAI } from '@google/genai';
+
 import {
   isAbortError,
   type LLMChunk,
@@ -16,6 +12,17 @@ import {
 } from '@parley/pipeline';
 import { LLMConfigurationError, LLMRequestError, llmHttpError } from '../errors.ts';
 import { toGeminiConversation, toGeminiTools } from './messages.ts';
+
+/** The SDK, imported on first use (not when `@parley/services` is); kept once loaded for its error class. */
+let sdk: Promise<typeof import('@google/genai')> | undefined;
+let loadedSdk: typeof import('@google/genai') | undefined;
+const loadSdk = () => {
+  sdk ??= import('@google/genai').then((m) => {
+    loadedSdk = m;
+    return m;
+  });
+  return sdk;
+};
 
 const DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
 
@@ -118,7 +125,8 @@ export class GeminiLLMService extends LLMService {
   readonly model: string;
   /** The base URL requests go to (without the version path). */
   readonly baseUrl: string;
-  private readonly client: GoogleGenAI;
+  private readonly client: () => Promise<GoogleGenAI>;
+  private clientPromise: Promise<GoogleGenAI> | undefined;
   private readonly getKey: (() => Promise<string>) | undefined;
   private readonly generation: GenerateContentConfig;
   /** `thoughtSignature` of the tool calls this service received, by call id, oldest first. */
@@ -148,7 +156,7 @@ export class GeminiLLMService extends LLMService {
       ...(thinkingBudget !== undefined ? { thinkingConfig: { thinkingBudget } } : {}),
     };
     const maxRetries = options.maxRetries ?? 2;
-    this.client = new GoogleGenAI({
+    const clientOptions = {
       vertexai: false, // the Gemini API, whatever GOOGLE_GENAI_USE_VERTEXAI says
       // A key function's key goes in each request's headers, which the SDK keeps over this one.
       apiKey: typeof apiKey === 'string' ? apiKey : 'per-request',
@@ -160,7 +168,12 @@ export class GeminiLLMService extends LLMService {
         retryOptions: { attempts: maxRetries + 1, initialDelay: 0.5, maxDelay: 4 },
         ...(options.fetch ? { fetch: options.fetch } : {}),
       },
-    });
+    };
+    loadSdk().catch(() => undefined); // loads in the background; a failure surfaces at the first request
+    this.client = () => {
+      this.clientPromise ??= loadSdk().then((m) => new m.GoogleGenAI(clientOptions));
+      return this.clientPromise;
+    };
   }
 
   protected override async *streamCompletion(
@@ -176,7 +189,7 @@ export class GeminiLLMService extends LLMService {
     const done = new AbortController();
     let usage: GenerateContentResponseUsageMetadata | undefined;
     try {
-      const stream = await this.client.models.generateContentStream({
+      const stream = await (await this.client()).models.generateContentStream({
         model: this.model,
         contents,
         config: {
@@ -252,7 +265,7 @@ export class GeminiLLMService extends LLMService {
       if (signal.aborted) return e;
       return new LLMRequestError(`The Gemini API at ${this.baseUrl} did not finish in time`, { cause: e });
     }
-    if (e instanceof ApiError) {
+    if (loadedSdk && e instanceof loadedSdk.ApiError) {
       const { reason, message } = googleError(e.message);
       if (reason === 'API_KEY_INVALID') {
         return new LLMConfigurationError(

@@ -1,4 +1,15 @@
-import { SarvamAIClient } from 'sarvamai';
+import type { SarvamAIClient } from 'sarvamai';
+
+let sdk: Promise<typeof import('sarvamai')> | undefined;
+
+/**
+ * The `sarvamai` SDK, imported once, on first use (services start it when they are built, so
+ * that the first connection does not wait for it).
+ */
+export function loadSarvamSdk(): Promise<typeof import('sarvamai')> {
+  sdk ??= import('sarvamai');
+  return sdk;
+}
 
 /** Credentials and endpoint of a Sarvam service. */
 export interface SarvamConnectionOptions {
@@ -18,7 +29,8 @@ export interface SarvamConnectionOptions {
 }
 
 /**
- * A client of the official `sarvamai` SDK with the key resolved now.
+ * A client of the official `sarvamai` SDK with the key resolved now. The SDK is imported here,
+ * at the first connection, not when `@parley/services` is (it takes seconds of CPU to load).
  *
  * @param keyError Builds the service's configuration error from a problem with the key
  *   (`detail`) and its cause.
@@ -35,6 +47,7 @@ export async function createSarvamClient(
     throw keyError('could not read the Sarvam API key', e);
   }
   if (!key) throw keyError('no Sarvam API key');
+  const { SarvamAIClient } = await loadSarvamSdk();
   return new SarvamAIClient({
     apiSubscriptionKey: key,
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),

@@ -9,7 +9,7 @@ import type { SarvamAI, SarvamAIClient } from 'sarvamai';
 import { STTConfigurationError, STTConnectionError } from '../errors.ts';
 import { AudioBacklog } from '../streaming/audio-backlog.ts';
 import { audioDroppedError, type ReconnectPolicy, reconnectInBackground } from '../streaming/reconnect.ts';
-import { createSarvamClient, type SarvamConnectionOptions } from './client.ts';
+import { createSarvamClient, loadSarvamSdk, type SarvamConnectionOptions } from './client.ts';
 import { sarvamSTTError } from './errors.ts';
 import { HandshakeError, waitUntilOpen } from './handshake.ts';
 import { SARVAM_STT_LANGUAGES, toSarvamLanguage } from './languages.ts';
@@ -112,6 +112,7 @@ export class SarvamSTTService extends STTService {
 
   constructor(options: SarvamSTTServiceOptions) {
     super(options.name ?? 'SarvamSTTService');
+    loadSarvamSdk().catch(() => undefined); // loads in the background; a failure surfaces at connect
     this.options = options;
   }
 

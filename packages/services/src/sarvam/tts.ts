@@ -8,7 +8,7 @@ import {
 import type { SarvamAI, SarvamAIClient } from 'sarvamai';
 import { TTSConfigurationError, TTSRequestError } from '../errors.ts';
 import { AudioQueue } from './audio-queue.ts';
-import { createSarvamClient, type SarvamConnectionOptions } from './client.ts';
+import { createSarvamClient, loadSarvamSdk, type SarvamConnectionOptions } from './client.ts';
 import { sarvamTTSError } from './errors.ts';
 import { HandshakeError, waitUntilOpen } from './handshake.ts';
 import { SARVAM_TTS_LANGUAGES, type SarvamTTSLanguage, toSarvamLanguage } from './languages.ts';
@@ -114,6 +114,7 @@ export class SarvamTTSService extends TTSService {
 
   constructor(options: SarvamTTSServiceOptions) {
     super(options.name ?? 'SarvamTTSService', options);
+    loadSarvamSdk().catch(() => undefined); // loads in the background; a failure surfaces at connect
     this.options = options;
   }
 

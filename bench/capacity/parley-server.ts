@@ -1,7 +1,7 @@
 /**
  * The capacity bench's Parley server: the real assembly (`buildApp`: webhooks and one-time
  * tokens, `@fastify/websocket`, the Twilio serializer, Silero VAD batched across calls, the
- * recorder, observers, call events in an in-memory PGlite) with vendor fakes: a fake STT (a
+ * recorder, observers, call events in an in-memory PGlite, or PostgreSQL at BENCH_CAPACITY_DATABASE_URL) with vendor fakes: a fake STT (a
  * scripted transcript 100 ms after each end of speech), the OpenAI client against a fake
  * OpenAI-compatible server in another process, and a fake TTS (a tone, 60 ms a character).
  *
@@ -96,7 +96,11 @@ const config = loadServerConfig({
   MAX_PENDING_STREAMS_PER_IP: '100000',
   RATE_LIMIT_WEBHOOKS_PER_MIN: '1000000',
 });
-const database = await openDatabase({ dataDir: 'memory' });
+// PGlite runs on the server's own thread; BENCH_CAPACITY_DATABASE_URL measures with PostgreSQL instead.
+const databaseUrl = process.env.BENCH_CAPACITY_DATABASE_URL;
+const database = databaseUrl
+  ? await openDatabase({ url: databaseUrl, schema: `bench_capacity_${process.pid}` })
+  : await openDatabase({ dataDir: 'memory' });
 const sessions = createSessionStore(undefined);
 const credentials = await openCredentialStore(database.db, config);
 const parley = await buildApp({ config, database, sessions, credentials, services });

@@ -5,9 +5,7 @@ import {
   type TranscriptEntry,
 } from '@parley/pipeline';
 import type { BrowserTranscriptLine } from '@parley/telephony';
-
-/** Frame ids remembered to see each frame once (a frame is seen once per processor that pushes it). */
-const RECENT_IDS = 64;
+import { RecentFrameIds } from './recent-frame-ids.ts';
 
 /**
  * Relays a browser test call's transcript to the page as it is spoken: the recogniser's interim
@@ -16,7 +14,7 @@ const RECENT_IDS = 64;
  * page shows what the stored transcript will say). Every other frame returns at once.
  */
 export class BrowserTranscriptRelay implements TaskObserver {
-  private readonly recent: number[] = [];
+  private readonly seen = new RecentFrameIds();
   private readonly collector: TranscriptCollector;
   /** What the caller has heard of the bot's current turn. */
   private botSoFar = '';
@@ -30,9 +28,7 @@ export class BrowserTranscriptRelay implements TaskObserver {
     this.collector.onFrame(event);
     const f = event.frame;
     if (f.type !== 'interim_transcription' && f.type !== 'spoken_text') return;
-    if (this.recent.includes(f.id)) return;
-    this.recent.push(f.id);
-    if (this.recent.length > RECENT_IDS) this.recent.shift();
+    if (!this.seen.firstSight(f.id)) return;
     if (f.text.trim() === '') return;
     if (f.type === 'interim_transcription') this.send({ role: 'user', text: f.text, final: false });
     else {

@@ -1,7 +1,7 @@
 import type { WebsocketClientEvent, WebsocketResponse } from '@cartesia/cartesia-js/resources/tts.js';
 import { TTSRequestError } from '../errors.ts';
 import { handshakeError } from './errors.ts';
-import { Cartesia, CartesiaTTSWebSocket, type TTSWS } from './sdk.ts';
+import { cartesiaSdk, type TTSWS } from './sdk.ts';
 
 /** `WebSocket.OPEN`, the ready state of a socket that can send. */
 const OPEN = 1;
@@ -47,8 +47,9 @@ export class CartesiaConnection {
    */
   static async open(options: CartesiaConnectionOptions, signal: AbortSignal): Promise<CartesiaConnection> {
     signal.throwIfAborted();
-    const client = new Cartesia({ apiKey: options.apiKey, baseURL: options.baseUrl, maxRetries: 0 });
-    const ws = new CartesiaTTSWebSocket(client, {
+    const sdk = cartesiaSdk();
+    const client = new sdk.Cartesia({ apiKey: options.apiKey, baseURL: options.baseUrl, maxRetries: 0 });
+    const ws = new sdk.TTSWS(client, {
       handshakeTimeout: options.handshakeTimeoutMs,
       ...(options.ca ? { ca: options.ca } : {}),
     });

@@ -13,18 +13,30 @@ import type { TTSWS } from '@cartesia/cartesia-js/resources/tts/ws.js';
  */
 const load = createRequire(import.meta.url);
 
-/** The SDK's client class (`new Cartesia({ apiKey, baseURL })`). */
-export const Cartesia: typeof CartesiaClient = (
-  load('@cartesia/cartesia-js') as { Cartesia: typeof CartesiaClient }
-).Cartesia;
+/** What Parley uses of the SDK. */
+export interface CartesiaSdk {
+  /** The client class (`new Cartesia({ apiKey, baseURL })`). */
+  readonly Cartesia: typeof CartesiaClient;
+  /**
+   * The TTS WebSocket (`wss://<baseURL host>/tts/websocket`). Constructed directly rather than
+   * through `client.tts.websocket()` so that an `error` listener is in place before the
+   * handshake: without one the SDK turns a refused handshake into an unhandled rejection.
+   */
+  readonly TTSWS: typeof TTSWS;
+}
+
+let loaded: CartesiaSdk | undefined;
 
 /**
- * The SDK's TTS WebSocket (`wss://<baseURL host>/tts/websocket`). Constructed directly rather
- * than through `client.tts.websocket()` so that an `error` listener is in place before the
- * handshake: without one the SDK turns a refused handshake into an unhandled rejection.
+ * The SDK, required on first use (a connection or a check) rather than when `@parley/services`
+ * is imported, which every importer would otherwise pay for whether or not it uses Cartesia.
  */
-export const CartesiaTTSWebSocket: typeof TTSWS = (
-  load('@cartesia/cartesia-js/resources/tts/ws.js') as { TTSWS: typeof TTSWS }
-).TTSWS;
+export function cartesiaSdk(): CartesiaSdk {
+  loaded ??= {
+    Cartesia: (load('@cartesia/cartesia-js') as { Cartesia: typeof CartesiaClient }).Cartesia,
+    TTSWS: (load('@cartesia/cartesia-js/resources/tts/ws.js') as { TTSWS: typeof TTSWS }).TTSWS,
+  };
+  return loaded;
+}
 
 export type { TTSWS };

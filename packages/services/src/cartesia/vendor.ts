@@ -1,6 +1,5 @@
 /** Cartesia as an agent-configurable vendor. */
 import { z } from 'zod';
-import { notChecked } from '../vendors/check.ts';
 import { defineVendor, responseTimeoutOption } from '../vendors/vendor.ts';
 import {
   CARTESIA_API_BASE_URL,
@@ -31,7 +30,8 @@ export const cartesiaTTSVendor = defineVendor({
   key: { credentialKind: 'cartesia', variable: 'CARTESIA_API_KEY', required: true },
   defaultBaseUrl: CARTESIA_API_BASE_URL,
   baseUrlVariable: 'CARTESIA_BASE_URL',
-  check: async () => notChecked('Cartesia'),
+  check: (options, access) =>
+    import('./check.ts').then((m) => m.checkCartesiaVoice(options.voice, CARTESIA_API_BASE_URL, access)),
   create: (options, access) =>
     new CartesiaTTSService({
       name: access.name,

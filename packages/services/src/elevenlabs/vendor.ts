@@ -1,6 +1,5 @@
 /** ElevenLabs as an agent-configurable vendor. */
 import { z } from 'zod';
-import { notChecked } from '../vendors/check.ts';
 import { defineVendor, responseTimeoutOption } from '../vendors/vendor.ts';
 import { ELEVENLABS_BASE_URL } from './client-config.ts';
 import { DEFAULT_ELEVENLABS_STT_MODEL, ElevenLabsSTTService } from './stt.ts';
@@ -28,7 +27,8 @@ export const elevenlabsSTTVendor = defineVendor({
   key: elevenlabsKey,
   defaultBaseUrl: ELEVENLABS_BASE_URL,
   baseUrlVariable: 'ELEVENLABS_BASE_URL',
-  check: async () => notChecked('ElevenLabs'),
+  check: (options, access) =>
+    import('./check.ts').then((m) => m.checkElevenLabsSTT(options.model, ELEVENLABS_BASE_URL, access)),
   create: (options, access) =>
     new ElevenLabsSTTService({
       name: access.name,
@@ -65,7 +65,10 @@ export const elevenlabsTTSVendor = defineVendor({
   key: elevenlabsKey,
   defaultBaseUrl: ELEVENLABS_BASE_URL,
   baseUrlVariable: 'ELEVENLABS_BASE_URL',
-  check: async () => notChecked('ElevenLabs'),
+  check: (options, access) =>
+    import('./check.ts').then((m) =>
+      m.checkElevenLabsTTS(options.voice, options.model, ELEVENLABS_BASE_URL, access),
+    ),
   create: (options, access) =>
     new ElevenLabsTTSService({
       name: access.name,

@@ -1,6 +1,5 @@
 /** Sarvam as an agent-configurable vendor (speech-to-text and text-to-speech). */
 import { z } from 'zod';
-import { notChecked } from '../vendors/check.ts';
 import { defineVendor, responseTimeoutOption } from '../vendors/vendor.ts';
 import { SarvamSTTService } from './stt.ts';
 import { SarvamTTSService } from './tts.ts';
@@ -29,7 +28,8 @@ export const sarvamSTTVendor = defineVendor({
   key: SARVAM_KEY,
   defaultBaseUrl: SARVAM_API_BASE_URL,
   baseUrlVariable: 'SARVAM_BASE_URL',
-  check: async () => notChecked('Sarvam'),
+  check: (options, access) =>
+    import('./check.ts').then((m) => m.checkSarvamSTT(options.model, SARVAM_API_BASE_URL, access)),
   create: (options, access) =>
     new SarvamSTTService({
       name: access.name,
@@ -68,7 +68,10 @@ export const sarvamTTSVendor = defineVendor({
   key: SARVAM_KEY,
   defaultBaseUrl: SARVAM_API_BASE_URL,
   baseUrlVariable: 'SARVAM_BASE_URL',
-  check: async () => notChecked('Sarvam'),
+  check: (options, access) =>
+    import('./check.ts').then((m) =>
+      m.checkSarvamTTS(options.model, options.voice, SARVAM_API_BASE_URL, access),
+    ),
   create: (options, access) =>
     new SarvamTTSService({
       name: access.name,

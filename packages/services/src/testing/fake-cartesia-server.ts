@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { WebSocket } from 'ws';
 import { LoopbackServer, pollUntil, refuseHandshake } from './loopback-server.ts';
+import { fetchTrusting } from './trusting-fetch.ts';
 
 /** How the fake answers one transcript (see {@link FakeCartesiaServer.reply}). */
 export interface FakeCartesiaReply {
@@ -34,7 +36,10 @@ export interface FakeCartesiaServerOptions {
    * or the `api_key` query parameter) or is refused with 401.
    */
   readonly apiKey?: string;
-  /** When set, generation requests for other voice ids get an `error` message (status 400). */
+  /**
+   * When set, generation requests for other voice ids get an `error` message (status 400), and
+   * `GET /voices/{id}` answers 404 for them.
+   */
   readonly voiceIds?: readonly string[];
   /** Length of the audio chunks sent, ms. Default 40. */
   readonly chunkMs?: number;
@@ -124,6 +129,11 @@ const run = promisify(execFile);
  * (seconds) count from the context's first sample; `flush: true` with `flush_done` (`flush_id`
  * 1, 2, …); `continue: false` with `done`. `{ context_id, cancel: true }` stops a context.
  *
+ * `GET /voices/{id}` (https://docs.cartesia.ai/api-reference/voices/get), the service check's
+ * read, checks the key and version as the handshake does (401 / 400) and answers the voice, or
+ * 404 for an id outside `voiceIds`, errors as Cartesia's JSON error object
+ * (https://docs.cartesia.ai/use-the-api/api-errors); {@link fetch} trusts the certificate.
+ *
  * Scripting: {@link reply} per transcript (audio length, latency, `error` messages, dropped
  * sockets, hangs), {@link rejectNext} for refused handshakes, {@link hangNextHandshake},
  * {@link dropAll}. Recording: {@link connections} (headers, requests, cancels), {@link contexts}.
@@ -137,6 +147,10 @@ export class FakeCartesiaServer {
   readonly connections: FakeCartesiaConnection[] = [];
   /** Handshakes refused (bad key, no version, {@link rejectNext}). */
   rejected = 0;
+  /** Paths of the REST requests (`/voices/{id}`), oldest first. */
+  readonly reads: string[] = [];
+  /** A `fetch` that trusts the fake's certificate, for the SDK's REST calls (its `fetch` option). */
+  readonly fetch: typeof fetch;
   private readonly replies = new Map<string, FakeCartesiaReply[]>();
   private readonly rejections: number[] = [];
   private hangHandshakes = 0;
@@ -149,7 +163,9 @@ export class FakeCartesiaServer {
     readonly url: string,
     /** The server's self-signed certificate (PEM), to trust as the client's `ca`. */
     readonly ca: string,
-  ) {}
+  ) {
+    this.fetch = fetchTrusting(ca);
+  }
 
   /**
    * Start listening on 127.0.0.1 on a free port.
@@ -160,6 +176,7 @@ export class FakeCartesiaServer {
     let fake: FakeCartesiaServer | undefined;
     const loop = await LoopbackServer.start({
       tls: { key, cert },
+      request: (req, res) => fake?.http(req, res),
       upgrade: (req, socket, head) => fake?.upgrade(req, socket, head),
     });
     fake = new FakeCartesiaServer(loop, options, loop.url('https'), cert);
@@ -231,6 +248,44 @@ export class FakeCartesiaServer {
   /** Close every connection and stop listening. */
   async close(): Promise<void> {
     await this.loop.close();
+  }
+
+  /** `GET /voices/{id}`; anything else 404. */
+  private http(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    this.reads.push(url.pathname);
+    const send = (status: number, body: unknown) =>
+      res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+    const fail = (status: number, title: string, message: string) =>
+      send(status, { error_code: null, title, message, request_id: randomUUID() });
+    const voice = /^\/voices\/([^/]+)$/.exec(url.pathname);
+    if (req.method !== 'GET' || !voice) {
+      fail(404, 'Not found', `no route ${req.method} ${url.pathname}`);
+      return;
+    }
+    const key = bearer(req.headers.authorization) ?? header(req.headers['x-api-key']);
+    if (this.options.apiKey !== undefined && key !== this.options.apiKey) {
+      fail(401, 'Unauthorized', 'Invalid API key');
+      return;
+    }
+    if (!header(req.headers['cartesia-version'])) {
+      fail(400, 'Bad request', 'Cartesia-Version header is required');
+      return;
+    }
+    const id = decodeURIComponent(voice[1] ?? '');
+    if (this.options.voiceIds && !this.options.voiceIds.includes(id)) {
+      fail(404, 'Not found', `Voice ${id} not found`);
+      return;
+    }
+    send(200, {
+      id,
+      name: 'Fake voice',
+      description: '',
+      language: 'en',
+      is_owner: false,
+      access: 'public',
+      created_at: '2026-01-01T00:00:00Z',
+    });
   }
 
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {

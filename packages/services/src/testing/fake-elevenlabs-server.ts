@@ -84,9 +84,30 @@ export interface FakeElevenLabsServerOptions {
    * `invalid_api_key`; the STT socket sends `auth_error` and closes (code 1008).
    */
   readonly apiKey?: string;
-  /** Voice ids the TTS knows; others get 404 `voice_not_found`. Default: any. */
+  /**
+   * Voice ids the fake knows; others get `voice_not_found`: 404 from the TTS, 400 from
+   * `GET /v1/voices/{voice_id}` (as ElevenLabs answers each). Default: any.
+   */
   readonly voices?: readonly string[];
+  /**
+   * Model ids `GET /v1/models` lists (as TTS models). Default: ElevenLabs' current ones,
+   * `eleven_flash_v2_5`, `eleven_turbo_v2_5`, `eleven_multilingual_v2`, `eleven_v3`.
+   */
+  readonly models?: readonly string[];
+  /**
+   * Permissions the key lacks (ElevenLabs keys may be restricted per endpoint): with
+   * `voices_read`, `GET /v1/voices/{voice_id}` answers 401 `missing_permissions`.
+   */
+  readonly missingPermissions?: readonly string[];
 }
+
+/** The TTS models the fake lists by default. */
+const FAKE_ELEVENLABS_TTS_MODELS: readonly string[] = [
+  'eleven_flash_v2_5',
+  'eleven_turbo_v2_5',
+  'eleven_multilingual_v2',
+  'eleven_v3',
+];
 
 interface LiveSTT {
   readonly record: FakeElevenLabsSTTConnection;
@@ -98,6 +119,8 @@ interface LiveSTT {
 
 const STT_PATH = '/v1/speech-to-text/realtime';
 const TTS_PATH = /^\/v1\/text-to-speech\/([^/]+)\/stream\/with-timestamps$/;
+const VOICE_PATH = /^\/v1\/voices\/([^/]+)$/;
+const MODELS_PATH = '/v1/models';
 
 /**
  * A fake ElevenLabs API on 127.0.0.1 (random port) for tests, speaking what the official
@@ -114,6 +137,9 @@ const TTS_PATH = /^\/v1\/text-to-speech\/([^/]+)\/stream\/with-timestamps$/;
  *   answers `committed_transcript` with the last partial; scripted messages from
  *   {@link script}; {@link rejectNextStt} refuses handshakes; {@link dropAfter} cuts the TCP
  *   socket (no close frame) after some audio.
+ * - Reads for service checks: `GET /v1/voices/{voice_id}` (https://elevenlabs.io/docs/api-reference/voices/get;
+ *   `{"voice_id","name","category"}`, unknown voice → 400 `voice_not_found`) and `GET /v1/models`
+ *   (https://elevenlabs.io/docs/api-reference/models/list), recorded in {@link reads}.
  *
  * @example
  * const el = await FakeElevenLabsServer.start({ apiKey: 'test' });
@@ -127,6 +153,8 @@ export class FakeElevenLabsServer {
   readonly sttConnections: FakeElevenLabsSTTConnection[] = [];
   /** STT handshakes refused with an HTTP status ({@link rejectNextStt}). */
   sttRejected = 0;
+  /** Paths of the reads (`/v1/voices/{voice_id}`, `/v1/models`), oldest first. */
+  readonly reads: string[] = [];
   private readonly replies: FakeElevenLabsTTSReply[] = [];
   private readonly steps: FakeElevenLabsSTTStep[] = [];
   private readonly rejections: number[] = [];
@@ -204,6 +232,10 @@ export class FakeElevenLabsServer {
 
   private http(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'GET' && (url.pathname === MODELS_PATH || VOICE_PATH.test(url.pathname))) {
+      this.answerRead(req, res, url.pathname);
+      return;
+    }
     const match = TTS_PATH.exec(url.pathname);
     if (req.method !== 'POST' || !match) {
       sendJson(res, 404, {
@@ -234,6 +266,41 @@ export class FakeElevenLabsServer {
       });
       this.answerTts(record, res);
     });
+  }
+
+  /** `GET /v1/voices/{voice_id}` and `GET /v1/models`, after the same key check as the TTS. */
+  private answerRead(req: IncomingMessage, res: ServerResponse, path: string): void {
+    this.reads.push(path);
+    if (this.options.apiKey !== undefined && header(req, 'xi-api-key') !== this.options.apiKey) {
+      sendJson(res, 401, { detail: { status: 'invalid_api_key', message: 'Invalid API key' } });
+      return;
+    }
+    if (path === MODELS_PATH) {
+      const ids = this.options.models ?? FAKE_ELEVENLABS_TTS_MODELS;
+      sendJson(
+        res,
+        200,
+        ids.map((id) => ({ model_id: id, name: id, can_do_text_to_speech: true })),
+      );
+      return;
+    }
+    if (this.options.missingPermissions?.includes('voices_read')) {
+      sendJson(res, 401, {
+        detail: {
+          status: 'missing_permissions',
+          message: 'The API key you used is missing the permission voices_read to execute this operation.',
+        },
+      });
+      return;
+    }
+    const voiceId = decodeURIComponent(VOICE_PATH.exec(path)?.[1] ?? '');
+    if (this.options.voices && !this.options.voices.includes(voiceId)) {
+      sendJson(res, 400, {
+        detail: { status: 'voice_not_found', message: `A voice for the voice_id ${voiceId} was not found.` },
+      });
+      return;
+    }
+    sendJson(res, 200, { voice_id: voiceId, name: 'Fake voice', category: 'premade' });
   }
 
   private answerTts(record: FakeElevenLabsTTSRequest, res: ServerResponse): void {

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import { LoopbackServer, pollUntil, refuseHandshake } from './loopback-server.ts';
@@ -103,6 +103,7 @@ interface TtsLive extends Live<FakeSarvamTTSConnection> {
 
 const STT_PATH = '/speech-to-text/ws';
 const TTS_PATH = '/text-to-speech/ws';
+const DICTIONARIES_PATH = '/text-to-speech/pronunciation-dictionary';
 
 /**
  * A fake Sarvam streaming server on 127.0.0.1 (random port) for tests, speaking the WebSocket
@@ -123,6 +124,9 @@ const TTS_PATH = '/text-to-speech/ws';
  * {@link rejectNext} refuses handshakes with an HTTP status; {@link dropSttAfter} and
  * {@link dropOpen} cut TCP sockets (no close frame).
  *
+ * `GET /text-to-speech/pronunciation-dictionary` (https://docs.sarvam.ai/api-reference-docs/pronunciation-dictionary/list),
+ * the service check's free read: `{"dictionary_count":0,"dictionaries":[]}`, or 403 for a wrong key.
+ *
  * @example
  * const sarvam = await FakeSarvamServer.start({ apiKey: 'test' });
  * sarvam.scriptStt({ vad: 'END_SPEECH' }, { transcript: 'नमस्ते' });
@@ -136,6 +140,8 @@ export class FakeSarvamServer {
   readonly ttsConnections: FakeSarvamTTSConnection[] = [];
   /** Handshakes refused (bad key or {@link rejectNext}). */
   rejected = 0;
+  /** Paths of the REST reads (the key check's `/text-to-speech/pronunciation-dictionary`), oldest first. */
+  readonly reads: string[] = [];
   /** Default wait before a synthesis' first audio, ms. */
   ttsLatencyMs = 0;
   /** Audio per character of synthesized text, ms. */
@@ -163,6 +169,7 @@ export class FakeSarvamServer {
   static async start(options: FakeSarvamServerOptions = {}): Promise<FakeSarvamServer> {
     let fake: FakeSarvamServer | undefined;
     const loop = await LoopbackServer.start({
+      request: (req, res) => fake?.http(req, res),
       upgrade: (req, socket, head) => fake?.upgrade(req, socket, head),
     });
     fake = new FakeSarvamServer(loop, options, loop.url('http'));
@@ -222,6 +229,24 @@ export class FakeSarvamServer {
   /** Close every connection and stop listening. */
   async close(): Promise<void> {
     await this.loop.close();
+  }
+
+  /** `GET /text-to-speech/pronunciation-dictionary` (the key check); anything else 404. */
+  private http(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const send = (status: number, body: unknown) =>
+      res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+    if (req.method !== 'GET' || url.pathname !== DICTIONARIES_PATH) {
+      send(404, { error: { message: 'Not Found', code: 'not_found_error' } });
+      return;
+    }
+    this.reads.push(url.pathname);
+    const key = req.headers['api-subscription-key'];
+    if (this.options.apiKey !== undefined && key !== this.options.apiKey) {
+      send(403, { error: { message: 'Invalid API key', code: 'invalid_api_key_error' } });
+      return;
+    }
+    send(200, { dictionary_count: 0, dictionaries: [] });
   }
 
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { frame, ProcessorHarness, ServiceTimeoutError } from '@parley/pipeline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -443,5 +446,25 @@ describe('CartesiaTTSService against a fake Cartesia server', () => {
       const cartesia = service as CartesiaTTSService;
       expect([cartesia.voiceId, cartesia.model, cartesia.language]).toEqual(['voice-2', 'sonic-3.5', 'hi']);
     });
+
+    it('leaves the SDK unloaded when @parley/services is imported, and loads it on first use', async () => {
+      // A fresh process: this one has loaded the SDK already.
+      const probe = `
+        import { createRequire } from 'node:module';
+        const loaded = () =>
+          Object.keys(createRequire(import.meta.url).cache).some((p) => p.includes('@cartesia/cartesia-js'));
+        const { cartesiaTTSVendor } = await import('@parley/services');
+        const atImport = loaded();
+        const signal = AbortSignal.timeout(10_000);
+        const options = { model: 'sonic-3', voice: 'v' };
+        await cartesiaTTSVendor.check(options, { apiKey: 'k', baseUrl: 'http://127.0.0.1:1', fetch: undefined, signal });
+        console.log(JSON.stringify({ atImport, afterCheck: loaded() }));`;
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', probe],
+        { cwd: fileURLToPath(new URL('..', import.meta.url)) },
+      );
+      expect(JSON.parse(stdout)).toEqual({ atImport: false, afterCheck: true });
+    }, 60_000);
   });
 });

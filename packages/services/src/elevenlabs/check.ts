@@ -38,8 +38,11 @@ export async function checkElevenLabsTTS(
     try {
       await client.voices.get(voice, {}, request);
     } catch (error) {
-      // ElevenLabs answers an unknown voice with 400 (404 is covered by `checkFailed`).
-      if (VOICE_NOT_FOUND.has(detailStatus(error) ?? '')) return { ok: false, ...unknownVoice };
+      // ElevenLabs answers an unknown voice with 400 `voice_not_found`.
+      const status = field(error, 'statusCode');
+      if (status === 404 || VOICE_NOT_FOUND.has(detailStatus(error) ?? '')) {
+        return { ok: false, ...unknownVoice };
+      }
       throw error;
     }
     const models = await client.models.list(request);
@@ -49,7 +52,7 @@ export async function checkElevenLabsTTS(
     return checkPassed(`ElevenLabs accepted the key and has voice ${voice} and model ${model}`);
   } catch (error) {
     return (
-      missingPermission(error, `voice ${voice} and model ${model}`) ?? checkFailed(error, LABEL, unknownVoice)
+      missingPermission(error, `voice ${voice} and model ${model}`) ?? checkFailed(error, LABEL, unknownModel)
     );
   }
 }

@@ -36,7 +36,8 @@ export interface FakeSarvamSynthesis {
 export interface FakeSarvamServerOptions {
   /**
    * When set, a handshake must carry this key in the `api-subscription-key` header or the
-   * `api-subscription-key.<key>` subprotocol, or is refused with 403 as Sarvam does.
+   * `api-subscription-key.<key>` subprotocol, or is refused with 403 as Sarvam does; a REST
+   * read, in the header.
    */
   readonly apiKey?: string;
 }

@@ -75,14 +75,14 @@ describe("checking an agent's services with their vendors", () => {
     expect(res.body).not.toContain('dg-wrong-key');
   });
 
-  it('checks an unsaved configuration with its inline keys (used, not stored), and says what cannot be checked', async () => {
+  it('checks an unsaved configuration with its inline keys (used, not stored)', async () => {
     const res = await post('/api/agents/services/check', editor, { config: agentConfig('gpt-4o-mini') });
     expect(res.statusCode, res.body).toBe(200);
     const { services } = res.json() as { services: Array<Record<string, unknown>> };
     expect(services.map((s) => [s.path, s.ok, s.code])).toEqual([
       ['stt', false, 'unauthorized'],
       ['llm', true, 'ok'],
-      ['tts', null, 'not_checked'],
+      ['tts', false, 'unreachable'],
       ['failover.llm.0', false, 'unreachable'],
     ]);
     expect(res.body).not.toContain('sk-unreachable');

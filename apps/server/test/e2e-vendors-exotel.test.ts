@@ -35,3 +35,15 @@ describe('an Exotel call on Deepgram, Gemini and ElevenLabs (their fakes), on re
     await expectBargeInKeepsAcknowledgedWords(vendors, exotel);
   }, 60_000);
 });
+
+describe('an Exotel call on Deepgram, Claude and Cartesia (their fakes, Cartesia over TLS), on real speech', () => {
+  const vendors = useVendorServer('anthropic', 'cartesia');
+
+  it('carries the caller’s speech through every vendor and the reply back to the caller', async () => {
+    await expectVendorCall(vendors, exotel);
+  }, 60_000);
+
+  it('on barge-in keeps exactly the words whose marks Exotel echoed', async () => {
+    await expectBargeInKeepsAcknowledgedWords(vendors, exotel);
+  }, 60_000);
+});

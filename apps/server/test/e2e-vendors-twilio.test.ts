@@ -37,6 +37,18 @@ describe('a Twilio call on Deepgram, Claude and ElevenLabs (their fakes), on rea
   }, 60_000);
 });
 
+describe('a Twilio call on Deepgram, Gemini and Cartesia (their fakes, Cartesia over TLS), on real speech', () => {
+  const vendors = useVendorServer('google', 'cartesia');
+
+  it('carries the caller’s speech through every vendor and the reply back to the caller', async () => {
+    await expectVendorCall(vendors, twilio);
+  }, 60_000);
+
+  it('on barge-in keeps exactly the words whose marks Twilio echoed', async () => {
+    await expectBargeInKeepsAcknowledgedWords(vendors, twilio);
+  }, 60_000);
+});
+
 describe('a Twilio call whose LLM fails mid-call (Claude, then Gemini)', () => {
   const vendors = useVendorServer('anthropic', 'elevenlabs', 'google');
 

@@ -35,3 +35,15 @@ describe('a Vobiz call on Deepgram, Claude and ElevenLabs (their fakes), on real
     await expectBargeInKeepsAcknowledgedWords(vendors, vobiz);
   }, 60_000);
 });
+
+describe('a Vobiz call on Deepgram, Gemini and Cartesia (their fakes, Cartesia over TLS), on real speech', () => {
+  const vendors = useVendorServer('google', 'cartesia');
+
+  it('carries the caller’s speech through every vendor and the reply back to the caller', async () => {
+    await expectVendorCall(vendors, vobiz);
+  }, 60_000);
+
+  it('on barge-in keeps exactly the words whose checkpoints Vobiz answered', async () => {
+    await expectBargeInKeepsAcknowledgedWords(vendors, vobiz);
+  }, 60_000);
+});

@@ -3,9 +3,17 @@
  * service factory against fake vendor servers on loopback.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type FrameProcessor, frame, LLMContext, ProcessorHarness } from '@parley/pipeline';
 import type { DeepgramSTTService, OpenAILLMService } from '@parley/services';
-import { FakeAnthropicServer, FakeDeepgramServer, FakeOpenAIServer } from '@parley/services/testing';
+import {
+  FakeAnthropicServer,
+  FakeCartesiaServer,
+  FakeDeepgramServer,
+  FakeOpenAIServer,
+} from '@parley/services/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DisabledSTTService } from '../src/calls/disabled-stt.ts';
 import { type EngineStatus, fixedEngines } from '../src/calls/engines.ts';
@@ -283,5 +291,67 @@ describe('a failover chain', () => {
       { tts: { provider: 'cartesia' }, failover: { tts: [{ provider: 'local' }] } },
     );
     expect(services.problems).toEqual([{ detail: expect.stringContaining('no Cartesia API key') }]);
+  });
+});
+
+describe('a vendor over TLS with a private CA (Cartesia, VENDOR_CA_FILE)', () => {
+  let cartesia: FakeCartesiaServer;
+  let dir: string;
+  /** Writes `text` to a file of the temporary directory and returns its path. */
+  const file = async (name: string, text: string) => {
+    const at = path.join(dir, name);
+    await writeFile(at, text);
+    return at;
+  };
+
+  beforeAll(async () => {
+    cartesia = await FakeCartesiaServer.start({ apiKey: ENV_KEY });
+    dir = await mkdtemp(path.join(tmpdir(), 'parley-vendor-ca-'));
+  });
+  afterAll(async () => {
+    await cartesia?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Starts the TTS the production factory builds for Cartesia under `env`, and speaks one sentence. */
+  async function speak(env: Record<string, string>) {
+    const services = await build(
+      { OPENAI_API_KEY: 'sk-op', CARTESIA_API_KEY: ENV_KEY, CARTESIA_BASE_URL: cartesia.url, ...env },
+      { tts: { provider: 'cartesia' } },
+    );
+    expect(services.problems).toEqual([]);
+    const h = new ProcessorHarness(services.tts);
+    harness = h;
+    await h.start({ outputSampleRateHz: 8000 });
+    h.send(frame('tts_speak', { text: 'Over TLS.' }));
+    await h.waitFor('tts_stopped', { timeoutMs: 15_000 });
+    return h;
+  }
+
+  it("connects when the file holds the vendor's CA, and not without it", async () => {
+    const caFile = await file('bundle.pem', `# the fake's certificate\n${cartesia.ca}`);
+    const before = cartesia.connections.length;
+    const trusted = await speak({ VENDOR_CA_FILE: caFile });
+    expect(cartesia.connections.length).toBe(before + 1);
+    expect(trusted.ofType('output_audio').length).toBeGreaterThan(0);
+    expect(trusted.ofType('error')).toEqual([]);
+    trusted.send(frame('cancel', { reason: 'next case' }));
+
+    const untrusted = await speak({});
+    expect(cartesia.connections.length).toBe(before + 1);
+    expect(untrusted.ofType('output_audio')).toEqual([]);
+    expect(untrusted.ofType('error', 'upstream')[0]?.message).toMatch(/self-signed certificate/);
+  }, 30_000);
+
+  it('stops the server at start-up when the file is missing, holds no certificate or a broken one', async () => {
+    const load = (name: string) => () => loadServerConfig({ VENDOR_CA_FILE: name }, dir);
+    expect(load('missing.pem')).toThrow(/VENDOR_CA_FILE: cannot read .*missing\.pem/);
+    await file('empty.pem', 'no certificate here\n');
+    expect(load('empty.pem')).toThrow(/VENDOR_CA_FILE: .*empty\.pem holds no PEM certificate/);
+    const broken = cartesia.ca.replace(/(-----BEGIN CERTIFICATE-----\n)(.{8})/, '$1AAAAAAAA');
+    await file('broken.pem', broken);
+    expect(load('broken.pem')).toThrow(/VENDOR_CA_FILE: certificate 1 of .*broken\.pem does not parse/);
+    // A relative path resolves against the working directory.
+    expect(loadServerConfig({ VENDOR_CA_FILE: 'bundle.pem' }, dir).vendorCa).toBe(`${cartesia.ca.trim()}\n`);
   });
 });

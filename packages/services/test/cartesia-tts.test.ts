@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { rootCertificates } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { frame, ProcessorHarness, ServiceTimeoutError } from '@parley/pipeline';
@@ -16,6 +17,7 @@ import {
   TTSRequestError,
 } from '../src/index.ts';
 import { FakeCartesiaServer } from '../src/testing/index.ts';
+import { trustedCaOption } from '../src/vendors/vendor.ts';
 
 const RATE = 8000;
 const KEY = 'test-key';
@@ -466,5 +468,41 @@ describe('CartesiaTTSService against a fake Cartesia server', () => {
       );
       expect(JSON.parse(stdout)).toEqual({ atImport: false, afterCheck: true });
     }, 60_000);
+    /** Starts the vendor's service against the fake with `ca` as the server's extra CA, and speaks one sentence. */
+    async function speakThroughVendor(ca: string | undefined) {
+      const service = cartesiaTTSVendor.create(options.parse({}), { ...access, baseUrl: fake.url, ca });
+      const h = new ProcessorHarness(service);
+      harness = h as ProcessorHarness<CartesiaTTSService>;
+      await h.start({ outputSampleRateHz: RATE });
+      h.send(frame('tts_speak', { text: 'Trusted at last.' }));
+      await h.waitFor('tts_stopped');
+      return h;
+    }
+
+    it("trusts the server's extra CA (VENDOR_CA_FILE) for its TLS", async () => {
+      const before = fake.connections.length;
+      const h = await speakThroughVendor(fake.ca);
+      expect(fake.connections.length).toBe(before + 1);
+      expect(utteranceSamples(h, 0)).toBeGreaterThan(0);
+      expect(h.ofType('error', 'upstream')).toHaveLength(0);
+    });
+
+    it('refuses the self-signed certificate without it: verification stays on', async () => {
+      const before = fake.connections.length;
+      const h = await speakThroughVendor(undefined);
+      expect(fake.connections.length).toBe(before);
+      const error = h.ofType('error', 'upstream')[0];
+      expect(error?.cause).toBeInstanceOf(TTSRequestError);
+      expect(error?.message).toMatch(/self-signed certificate/);
+      expect(utteranceSamples(h, 0)).toBe(0);
+    });
+
+    it("adds the extra CA to Node's default roots rather than replacing them", () => {
+      expect(trustedCaOption({ ...access, ca: undefined })).toEqual({});
+      const ca = trustedCaOption({ ...access, ca: fake.ca }).ca ?? '';
+      expect(rootCertificates.length).toBeGreaterThan(50);
+      for (const root of rootCertificates) expect(ca).toContain(root);
+      expect(ca).toContain(fake.ca.trim());
+    });
   });
 });

@@ -71,9 +71,10 @@ interface BuildContext {
  * The production factory: each service of the agent from `@parley/services`' vendor registry
  * (`stt`, `llm`, `tts`, then `failover.*`), with keys from the agent's credentials or the
  * server's `<VENDOR>_API_KEY` (see `service-access.ts`), requests under the egress policy
- * (`EGRESS_ALLOW`; see `security/egress.ts`), and the agent's language. A service that
- * cannot be built is a set-up problem; the call still runs: the local engines, a disabled STT
- * or an LLM that tells the caller what is missing stand in. The local engines are checked
+ * (`EGRESS_ALLOW`; see `security/egress.ts`), the extra CAs of `VENDOR_CA_FILE` for TLS the
+ * service opens itself, and the agent's language. A service that cannot be built is a set-up
+ * problem; the call still runs: the local engines, a disabled STT or an LLM that tells the
+ * caller what is missing stand in. The local engines are checked
  * again for every call (`engines`), so one installed while the server runs is used from the
  * next call on.
  */
@@ -176,6 +177,7 @@ async function buildService<K extends VendorKind>(
       language: ctx.agent.language,
       responseTimeoutMs: responseTimeout(service.responseTimeoutSecs).responseTimeoutMs,
       name: serviceName(path, provider),
+      ...(ctx.config.vendorCa === undefined ? {} : { ca: ctx.config.vendorCa }),
     });
   // Constructors check their options: build the first instance now (a problem found at set-up,
   // not mid-call) and hand it out first; later calls (an STT failover coming back) build anew.

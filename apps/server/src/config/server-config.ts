@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { machineCallLimit } from '../limits/machine-limit.ts';
 import { EgressConfigError, parseEgressRule } from '../security/egress.ts';
 import { loadPriceTable } from './price-table.ts';
+import { readVendorCa } from './vendor-ca.ts';
 
 /** The server's settings, from environment variables (each documented in the README). */
 export interface ServerConfig {
@@ -39,6 +40,12 @@ export interface ServerConfig {
    * (`DEEPGRAM_BASE_URL`, …; see `vendorVariables`). Only variables that are set appear.
    */
   readonly vendorEnv: Readonly<Record<string, string>>;
+  /**
+   * Extra CA certificates (PEM) the vendors' TLS connections trust besides Node's default
+   * roots, e.g. a TLS-inspecting proxy's or a test server's: a PEM bundle file, read and
+   * checked at start-up. `VENDOR_CA_FILE`; default none.
+   */
+  readonly vendorCa: string | undefined;
   /**
    * Prices of the speech and language services, for each call's estimated cost: a JSON file
    * (see `price-table.ts`). `PRICES_FILE`; default none (usage is stored without a cost).
@@ -126,6 +133,7 @@ const envSchema = z.object({
   OPENAI_API_KEY: optional,
   OPENAI_BASE_URL: optional,
   PRICES_FILE: optional,
+  VENDOR_CA_FILE: optional,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: optional.pipe(
     z
@@ -211,6 +219,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     openaiApiKey: e.OPENAI_API_KEY,
     openaiBaseUrl: e.OPENAI_BASE_URL,
     vendorEnv,
+    vendorCa: e.VENDOR_CA_FILE === undefined ? undefined : vendorCa(path.resolve(cwd, e.VENDOR_CA_FILE)),
     prices: e.PRICES_FILE === undefined ? undefined : loadPriceTable(path.resolve(cwd, e.PRICES_FILE)),
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
@@ -232,6 +241,17 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     shutdownGraceSecs: e.SHUTDOWN_GRACE_SECS,
     recordingRetentionDays: e.RECORDING_RETENTION_DAYS,
   };
+}
+
+/** The certificates of `VENDOR_CA_FILE`. @throws Error naming the variable when the file is unusable. */
+function vendorCa(file: string): string {
+  try {
+    return readVendorCa(file);
+  } catch (error) {
+    throw new Error(
+      `Invalid environment: VENDOR_CA_FILE: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 /** Every vendor's key and base-URL variables, from the registry: `{ keys, baseUrls }`. */

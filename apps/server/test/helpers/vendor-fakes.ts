@@ -1,16 +1,21 @@
 /**
  * A Parley test server whose calls run on vendor services through the production service
  * factory (`defaultServiceFactory`, the vendor registry), with every vendor a loopback fake of
- * `@parley/services/testing`: Deepgram STT, an LLM (Claude or Gemini) and a TTS (ElevenLabs).
- * The server reaches them through `<VENDOR>_API_KEY` / `<VENDOR>_BASE_URL`, as in production.
+ * `@parley/services/testing`: Deepgram STT, an LLM (Claude or Gemini) and a TTS (ElevenLabs or
+ * Cartesia). The server reaches them through `<VENDOR>_API_KEY` / `<VENDOR>_BASE_URL`, as in
+ * production, and trusts the TLS certificate of a fake that serves one through `VENDOR_CA_FILE`.
  *
  * Adding a vendor of a kind is one adapter in {@link LLM_FAKES} or {@link TTS_FAKES}.
  */
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   type FakeAnthropicMessage,
   FakeAnthropicServer,
+  type FakeCartesiaConnection,
+  FakeCartesiaServer,
   FakeDeepgramServer,
   FakeElevenLabsServer,
   FakeGeminiServer,
@@ -54,7 +59,10 @@ export interface LLMFake {
 /** What a fake TTS vendor received in one request. */
 export interface TTSRequestSeen {
   readonly text: string;
-  /** The audio format asked for, in the vendor's own terms (ElevenLabs `output_format`). */
+  /**
+   * The audio format asked for, in the vendor's own terms: ElevenLabs' `output_format`,
+   * Cartesia's `output_format` as `<encoding>_<sample_rate>`.
+   */
   readonly format: string;
   readonly apiKey: string | undefined;
   /** The voice asked for. */
@@ -156,10 +164,56 @@ async function elevenLabsFake(): Promise<TTSFake> {
   };
 }
 
+/** The Cartesia fake's default pace: each word lasts this long, ms (its word timestamps split it evenly). */
+const CARTESIA_MS_PER_WORD = 80;
+
+/** The key a Cartesia handshake carried (`Authorization: Bearer` from the SDK, or `X-API-Key`). */
+function cartesiaKey(headers: FakeCartesiaConnection['headers']): string | undefined {
+  const auth = headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice('Bearer '.length);
+  const key = headers['x-api-key'];
+  return Array.isArray(key) ? key[0] : key;
+}
+
+/**
+ * Cartesia through `FakeCartesiaServer` (its default replies: a tone with word timestamps). It
+ * serves TLS with a self-signed certificate: the server trusts it through `VENDOR_CA_FILE`, a
+ * file in a temporary directory removed on close.
+ */
+async function cartesiaFake(): Promise<TTSFake> {
+  const voice = 'fake-voice-e2e';
+  const fake = await FakeCartesiaServer.start({ apiKey: VENDOR_TEST_KEY, voiceIds: [voice] });
+  const dir = await mkdtemp(path.join(tmpdir(), 'parley-vendor-ca-'));
+  const caFile = path.join(dir, 'cartesia-fake.pem');
+  await writeFile(caFile, fake.ca);
+  return {
+    config: { provider: 'cartesia', voice },
+    env: { CARTESIA_API_KEY: VENDOR_TEST_KEY, CARTESIA_BASE_URL: fake.url, VENDOR_CA_FILE: caFile },
+    expectedFormat: (rateHz) => `pcm_s16le_${rateHz}`,
+    audioMs: (text) => text.trim().split(/\s+/).length * CARTESIA_MS_PER_WORD,
+    // One per sentence: a response's flushes and its closing input carry no transcript.
+    requests: () =>
+      fake.connections.flatMap((c) =>
+        c.requests
+          .filter((r) => r.transcript.trim() !== '')
+          .map((r) => ({
+            text: r.transcript.trim(),
+            format: `${r.output_format?.encoding}_${r.output_format?.sample_rate}`,
+            apiKey: cartesiaKey(c.headers),
+            voice: typeof r.voice === 'string' ? r.voice : (r.voice?.id ?? ''),
+          })),
+      ),
+    close: async () => {
+      await fake.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** LLM vendors the tests can use, by the agent's `llm.provider`. */
 export const LLM_FAKES = { anthropic: anthropicFake, google: geminiFake } as const;
 /** TTS vendors the tests can use, by the agent's `tts.provider`. */
-export const TTS_FAKES = { elevenlabs: elevenLabsFake } as const;
+export const TTS_FAKES = { elevenlabs: elevenLabsFake, cartesia: cartesiaFake } as const;
 
 export type LLMVendor = keyof typeof LLM_FAKES;
 export type TTSVendor = keyof typeof TTS_FAKES;

@@ -1,7 +1,20 @@
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { WebsocketClientEvent, WebsocketResponse } from '@cartesia/cartesia-js/resources/tts.js';
 import { TTSRequestError } from '../errors.ts';
 import { handshakeError } from './errors.ts';
 import { cartesiaSdk, type TTSWS } from './sdk.ts';
+
+/** TLS contexts by CA bundle: parsing a bundle of Node's ~150 roots costs ~25 ms of CPU, once. */
+const secureContexts = new Map<string, SecureContext>();
+
+function secureContextFor(ca: string): SecureContext {
+  let context = secureContexts.get(ca);
+  if (!context) {
+    context = createSecureContext({ ca });
+    secureContexts.set(ca, context);
+  }
+  return context;
+}
 
 /** `WebSocket.OPEN`, the ready state of a socket that can send. */
 const OPEN = 1;
@@ -11,7 +24,7 @@ export interface CartesiaConnectionOptions {
   readonly apiKey: string;
   /** The SDK's `baseURL`; the socket goes to `wss://<its host>/tts/websocket` (the SDK forces `wss`). */
   readonly baseUrl: string;
-  /** Trusted CA certificates (PEM) instead of Node's, for a test server's self-signed certificate. */
+  /** Trusted CA certificates (PEM) instead of Node's (see `CartesiaTTSServiceOptions.ca`); one TLS context per bundle. */
   readonly ca: string | undefined;
   readonly handshakeTimeoutMs: number;
 }
@@ -51,7 +64,7 @@ export class CartesiaConnection {
     const client = new sdk.Cartesia({ apiKey: options.apiKey, baseURL: options.baseUrl, maxRetries: 0 });
     const ws = new sdk.TTSWS(client, {
       handshakeTimeout: options.handshakeTimeoutMs,
-      ...(options.ca ? { ca: options.ca } : {}),
+      ...(options.ca ? { secureContext: secureContextFor(options.ca) } : {}),
     });
     // Failures reach us through `connect()`'s rejection and the socket's `close`; without a
     // listener the SDK would also raise them as unhandled rejections.

@@ -64,8 +64,9 @@ export interface CartesiaTTSServiceOptions extends TTSServiceOptions {
    */
   readonly baseUrl?: string;
   /**
-   * Trusted CA certificates (PEM) for the WebSocket's TLS, instead of Node's: for a test
-   * server with a self-signed certificate (`FakeCartesiaServer.ca`). Default: Node's.
+   * Trusted CA certificates (PEM) for the WebSocket's TLS, instead of Node's: a test server's
+   * self-signed certificate (`FakeCartesiaServer.ca`), or Node's roots plus extra CAs (the
+   * vendor passes the server's `VENDOR_CA_FILE` so, through `trustedCaOption`). Default: Node's.
    */
   readonly ca?: string;
   /** Model id (https://docs.cartesia.ai/build-with-cartesia/tts-models). Default {@link DEFAULT_CARTESIA_MODEL}. */

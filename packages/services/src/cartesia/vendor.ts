@@ -1,6 +1,6 @@
 /** Cartesia as an agent-configurable vendor. */
 import { z } from 'zod';
-import { defineVendor, responseTimeoutOption } from '../vendors/vendor.ts';
+import { defineVendor, responseTimeoutOption, trustedCaOption } from '../vendors/vendor.ts';
 import {
   CARTESIA_API_BASE_URL,
   CartesiaTTSService,
@@ -37,6 +37,7 @@ export const cartesiaTTSVendor = defineVendor({
       name: access.name,
       apiKey: access.apiKey ?? '', // none: the start fails with a TTSConfigurationError naming the key
       baseUrl: access.baseUrl ?? CARTESIA_API_BASE_URL,
+      ...trustedCaOption(access),
       model: options.model,
       voiceId: options.voice,
       language: access.language,

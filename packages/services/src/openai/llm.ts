@@ -7,9 +7,10 @@ import {
   type MetricLabels,
   type ToolDefinition,
 } from '@parley/pipeline';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { LLMConfigurationError, LLMRequestError, llmHttpError } from '../errors.ts';
 import { toOpenAIMessages, toOpenAITools } from './messages.ts';
+import { loadedOpenAI, loadOpenAISdk } from './sdk.ts';
 import { ToolCallAssembler } from './tool-calls.ts';
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -80,7 +81,8 @@ export class OpenAILLMService extends LLMService {
   readonly model: string;
   /** The base URL requests go to. */
   readonly baseUrl: string;
-  private readonly client: OpenAI;
+  /** The SDK's client, made once the SDK is loaded (see `sdk.ts`). */
+  private readonly client: () => Promise<OpenAI>;
   private readonly temperature: number | undefined;
 
   /** Metrics name the vendor and model (for usage and cost). */
@@ -106,13 +108,19 @@ export class OpenAILLMService extends LLMService {
     this.baseUrl = customBaseUrl ?? DEFAULT_BASE_URL;
     this.model = options.model ?? 'gpt-4o-mini';
     this.temperature = options.temperature;
-    this.client = new OpenAI({
+    const clientOptions = {
       apiKey: typeof apiKey === 'string' ? apiKey : keyGetter(apiKey),
       baseURL: this.baseUrl,
       maxRetries: options.maxRetries ?? 2,
       timeout: options.timeoutMs ?? 30_000,
       ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
+    };
+    let client: Promise<OpenAI> | undefined;
+    loadOpenAISdk().catch(() => undefined); // loads in the background; a failure surfaces at the first request
+    this.client = () => {
+      client ??= loadOpenAISdk().then(({ default: Sdk }) => new Sdk(clientOptions));
+      return client;
+    };
   }
 
   protected override async *streamCompletion(
@@ -123,7 +131,7 @@ export class OpenAILLMService extends LLMService {
     const openaiTools = toOpenAITools(tools);
     const calls = new ToolCallAssembler();
     try {
-      const stream = await this.client.chat.completions.create(
+      const stream = await (await this.client()).chat.completions.create(
         {
           model: this.model,
           messages: toOpenAIMessages(messages),
@@ -164,6 +172,8 @@ export class OpenAILLMService extends LLMService {
   /** Map SDK errors to this package's error families; aborts pass through unchanged. */
   private describe(e: unknown): unknown {
     if (isAbortError(e)) return e;
+    const OpenAI = loadedOpenAI();
+    if (!OpenAI) return e; // the SDK did not load: its own error
     // The SDK wraps what the key function threw.
     if (e instanceof OpenAI.OpenAIError && e.cause instanceof LLMConfigurationError) return e.cause;
     if (!(e instanceof OpenAI.APIError)) return e;

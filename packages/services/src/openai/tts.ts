@@ -1,7 +1,8 @@
 import { isAbortError, type MetricLabels, TTSService, type TTSServiceOptions } from '@parley/pipeline';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { TTSConfigurationError, type TTSError, TTSRequestError } from '../errors.ts';
 import { readPcm16 } from './pcm16-stream.ts';
+import { loadedOpenAI, loadOpenAISdk } from './sdk.ts';
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 /** `response_format: 'pcm'` is raw 24 kHz 16-bit little-endian mono (https://platform.openai.com/docs/guides/text-to-speech#supported-output-formats). */
@@ -64,7 +65,8 @@ export class OpenAITTSService extends TTSService {
   readonly model: string;
   /** The voice sent with every request. */
   readonly voice: string;
-  private readonly client: OpenAI;
+  /** The SDK's client, made once the SDK is loaded (see `sdk.ts`). */
+  private readonly client: () => Promise<OpenAI>;
   private readonly baseUrl: string;
   private readonly instructions: string | undefined;
   private readonly speed: number | undefined;
@@ -88,13 +90,19 @@ export class OpenAITTSService extends TTSService {
     this.voice = options.voice ?? 'alloy';
     this.instructions = options.instructions;
     this.speed = options.speed;
-    this.client = new OpenAI({
+    const clientOptions = {
       apiKey: typeof apiKey === 'string' ? apiKey : keyGetter(apiKey),
       baseURL: this.baseUrl,
       maxRetries: options.maxRetries ?? 2,
       timeout: options.timeoutMs ?? 30_000,
       ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
+    };
+    let client: Promise<OpenAI> | undefined;
+    loadOpenAISdk().catch(() => undefined); // loads in the background; a failure surfaces at the first sentence
+    this.client = () => {
+      client ??= loadOpenAISdk().then(({ default: Sdk }) => new Sdk(clientOptions));
+      return client;
+    };
   }
 
   /** 24000 Hz: what `response_format: 'pcm'` gives. */
@@ -104,7 +112,7 @@ export class OpenAITTSService extends TTSService {
 
   protected override async *synthesize(text: string, signal: AbortSignal): AsyncIterable<Int16Array> {
     try {
-      const response = await this.client.audio.speech.create(
+      const response = await (await this.client()).audio.speech.create(
         {
           model: this.model,
           voice: this.voice,
@@ -125,9 +133,10 @@ export class OpenAITTSService extends TTSService {
 
   /** Map SDK errors to the TTS error family. */
   private describe(e: unknown): unknown {
-    if (e instanceof OpenAI.OpenAIError && e.cause instanceof TTSConfigurationError) return e.cause;
+    const OpenAI = loadedOpenAI();
+    if (OpenAI && e instanceof OpenAI.OpenAIError && e.cause instanceof TTSConfigurationError) return e.cause;
     if (e instanceof TTSRequestError || isAbortError(e)) return e;
-    if (!(e instanceof OpenAI.APIError)) {
+    if (!OpenAI || !(e instanceof OpenAI.APIError)) {
       return new TTSRequestError(`OpenAI speech stream failed: ${String((e as Error)?.message ?? e)}`, {
         cause: e,
       });

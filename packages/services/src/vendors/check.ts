@@ -39,15 +39,6 @@ export function checkPassed(message: string): VendorCheckResult {
   return { ok: true, code: 'ok', message };
 }
 
-/** A vendor without a cheap authenticated read: the service is checked when a call uses it. */
-export function notChecked(label: string): VendorCheckResult {
-  return {
-    ok: null,
-    code: 'not_checked',
-    message: `${label} offers no request to check a key without using the service; it is checked when a call starts`,
-  };
-}
-
 /**
  * The failed check for `error`, thrown by a vendor SDK: HTTP 401/403 → `unauthorized`; 404 →
  * `notFound` (the model or voice asked for); no HTTP answer → `unreachable`; else `vendor_error`.

@@ -3,6 +3,7 @@
  * its agent-facing options (a zod shape with defaults), where its key lives and goes, and how
  * to build the service. Adding a vendor is its folder plus one line in `registry.ts`.
  */
+import { rootCertificates } from 'node:tls';
 import type { LLMService, STTService, TTSService } from '@parley/pipeline';
 import type { z } from 'zod';
 import type { VendorCheckAccess, VendorCheckResult } from './check.ts';
@@ -31,6 +32,12 @@ export interface VendorAccess {
   readonly responseTimeoutMs: number | undefined;
   /** The processor's name in metrics, errors and failover events (e.g. `llm:anthropic`). */
   readonly name: string;
+  /**
+   * Extra CA certificates (PEM) to trust for TLS connections the service opens itself (the
+   * server's `VENDOR_CA_FILE`), in addition to Node's default roots; `undefined`: the defaults
+   * only. See {@link trustedCaOption}.
+   */
+  readonly ca?: string;
 }
 
 /**
@@ -86,4 +93,13 @@ export function defineVendor<K extends VendorKind, P extends string, O extends z
 /** A service's `responseTimeoutMs` option from {@link VendorAccess} (none: the service's default). */
 export function responseTimeoutOption(access: VendorAccess): { responseTimeoutMs?: number } {
   return access.responseTimeoutMs === undefined ? {} : { responseTimeoutMs: access.responseTimeoutMs };
+}
+
+/**
+ * A service's `ca` option (the whole trust list, which replaces Node's) from {@link VendorAccess}:
+ * Node's default roots (`tls.rootCertificates`) plus `access.ca`, so that the vendor's real
+ * certificate still verifies; none when there is no extra CA (Node's defaults apply as they are).
+ */
+export function trustedCaOption(access: VendorAccess): { ca?: string } {
+  return access.ca === undefined ? {} : { ca: [...rootCertificates, access.ca].join('\n') };
 }

@@ -219,6 +219,24 @@ describe('Pipeline and PipelineTask', () => {
     expect(seen).toEqual(['upper:A', 'exclaim:A!']);
   });
 
+  it('shows an observer that declares its frame types only those, and the others every frame', async () => {
+    const declared: string[] = [];
+    const all: string[] = [];
+    const task = new PipelineTask([new Upper('upper')], {
+      observers: [
+        { frameTypes: ['llm_text'], onFrame: (e) => declared.push(e.frame.type) },
+        { onFrame: (e) => all.push(e.frame.type) },
+      ],
+    });
+    const done = task.run();
+    task.queueFrame(frame('input_audio', { audio: new Int16Array(160), sampleRateHz: 8000, channels: 1 }));
+    task.queueFrame(frame('llm_text', { text: 'a' }));
+    task.end('finished');
+    await done;
+    expect(declared).toEqual(['llm_text']);
+    expect(all).toEqual(expect.arrayContaining(['start', 'input_audio', 'llm_text', 'end']));
+  });
+
   it('cancels on a fatal error and reports it', async () => {
     class Fatal extends FrameProcessor {
       protected override processFrame(f: Frame, d: Direction): HandlerResult {

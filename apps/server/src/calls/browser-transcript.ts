@@ -1,5 +1,6 @@
 import {
   type FrameEvent,
+  type FrameType,
   type TaskObserver,
   TranscriptCollector,
   type TranscriptEntry,
@@ -23,6 +24,10 @@ export class BrowserTranscriptRelay implements TaskObserver {
   constructor(private readonly send: (line: BrowserTranscriptLine) => void) {
     this.collector = new TranscriptCollector((entry) => this.onEntry(entry));
   }
+
+  readonly frameTypes: readonly FrameType[] = [
+    ...new Set<FrameType>([...TranscriptCollector.FRAME_TYPES, 'interim_transcription', 'spoken_text']),
+  ];
 
   onFrame(event: FrameEvent): void {
     this.collector.onFrame(event);

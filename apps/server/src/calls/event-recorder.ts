@@ -57,6 +57,13 @@ export class CallEventRecorder implements TaskObserver {
     this.record('turn', { ...timing });
   }
 
+  readonly frameTypes = [
+    'function_call_in_progress',
+    'function_call_result',
+    'function_call_cancel',
+    'service_switched',
+  ] as const;
+
   onFrame({ frame: f }: FrameEvent): void {
     if (
       f.type !== 'function_call_in_progress' &&

@@ -13,6 +13,8 @@ export class LiveTranscriptObserver implements TaskObserver {
   /** @param publish Receives the data of a `transcript_partial` live event. */
   constructor(private readonly publish: (data: { role: 'user' | 'assistant'; text: string }) => void) {}
 
+  readonly frameTypes = ['interim_transcription', 'spoken_text'] as const;
+
   onFrame({ frame: f }: FrameEvent): void {
     if (f.type !== 'interim_transcription' && f.type !== 'spoken_text') return;
     if (!this.seen.firstSight(f.id)) return;

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../clock/clock.ts';
+import type { FrameType } from '../frames/frames.ts';
 import type { FrameEvent, TaskObserver } from '../processors/task.ts';
 
 /** One line of a call transcript. */
@@ -40,6 +41,17 @@ export class TranscriptCollector implements TaskObserver {
    *   {@link entries}. Optional.
    */
   constructor(private readonly onEntry?: (entry: TranscriptEntry) => void) {}
+
+  /** The frames {@link onFrame} reads (see `TaskObserver.frameTypes`). */
+  static readonly FRAME_TYPES: readonly FrameType[] = [
+    'start',
+    'transcription',
+    'bot_started_speaking',
+    'spoken_text',
+    'bot_stopped_speaking',
+    'interruption',
+  ];
+  readonly frameTypes = TranscriptCollector.FRAME_TYPES;
 
   onFrame({ frame: f }: FrameEvent): void {
     switch (f.type) {

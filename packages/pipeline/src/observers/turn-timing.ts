@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../clock/clock.ts';
-import type { Frame, ServiceKind } from '../frames/frames.ts';
+import type { Frame, FrameType, ServiceKind } from '../frames/frames.ts';
 import type { FrameEvent, TaskObserver } from '../processors/task.ts';
 
 /**
@@ -106,6 +106,26 @@ export class TurnTimingObserver implements TaskObserver {
   private vadStoppedAt: number | undefined;
   /** Time of the last final transcript since the caller's speech started, before the turn ended. */
   private earlyTranscriptAt: number | undefined;
+
+  /** The frames {@link onFrame} reads (see `TaskObserver.frameTypes`). */
+  static readonly FRAME_TYPES: readonly FrameType[] = [
+    'output_audio',
+    'start',
+    'vad_user_started_speaking',
+    'vad_user_stopped_speaking',
+    'user_started_speaking',
+    'user_stopped_speaking',
+    'transcription',
+    'llm_context',
+    'llm_text',
+    'tts_speak',
+    'tts_started',
+    'playback_mark',
+    'spoken_text',
+    'error',
+    'interruption',
+  ];
+  readonly frameTypes = TurnTimingObserver.FRAME_TYPES;
 
   /** @param options Callbacks; see {@link TurnTimingObserverOptions}. */
   constructor(private readonly options: TurnTimingObserverOptions = {}) {}

@@ -73,6 +73,8 @@ export class UsageCollector implements TaskObserver {
   /** Ids of the metrics counted: a call has a few per turn, so the set stays small. */
   private readonly seen = new Set<number>();
 
+  readonly frameTypes = ['metrics'] as const;
+
   onFrame({ frame: f }: FrameEvent): void {
     if (f.type !== 'metrics' || f.service === undefined || this.seen.has(f.id)) return;
     this.seen.add(f.id);

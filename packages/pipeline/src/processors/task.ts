@@ -18,6 +18,12 @@ export interface FrameEvent {
  * A frame is seen once per processor that pushes it: dedupe by frame id where that matters.
  */
 export interface TaskObserver {
+  /**
+   * The frame types this observer handles; absent: every frame. Declaring them spares the
+   * per-push dispatch of the others (audio frames, pushed by every processor, are most of a
+   * call's traffic).
+   */
+  readonly frameTypes?: readonly FrameType[];
   onFrame(event: FrameEvent): void;
   /** Called once when the task finishes. */
   onEnd?(result: TaskResult): void;
@@ -340,8 +346,18 @@ export class PipelineTask {
   }
 
   private attachObservers(): void {
-    const observers = this.observers;
+    const byType = new Map<FrameType, TaskObserver[]>();
+    const observersOf = (type: FrameType): TaskObserver[] => {
+      let list = byType.get(type);
+      if (!list) {
+        list = this.observers.filter((o) => !o.frameTypes || o.frameTypes.includes(type));
+        byType.set(type, list);
+      }
+      return list;
+    };
     const tap = (frame: Frame, direction: Direction, source: FrameProcessor) => {
+      const observers = observersOf(frame.type);
+      if (observers.length === 0) return;
       const event: FrameEvent = { frame, direction, source };
       for (const o of observers) {
         try {

@@ -1,5 +1,5 @@
 import { context, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
-import type { MetricsFrame } from '../frames/frames.ts';
+import type { FrameType, MetricsFrame } from '../frames/frames.ts';
 import { type TurnTiming, TurnTimingObserver } from '../observers/turn-timing.ts';
 import type { FrameProcessor } from '../processors/frame-processor.ts';
 import type { FrameEvent, TaskObserver, TaskResult } from '../processors/task.ts';
@@ -63,6 +63,17 @@ export class TracingObserver implements TaskObserver {
   private lastInterruptionId = 0;
   private lastUserStartId = 0;
   private lastErrorId = 0;
+
+  /** The frames {@link onFrame} reads: its own and those of its turn timing. */
+  readonly frameTypes: readonly FrameType[] = [
+    ...new Set<FrameType>([
+      ...TurnTimingObserver.FRAME_TYPES,
+      'metrics',
+      'llm_response_start',
+      'llm_response_end',
+      'tts_stopped',
+    ]),
+  ];
 
   /** @param options See {@link TracingObserverOptions}. */
   constructor(options: TracingObserverOptions = {}) {

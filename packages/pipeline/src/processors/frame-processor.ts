@@ -89,6 +89,9 @@ export abstract class FrameProcessor {
   readonly name: string;
   private readonly down = new Subject<Frame>();
   private readonly up = new Subject<Frame>();
+  /** Receivers connected by {@link onPush} (links), called directly: no rxjs per frame. Replaced, never mutated. */
+  private downReceivers: readonly ((f: Frame) => void)[] = [];
+  private upReceivers: readonly ((f: Frame) => void)[] = [];
   private state: ProcessorState = 'idle';
   private queue: Frame[] = [];
   private queueDirs: Direction[] = [];
@@ -206,8 +209,25 @@ export abstract class FrameProcessor {
   /** Pass a frame to the next processor in `direction` (default downstream). */
   push(f: Frame, direction: Direction = 'downstream'): void {
     if (this.tap) this.tap(f, direction, this);
-    if (direction === 'downstream') this.down.next(f);
-    else this.up.next(f);
+    const receivers = direction === 'downstream' ? this.downReceivers : this.upReceivers;
+    for (let i = 0; i < receivers.length; i++) receivers[i]!(f);
+    const subject = direction === 'downstream' ? this.down : this.up;
+    if (subject.observed) subject.next(f);
+  }
+
+  /**
+   * Calls `receiver` synchronously with each frame this processor pushes in `direction`, before
+   * the subscribers of {@link downstream$} / {@link upstream$}. This is how {@link link} joins
+   * processors: a plain call per frame, where an rxjs subscription costs several. Nested
+   * pipelines forward it to their last (downstream) or first (upstream) processor.
+   * @returns A function that disconnects `receiver`.
+   */
+  onPush(direction: Direction, receiver: (f: Frame) => void): () => void {
+    const key = direction === 'downstream' ? 'downReceivers' : 'upReceivers';
+    this[key] = [...this[key], receiver];
+    return () => {
+      this[key] = this[key].filter((r) => r !== receiver);
+    };
   }
 
   /**
@@ -431,10 +451,10 @@ export function isAbortError(e: unknown): boolean {
  * Returns a function that disconnects them.
  */
 export function link(a: FrameProcessor, b: FrameProcessor): () => void {
-  const s1 = a.downstream$.subscribe((f) => b.queueFrame(f, 'downstream'));
-  const s2 = b.upstream$.subscribe((f) => a.queueFrame(f, 'upstream'));
+  const down = a.onPush('downstream', (f) => b.queueFrame(f, 'downstream'));
+  const up = b.onPush('upstream', (f) => a.queueFrame(f, 'upstream'));
   return () => {
-    s1.unsubscribe();
-    s2.unsubscribe();
+    down();
+    up();
   };
 }

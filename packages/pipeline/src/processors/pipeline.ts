@@ -28,6 +28,12 @@ export class Pipeline extends FrameProcessor {
     return this.processors[0]!.upstream$;
   }
 
+  override onPush(direction: Direction, receiver: (f: Frame) => void): () => void {
+    const end =
+      direction === 'downstream' ? this.processors[this.processors.length - 1]! : this.processors[0]!;
+    return end.onPush(direction, receiver);
+  }
+
   override get isRunning(): boolean {
     return this.processors.some((p) => p.isRunning);
   }

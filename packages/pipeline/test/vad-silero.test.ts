@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SileroVad } from '../src/vad/silero.ts';
+import type { VadAnalyzer } from '../src/vad/vad-analyzer.ts';
 import { VadError } from '../src/vad/vad-errors.ts';
 import type { VadParams } from '../src/vad/vad-params.ts';
 import { VoiceActivityDetector, type VoiceActivityEvent } from '../src/vad/voice-activity-detector.ts';
@@ -13,14 +14,22 @@ async function detect(
   sampleRateHz: 8000 | 16000,
   params: Partial<VadParams> = {},
 ): Promise<VoiceActivityEvent[]> {
-  const vad = await SileroVad.create({ sampleRateHz });
-  const detector = new VoiceActivityDetector(vad, params);
+  return detectWith(await SileroVad.create({ sampleRateHz }), pcm, params);
+}
+
+/** Runs a whole stream through a detector on `analyzer`; disposes it. */
+async function detectWith(
+  analyzer: VadAnalyzer,
+  pcm: Int16Array,
+  params: Partial<VadParams> = {},
+): Promise<VoiceActivityEvent[]> {
+  const detector = new VoiceActivityDetector(analyzer, params);
   const events: VoiceActivityEvent[] = [];
-  for (let i = 0; i + vad.windowSamples <= pcm.length; i += vad.windowSamples) {
-    const e = await detector.analyze(pcm.subarray(i, i + vad.windowSamples));
+  for (let i = 0; i + analyzer.windowSamples <= pcm.length; i += analyzer.windowSamples) {
+    const e = await detector.analyze(pcm.subarray(i, i + analyzer.windowSamples));
     if (e) events.push(e);
   }
-  vad.dispose();
+  analyzer.dispose();
   return events;
 }
 
@@ -98,6 +107,36 @@ describe('SileroVad', () => {
       interleaved.push(pa);
     }
     expect(interleaved).toEqual(alone);
+  });
+
+  it('skips the model on quiet windows while no speech is under way, and finds the same edges', async () => {
+    for (const clip of CLIPS_8K) {
+      const stream = padWithNoise(speechClip(clip, 8000), 8000);
+      const skipping = await SileroVad.create({ sampleRateHz: 8000 });
+      const runsBefore = skipping.batcher.stats.windows;
+      const withSkip = await detectWith(skipping, stream);
+      const skippingRuns = skipping.batcher.stats.windows - runsBefore;
+      // The same model without `skip`: every window is run.
+      const full = await SileroVad.create({ sampleRateHz: 8000 });
+      const everyWindow = {
+        sampleRateHz: full.sampleRateHz,
+        windowSamples: full.windowSamples,
+        probability: (w: Int16Array | Float32Array) => full.probability(w),
+        reset: () => full.reset(),
+        dispose: () => full.dispose(),
+      };
+      const withoutSkip = await detectWith(everyWindow, stream);
+      expect(
+        withSkip.map((e) => e.type),
+        clip,
+      ).toEqual(withoutSkip.map((e) => e.type));
+      for (const [i, e] of withSkip.entries()) {
+        expect(Math.abs(e.sinceMs - withoutSkip[i]!.sinceMs), clip).toBeLessThanOrEqual(32);
+        expect(Math.abs(e.atMs - withoutSkip[i]!.atMs), clip).toBeLessThanOrEqual(32);
+      }
+      const windows = Math.floor(stream.length / 256);
+      expect(skippingRuns, clip).toBeLessThan(windows - (2 * PAD_MS) / 32 / 2); // most of the padding skipped
+    }
   });
 
   it('gives the same probabilities again after reset()', async () => {

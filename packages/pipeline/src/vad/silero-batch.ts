@@ -236,7 +236,9 @@ export class SileroBatcher {
     if (batch.length === 0) return;
     const now = performance.now();
     if (this.pending.length >= this.maxBatch) {
-      queueMicrotask(this.flush);
+      // The next full batch after the event loop's I/O: inference is synchronous, and back-to-back
+      // batches would stall every call's socket for their sum.
+      this.schedule(0);
     } else if (this.pending.length > 0) {
       this.schedule(this.maxWaitMs - (now - this.pending[0]!.at));
     }

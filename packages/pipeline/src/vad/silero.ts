@@ -198,6 +198,29 @@ export class SileroVad implements VadAnalyzer {
   }
 
   /** Zero the recurrent state and the context (start a new stream). Not while a call is pending. */
+  /**
+   * A quiet window not run through the model: its last samples become the next window's
+   * context, and the recurrent state starts afresh (as at the start of a stream), since the
+   * silence it would have seen is gone.
+   * @throws VadError `disposed`, `busy` or `bad_window` as {@link probability}.
+   */
+  skip(window: Float32Array | Int16Array): void {
+    if (this.disposed) throw new VadError('disposed', 'the Silero analyzer was disposed');
+    if (this.busy) throw new VadError('busy', 'skip() called before the previous probability() settled');
+    if (window.length !== this.windowSamples) {
+      throw new VadError('bad_window', `expected ${this.windowSamples} samples, got ${window.length}`);
+    }
+    const x = this.stream.input;
+    const c = this.contextSamples;
+    const tail = window.subarray(window.length - c);
+    if (tail instanceof Int16Array) {
+      for (let i = 0; i < c; i++) x[x.length - c + i] = tail[i]! / 32768;
+    } else {
+      x.set(tail, x.length - c);
+    }
+    this.stream.state.fill(0);
+  }
+
   reset(): void {
     this.stream.input.fill(0);
     this.stream.state.fill(0);

@@ -16,6 +16,16 @@ export interface VadAnalyzer {
    * @param window exactly {@link windowSamples} mono samples: 16-bit PCM, or floats in [-1, 1).
    */
   probability(window: Float32Array | Int16Array): Promise<number>;
+  /**
+   * The next window of the stream, not analyzed: it is too quiet to count as speech whatever
+   * the model would say. Optional; where it exists the detector calls it instead of
+   * {@link probability} for such windows while no speech is under way, sparing the model run.
+   * Implementations keep what the next window needs (e.g. context samples) and may start their
+   * recurrent memory afresh, as at the start of a stream.
+   *
+   * @param window exactly {@link windowSamples} mono samples, as for {@link probability}.
+   */
+  skip?(window: Float32Array | Int16Array): void;
   /** Forget the stream's state (start a new stream). */
   reset(): void;
   /** Release per-stream resources. The analyzer cannot be used afterwards. */

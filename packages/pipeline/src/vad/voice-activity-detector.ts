@@ -70,6 +70,8 @@ export class VoiceActivityDetector {
   /**
    * Analyze the next window of the stream. Call one at a time, in order. `window` is read
    * before the first await, so the caller may refill it once this returned its promise.
+   * While no speech is under way, a window quieter than `minVolume` is not run through the
+   * model where the analyzer can skip it (`VadAnalyzer.skip`): it could not start speech.
    *
    * @param window exactly `windowSamples` mono 16-bit samples at the analyzer's rate.
    * @returns the transition this window completed, if any.
@@ -79,6 +81,13 @@ export class VoiceActivityDetector {
     const volume = this.meter.update(window);
     const start = this.positionSamples;
     this.positionSamples += window.length;
+    if (this.analyzer.skip && this.machine.state === 'quiet' && volume < this.machine.params.minVolume) {
+      // Speech needs the volume too: whatever the model says, this window leaves the state quiet.
+      this.analyzer.skip(window);
+      this.confidence = 0;
+      this.machine.update(0, volume);
+      return undefined;
+    }
     this.confidence = await this.analyzer.probability(window);
     const t = this.machine.update(this.confidence, volume);
     if (!t) return undefined;

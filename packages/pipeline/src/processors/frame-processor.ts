@@ -363,6 +363,13 @@ export abstract class FrameProcessor {
   }
 
   private enqueue(f: Frame, direction: Direction): void {
+    if (!this.busy && this.state === 'started' && this.queueHead === this.queue.length) {
+      // Idle with nothing queued (the usual case): handle it now, without the queue's arrays.
+      if ((f.type === 'end' || f.type === 'stop') && direction === 'downstream')
+        this.stop(f.type, f, direction);
+      else this.run(f, direction);
+      return;
+    }
     this.queue.push(f);
     this.queueDirs.push(direction);
     if (!this.busy && this.state === 'started') this.drain();

@@ -1,4 +1,4 @@
-import { type Observable, Subject, type Subscription } from 'rxjs';
+import { type Observable, Subject } from 'rxjs';
 import { type Clock, systemClock, type TimerHandle } from '../clock/clock.ts';
 import { type AudioSettings, type ErrorFrame, type Frame, type FrameType, frame } from '../frames/frames.ts';
 import type { Direction, ErrorPolicy, FrameProcessor } from './frame-processor.ts';
@@ -95,7 +95,8 @@ const DEFAULT_IDLE_RESET: readonly FrameType[] = [
 export class PipelineTask {
   readonly pipeline: Pipeline;
   private readonly errorsSubject = new Subject<ErrorFrame>();
-  private readonly subs: Subscription[] = [];
+  /** Disconnect the task from the pipeline's two ends. */
+  private readonly disconnects: (() => void)[] = [];
   private readonly observers: TaskObserver[];
   private readonly idleReset: ReadonlySet<FrameType>;
   private readonly clock: Clock;
@@ -135,8 +136,10 @@ export class PipelineTask {
     this.done = new Promise((resolve) => {
       this.resolveRun = resolve;
     });
-    this.subs.push(this.pipeline.downstream$.subscribe((f) => this.onDownstreamEnd(f)));
-    this.subs.push(this.pipeline.upstream$.subscribe((f) => this.onUpstreamEnd(f)));
+    this.disconnects.push(
+      this.pipeline.onPush('downstream', (f) => this.onDownstreamEnd(f)),
+      this.pipeline.onPush('upstream', (f) => this.onUpstreamEnd(f)),
+    );
   }
 
   /** Errors that reached the task, and the task's own warnings (stall alarms). */
@@ -385,7 +388,7 @@ export class PipelineTask {
         // an observer failing must not keep the task alive
       }
     }
-    for (const s of this.subs) s.unsubscribe();
+    for (const disconnect of this.disconnects) disconnect();
     if (this.tapped) for (const p of this.leaves) p.setTap(undefined);
     this.errorsSubject.complete();
     this.resolveRun?.(result);

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { type Direction, type Frame, frame, VADProcessor } from '@parley/pipeline';
 import { OpenAILLMService } from '@parley/services';
 import { FakeSTTService, FakeTTSService } from '@parley/services/testing';
+import { sql } from 'kysely';
 import { WebSocket } from 'ws';
 import { buildApp } from '../../apps/server/src/app.ts';
 import type { ServiceFactory } from '../../apps/server/src/calls/services.ts';
@@ -98,8 +99,9 @@ const config = loadServerConfig({
 });
 // PGlite runs on the server's own thread; BENCH_CAPACITY_DATABASE_URL measures with PostgreSQL instead.
 const databaseUrl = process.env.BENCH_CAPACITY_DATABASE_URL;
+const schema = `bench_capacity_${process.pid}`;
 const database = databaseUrl
-  ? await openDatabase({ url: databaseUrl, schema: `bench_capacity_${process.pid}` })
+  ? await openDatabase({ url: databaseUrl, schema })
   : await openDatabase({ dataDir: 'memory' });
 const sessions = createSessionStore(undefined);
 const credentials = await openCredentialStore(database.db, config);
@@ -111,5 +113,11 @@ const port = typeof address === 'object' && address ? address.port : 0;
 probe.announce(`http://127.0.0.1:${port}`);
 process.on('disconnect', () => {
   rmSync(dir, { recursive: true, force: true }); // the calls' recordings
-  process.exit(0);
+  // The point's tables go with it: a shared database must not fill up with them over a run.
+  const dropped = databaseUrl
+    ? sql`drop schema if exists ${sql.id(schema)} cascade`.execute(database.db)
+    : undefined;
+  void Promise.resolve(dropped)
+    .catch(() => undefined)
+    .finally(() => process.exit(0));
 });

@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    reporters: ['default', './vitest.unfinished-reporter.ts'],
     projects: [
       {
         test: {

@@ -47,7 +47,11 @@ export async function startTestServer(
     ...env,
   });
   const database = await openTestDatabase();
-  const sessions = createSessionStore(process.env.REDIS_URL, { keyPrefix: `parley-test-${randomUUID()}:` });
+  const sessions = createSessionStore(process.env.REDIS_URL, {
+    keyPrefix: `parley-test-${randomUUID()}:`,
+    // A loaded CI machine can stall a test process past the 1 s default: a timeout then is noise.
+    commandTimeoutMs: 5000,
+  });
   const credentials = await openCredentialStore(database.db, config);
   const parley = await buildApp({
     config,

@@ -176,19 +176,11 @@ export class SileroVad implements VadAnalyzer {
    *   call has not settled, `disposed` after {@link dispose}; ORT's error if inference fails.
    */
   async probability(window: Float32Array | Int16Array): Promise<number> {
-    if (this.disposed) throw new VadError('disposed', 'the Silero analyzer was disposed');
-    if (this.busy) throw new VadError('busy', 'probability() called before the previous call settled');
-    if (window.length !== this.windowSamples) {
-      throw new VadError('bad_window', `expected ${this.windowSamples} samples, got ${window.length}`);
-    }
+    this.accept(window, 'probability()');
     const x = this.stream.input;
     const c = this.contextSamples;
     x.copyWithin(0, x.length - c); // the end of the previous window becomes the context
-    if (window instanceof Int16Array) {
-      for (let i = 0; i < window.length; i++) x[c + i] = window[i]! / 32768;
-    } else {
-      x.set(window, c);
-    }
+    this.writeInput(window, c);
     this.busy = true;
     try {
       return await this.stream.run();
@@ -197,7 +189,6 @@ export class SileroVad implements VadAnalyzer {
     }
   }
 
-  /** Zero the recurrent state and the context (start a new stream). Not while a call is pending. */
   /**
    * A quiet window not run through the model: its last samples become the next window's
    * context, and the recurrent state starts afresh (as at the start of a stream), since the
@@ -205,22 +196,32 @@ export class SileroVad implements VadAnalyzer {
    * @throws VadError `disposed`, `busy` or `bad_window` as {@link probability}.
    */
   skip(window: Float32Array | Int16Array): void {
-    if (this.disposed) throw new VadError('disposed', 'the Silero analyzer was disposed');
-    if (this.busy) throw new VadError('busy', 'skip() called before the previous probability() settled');
-    if (window.length !== this.windowSamples) {
-      throw new VadError('bad_window', `expected ${this.windowSamples} samples, got ${window.length}`);
-    }
+    this.accept(window, 'skip()');
     const x = this.stream.input;
-    const c = this.contextSamples;
-    const tail = window.subarray(window.length - c);
-    if (tail instanceof Int16Array) {
-      for (let i = 0; i < c; i++) x[x.length - c + i] = tail[i]! / 32768;
-    } else {
-      x.set(tail, x.length - c);
-    }
+    this.writeInput(window.subarray(window.length - this.contextSamples), x.length - this.contextSamples);
     this.stream.state.fill(0);
   }
 
+  /** @throws VadError `disposed`, `busy` (a probability() pending) or `bad_window`. */
+  private accept(window: Float32Array | Int16Array, call: string): void {
+    if (this.disposed) throw new VadError('disposed', 'the Silero analyzer was disposed');
+    if (this.busy) throw new VadError('busy', `${call} called before the previous probability() settled`);
+    if (window.length !== this.windowSamples) {
+      throw new VadError('bad_window', `expected ${this.windowSamples} samples, got ${window.length}`);
+    }
+  }
+
+  /** Copies `samples` into the model input at `offset`, as floats in [-1, 1). */
+  private writeInput(samples: Float32Array | Int16Array, offset: number): void {
+    const x = this.stream.input;
+    if (samples instanceof Int16Array) {
+      for (let i = 0; i < samples.length; i++) x[offset + i] = samples[i]! / 32768;
+    } else {
+      x.set(samples, offset);
+    }
+  }
+
+  /** Zero the recurrent state and the context (start a new stream). Not while a call is pending. */
   reset(): void {
     this.stream.input.fill(0);
     this.stream.state.fill(0);

@@ -1,12 +1,6 @@
-import { describe, it } from 'vitest';
 import type { ReceivedMessage } from '../src/tools/call-simulator.ts';
 import { type AckGatedExotelCaller, dialGatedExotel } from './helpers/ack-gated-callers.ts';
-import {
-  expectBargeInKeepsAcknowledgedWords,
-  expectVendorCall,
-  type VendorCallProtocol,
-} from './helpers/vendor-call.ts';
-import { useVendorServer } from './helpers/vendor-fakes.ts';
+import { describeVendorCalls, type VendorCallProtocol } from './helpers/vendor-call.ts';
 
 const payloadBytes = (m: ReceivedMessage) =>
   Buffer.from((m.raw.media as { payload: string }).payload, 'base64').length;
@@ -24,26 +18,18 @@ const exotel: VendorCallProtocol<AckGatedExotelCaller> = {
   bytesPerSample: 2,
 };
 
-describe('an Exotel call on Deepgram, Gemini and ElevenLabs (their fakes), on real speech', () => {
-  const vendors = useVendorServer('google', 'elevenlabs');
+describeVendorCalls(
+  'an Exotel call on Deepgram, Gemini and ElevenLabs (their fakes), on real speech',
+  exotel,
+  'google',
+  'elevenlabs',
+  'marks Exotel echoed',
+);
 
-  it('carries the caller’s speech through every vendor and the reply back to the caller', async () => {
-    await expectVendorCall(vendors, exotel);
-  }, 60_000);
-
-  it('on barge-in keeps exactly the words whose marks Exotel echoed', async () => {
-    await expectBargeInKeepsAcknowledgedWords(vendors, exotel);
-  }, 60_000);
-});
-
-describe('an Exotel call on Deepgram, Claude and Cartesia (their fakes, Cartesia over TLS), on real speech', () => {
-  const vendors = useVendorServer('anthropic', 'cartesia');
-
-  it('carries the caller’s speech through every vendor and the reply back to the caller', async () => {
-    await expectVendorCall(vendors, exotel);
-  }, 60_000);
-
-  it('on barge-in keeps exactly the words whose marks Exotel echoed', async () => {
-    await expectBargeInKeepsAcknowledgedWords(vendors, exotel);
-  }, 60_000);
-});
+describeVendorCalls(
+  'an Exotel call on Deepgram, Claude and Cartesia (their fakes, Cartesia over TLS), on real speech',
+  exotel,
+  'anthropic',
+  'cartesia',
+  'marks Exotel echoed',
+);

@@ -2,9 +2,8 @@ import { describe, it } from 'vitest';
 import type { ReceivedMessage } from '../src/tools/call-simulator.ts';
 import { type AckGatedTwilioCaller, dialGatedTwilio } from './helpers/ack-gated-callers.ts';
 import {
-  expectBargeInKeepsAcknowledgedWords,
+  describeVendorCalls,
   expectLlmFailoverMidCall,
-  expectVendorCall,
   type VendorCallProtocol,
 } from './helpers/vendor-call.ts';
 import { useVendorServer } from './helpers/vendor-fakes.ts';
@@ -25,29 +24,21 @@ const twilio: VendorCallProtocol<AckGatedTwilioCaller> = {
   bytesPerSample: 1,
 };
 
-describe('a Twilio call on Deepgram, Claude and ElevenLabs (their fakes), on real speech', () => {
-  const vendors = useVendorServer('anthropic', 'elevenlabs');
+describeVendorCalls(
+  'a Twilio call on Deepgram, Claude and ElevenLabs (their fakes), on real speech',
+  twilio,
+  'anthropic',
+  'elevenlabs',
+  'marks Twilio echoed',
+);
 
-  it('carries the caller’s speech through every vendor and the reply back to the caller', async () => {
-    await expectVendorCall(vendors, twilio);
-  }, 60_000);
-
-  it('on barge-in keeps exactly the words whose marks Twilio echoed', async () => {
-    await expectBargeInKeepsAcknowledgedWords(vendors, twilio);
-  }, 60_000);
-});
-
-describe('a Twilio call on Deepgram, Gemini and Cartesia (their fakes, Cartesia over TLS), on real speech', () => {
-  const vendors = useVendorServer('google', 'cartesia');
-
-  it('carries the caller’s speech through every vendor and the reply back to the caller', async () => {
-    await expectVendorCall(vendors, twilio);
-  }, 60_000);
-
-  it('on barge-in keeps exactly the words whose marks Twilio echoed', async () => {
-    await expectBargeInKeepsAcknowledgedWords(vendors, twilio);
-  }, 60_000);
-});
+describeVendorCalls(
+  'a Twilio call on Deepgram, Gemini and Cartesia (their fakes, Cartesia over TLS), on real speech',
+  twilio,
+  'google',
+  'cartesia',
+  'marks Twilio echoed',
+);
 
 describe('a Twilio call whose LLM fails mid-call (Claude, then Gemini)', () => {
   const vendors = useVendorServer('anthropic', 'elevenlabs', 'google');

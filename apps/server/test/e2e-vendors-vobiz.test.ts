@@ -1,12 +1,6 @@
-import { describe, it } from 'vitest';
 import type { ReceivedMessage } from '../src/tools/call-simulator.ts';
 import { type AckGatedVobizCaller, dialGatedVobiz } from './helpers/ack-gated-callers.ts';
-import {
-  expectBargeInKeepsAcknowledgedWords,
-  expectVendorCall,
-  type VendorCallProtocol,
-} from './helpers/vendor-call.ts';
-import { useVendorServer } from './helpers/vendor-fakes.ts';
+import { describeVendorCalls, type VendorCallProtocol } from './helpers/vendor-call.ts';
 
 const payloadBytes = (m: ReceivedMessage) =>
   Buffer.from(String((m.raw.media as { payload: unknown }).payload), 'base64').length;
@@ -24,26 +18,18 @@ const vobiz: VendorCallProtocol<AckGatedVobizCaller> = {
   bytesPerSample: 1,
 };
 
-describe('a Vobiz call on Deepgram, Claude and ElevenLabs (their fakes), on real speech', () => {
-  const vendors = useVendorServer('anthropic', 'elevenlabs');
+describeVendorCalls(
+  'a Vobiz call on Deepgram, Claude and ElevenLabs (their fakes), on real speech',
+  vobiz,
+  'anthropic',
+  'elevenlabs',
+  'checkpoints Vobiz answered',
+);
 
-  it('carries the caller’s speech through every vendor and the reply back to the caller', async () => {
-    await expectVendorCall(vendors, vobiz);
-  }, 60_000);
-
-  it('on barge-in keeps exactly the words whose checkpoints Vobiz answered', async () => {
-    await expectBargeInKeepsAcknowledgedWords(vendors, vobiz);
-  }, 60_000);
-});
-
-describe('a Vobiz call on Deepgram, Gemini and Cartesia (their fakes, Cartesia over TLS), on real speech', () => {
-  const vendors = useVendorServer('google', 'cartesia');
-
-  it('carries the caller’s speech through every vendor and the reply back to the caller', async () => {
-    await expectVendorCall(vendors, vobiz);
-  }, 60_000);
-
-  it('on barge-in keeps exactly the words whose checkpoints Vobiz answered', async () => {
-    await expectBargeInKeepsAcknowledgedWords(vendors, vobiz);
-  }, 60_000);
-});
+describeVendorCalls(
+  'a Vobiz call on Deepgram, Gemini and Cartesia (their fakes, Cartesia over TLS), on real speech',
+  vobiz,
+  'google',
+  'cartesia',
+  'checkpoints Vobiz answered',
+);

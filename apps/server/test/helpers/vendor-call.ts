@@ -4,7 +4,7 @@
  * transcript the LLM, the LLM's reply the TTS, and the synthesized audio the caller; a barge-in
  * keeps exactly the words whose marks the caller's phone acknowledged.
  */
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Call } from '../../src/db/call-types.ts';
 import type { CallSimulator, ReceivedMessage } from '../../src/tools/call-simulator.ts';
 import { type AckGated, WORD_MARK } from './ack-gated-callers.ts';
@@ -12,12 +12,40 @@ import { untilQuiet } from './e2e.ts';
 import { speech8k } from './fakes.ts';
 import type { TestServer } from './server.ts';
 import {
+  type LLMVendor,
   scriptClip,
+  type TTSVendor,
+  useVendorServer,
   VENDOR_AGENT,
   VENDOR_GREETING,
   VENDOR_TEST_KEY,
   type VendorServer,
 } from './vendor-fakes.ts';
+
+/**
+ * A `describe` block of two real-speech calls over `protocol` on a server whose agent uses `llm`
+ * and `tts` (their fakes): the call end to end, and a barge-in keeping exactly the words whose
+ * acknowledgements (`acknowledged`, e.g. "marks Twilio echoed") came back.
+ */
+export function describeVendorCalls<S extends CallSimulator & AckGated>(
+  title: string,
+  protocol: VendorCallProtocol<S>,
+  llm: LLMVendor,
+  tts: TTSVendor,
+  acknowledged: string,
+): void {
+  describe(title, () => {
+    const vendors = useVendorServer(llm, tts);
+
+    it('carries the caller’s speech through every vendor and the reply back to the caller', async () => {
+      await expectVendorCall(vendors, protocol);
+    }, 60_000);
+
+    it(`on barge-in keeps exactly the words whose ${acknowledged}`, async () => {
+      await expectBargeInKeepsAcknowledgedWords(vendors, protocol);
+    }, 60_000);
+  });
+}
 
 /** How one provider's call is placed and what its messages look like. */
 export interface VendorCallProtocol<S extends CallSimulator & AckGated> {

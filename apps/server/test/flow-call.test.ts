@@ -8,7 +8,7 @@ import { WebhookServer } from './helpers/webhook-server.ts';
 
 const engines = await checkLocalEngines();
 
-/** greet → message → bye: two transitions, then the flow ends the call with a goodbye. */
+/** greet → message → bye: two transitions, then the bye node's LLM hangs up with `end_call`. */
 const FLOW = {
   nodes: [
     {
@@ -34,8 +34,9 @@ const FLOW = {
       key: 'bye',
       terminal: true,
       position: { x: 400, y: 0 },
-      taskMessages: ['Thank the caller for the message.'],
-      postActions: [{ type: 'end_conversation', text: 'Goodbye!', reason: 'flow_done' }],
+      taskMessages: ['Thank the caller for the message, then end the call.'],
+      // The built-in tool: the server hangs up through the provider after the goodbye.
+      toolIds: ['end_call'],
     },
   ],
 };
@@ -46,7 +47,7 @@ function nodeTask(request: FakeChatRequest): string {
   return system.at(-1) ?? '';
 }
 
-/** The LLM: calls each node's function when the caller spoke, and says a sentence after a transition. */
+/** The LLM: calls each node's function when the caller spoke; in the last node it thanks and hangs up. */
 function reply(request: FakeChatRequest): FakeChatReply {
   const last = request.messages.at(-1);
   const task = nodeTask(request);
@@ -59,7 +60,10 @@ function reply(request: FakeChatRequest): FakeChatReply {
     }
     return { text: 'Sure. Please say your message now.' };
   }
-  return { text: 'Thank you, I have noted your message.' };
+  return {
+    text: 'Thank you, I have noted your message.',
+    toolCalls: [{ name: 'end_call', arguments: { goodbye: 'Goodbye!' } }],
+  };
 }
 
 describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a stored flow on a Twilio call, on real speech', () => {
@@ -80,7 +84,7 @@ describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a stored flow on a Twilio c
     await hook?.close();
   });
 
-  it('runs the published flow greet → message (a webhook tool) → bye, ends with its goodbye and stores the node path', async () => {
+  it('runs the published flow greet → message (a webhook tool) → bye, hangs up with end_call and stores the node path', async () => {
     const { server, llm } = speech;
     const headers = { ...server.adminHeaders, 'content-type': 'application/json' };
     const put = await server.parley.app.inject({
@@ -110,7 +114,7 @@ describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a stored flow on a Twilio c
     await sim.withSilence(() => sim.waitFor(() => llm.requests.length >= 2, 20_000, 'the message node'));
     await sim.withSilence(() => untilQuiet(sim, firstAt));
     await sim.streamAudio(speech8k('ast-check-number-dial-again'));
-    // The bye node answers, its post-action says goodbye and ends the call: the server hangs up.
+    // The bye node answers and calls end_call: its goodbye is said, then the server hangs up.
     const { code } = await sim.withSilence(() => sim.closed());
     expect(code).toBe(1000);
 
@@ -120,14 +124,14 @@ describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a stored flow on a Twilio c
       ['message_taken', 'save_message'],
       ['message_taken', 'save_message'],
       ['message_taken', 'save_message'],
-      [],
+      ['end_call'],
     ]);
     expect(llm.requests.map(nodeTask)).toEqual([
       'Find out whether the caller wants to leave a message.',
       'Ask for the message and note it.',
       'Ask for the message and note it.',
       'Ask for the message and note it.',
-      'Thank the caller for the message.',
+      'Thank the caller for the message, then end the call.',
     ]);
     // The webhook got the tool's arguments.
     expect(hook.requests.map((r) => [r.method, r.url, JSON.parse(r.body)])).toEqual([
@@ -141,9 +145,10 @@ describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a stored flow on a Twilio c
     const call = calls.find((c) => c.providerCallId === sim.callSid)!;
     await expect.poll(async () => (await server.parley.calls.get(call.id))?.status).toBe('completed');
     const stored = (await server.parley.calls.get(call.id))!;
-    expect(stored.endReason).toBe('flow_done');
+    expect(stored.endReason).toBe('agent_ended');
     expect((await server.parley.flows.ofCall(call.id))?.version).toBe(1);
-    // The bye node's answer, then the goodbye, were the last things said (one bot turn).
+    // The bye node's answer, then end_call's goodbye, were the last things said (one bot turn); no
+    // LLM run followed end_call (five requests above).
     expect(stored.transcript.at(-1)).toMatchObject({ role: 'assistant' });
     expect(stored.transcript.at(-1)!.text).toMatch(/noted your message\. Goodbye!$/);
 
@@ -168,12 +173,14 @@ describe.skipIf(!engines.stt.ok || !engines.tts.ok)('a stored flow on a Twilio c
       ['tool_called', expect.objectContaining({ name: 'message_taken' })],
       ['tool_result', expect.objectContaining({ name: 'message_taken' })],
       ['node_transition', { from: 'message', to: 'bye', functionName: 'message_taken' }],
-      ['context_injected', expect.objectContaining({ node: 'bye', tools: [] })],
+      ['context_injected', expect.objectContaining({ node: 'bye', tools: ['end_call'] })],
       ['node_entered', { node: 'bye', respondImmediately: true }],
+      ['tool_called', expect.objectContaining({ name: 'end_call', source: 'builtin' })],
+      ['tool_result', expect.objectContaining({ name: 'end_call', ok: true })],
     ]);
     const greetInjected = flowEvents[1]!.data as { messages: Array<{ role: string; content: string }> };
     expect(greetInjected.messages[0]!.content).toMatch(/^You are the Parley demo agent/);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-    expect(events.at(-1)).toMatchObject({ type: 'call_ended', data: { reason: 'flow_done' } });
+    expect(events.at(-1)).toMatchObject({ type: 'call_ended', data: { reason: 'agent_ended' } });
   }, 90_000);
 });

@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    reporters: ['default', './vitest.unfinished-reporter.ts'],
+    reporters: ['default', './vitest.unfinished-reporter.ts', './vitest.no-skips-reporter.ts'],
     projects: [
       {
         test: {

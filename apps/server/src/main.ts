@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { preloadVendorSdks } from '@parley/services';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { ensureFirstAdmin } from './auth/first-admin.ts';
@@ -64,6 +65,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT', 0));
 
   await app.listen({ port: config.port, host: config.host });
+  // Vendor SDKs load on first use; load them now so that no caller waits for an import
+  // (seconds of CPU on a busy machine) at the first call of a vendor.
+  preloadVendorSdks().catch((e: unknown) => app.log.warn({ err: e }, 'loading the vendor SDKs failed'));
   app.log.info(
     `Parley is listening. Twilio voice webhook: POST /telephony/twilio/inbound/demo; try a call with: npm run call -- test-fixtures/speech/8k/goforward.wav`,
   );

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { preloadVendorSdks } from '@parley/services';
 import {
   type FakeAnthropicMessage,
   FakeAnthropicServer,
@@ -248,6 +249,8 @@ export function useVendorServer(llm: LLMVendor, tts: TTSVendor, failoverLlm?: LL
   };
   const closers: (() => Promise<void>)[] = [];
   beforeAll(async () => {
+    // As the server's start does: a call must not wait for an SDK import (over 15 s on a loaded machine).
+    await preloadVendorSdks();
     const deepgram = await FakeDeepgramServer.start({ apiKey: VENDOR_TEST_KEY });
     closers.push(() => deepgram.close());
     const llmFake = await LLM_FAKES[llm]();

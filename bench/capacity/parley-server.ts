@@ -112,12 +112,14 @@ const address = parley.app.server.address();
 const port = typeof address === 'object' && address ? address.port : 0;
 probe.announce(`http://127.0.0.1:${port}`);
 process.on('disconnect', () => {
-  rmSync(dir, { recursive: true, force: true }); // the calls' recordings
-  // The point's tables go with it: a shared database must not fill up with them over a run.
-  const dropped = databaseUrl
-    ? sql`drop schema if exists ${sql.id(schema)} cascade`.execute(database.db)
-    : undefined;
-  void Promise.resolve(dropped)
+  // The calls end and are stored first (bounded), so that none writes to the tables dropped below.
+  const closed = Promise.race([parley.shutdown(), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  void closed
+    .then(async () => {
+      rmSync(dir, { recursive: true, force: true }); // the calls' recordings
+      // The point's tables go with it: a shared database must not fill up with them over a run.
+      if (databaseUrl) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(database.db);
+    })
     .catch(() => undefined)
     .finally(() => process.exit(0));
 });

@@ -3,9 +3,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readWav } from '@parley/pipeline';
 import { describe, expect, it } from 'vitest';
+import { recordingLoaded, transcriptLines } from './call-page.ts';
 import { CHROMIUM, expectAccessible, screenshot, useDashboard } from './harness.ts';
 
 const CLIP = path.resolve(import.meta.dirname, '../../../test-fixtures/speech/16k/goforward.wav');
+/** See the file: counts what the page's Web Audio sends to its speakers. */
+const AUDIO_TAP = path.resolve(import.meta.dirname, 'audio-output-tap.js');
+
+/** What `audio-output-tap.js` counted: seconds of bot audio started and finished, loudest sample (0–1). */
+interface AudioTap {
+  readonly startedSecs: number;
+  readonly endedSecs: number;
+  readonly peak: number;
+}
 
 /**
  * A WAV for Chromium's fake microphone (which loops it): 4 s of silence (mostly over the
@@ -51,6 +61,9 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser test call (Chromium, fake micr
 
   it('talks to the demo agent with the microphone, shows the transcript and stores the call', async () => {
     const page = await e2e.newPage();
+    await page.addInitScript({ path: AUDIO_TAP });
+    const audio = () =>
+      page.evaluate(() => (globalThis as unknown as { __audioOutputTap: AudioTap }).__audioOutputTap);
     await e2e.signIn(page, 'admin');
     await page.goto('/agents/demo/test-call');
     await page.getByRole('heading', { name: 'Test call: Demo agent' }).waitFor();
@@ -65,6 +78,12 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser test call (Chromium, fake micr
     expect(heardClip((await callerLine.first().textContent()) ?? '')).toBe(true);
     await transcript.getByText('Okay.', { exact: true }).first().waitFor({ timeout: 60_000 });
     expect(e2e.llm.requests.length).toBeGreaterThanOrEqual(1);
+    // The page plays the bot (the greeting, then the reply): audible samples reach its speakers,
+    // and the context's clock runs through them. (Flite's speech peaks far above 0.05.)
+    await expect.poll(async () => (await audio()).endedSecs, { timeout: 30_000 }).toBeGreaterThan(0.3);
+    const played = await audio();
+    expect(played.startedSecs).toBeGreaterThan(0.5);
+    expect(played.peak).toBeGreaterThan(0.05);
     await expectAccessible(page, 'test call (in call)');
     await screenshot(page, 'test-call');
 
@@ -90,12 +109,34 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser test call (Chromium, fake micr
     expect(list.calls.find((c) => c.id === callId)?.provider).toBe('browser');
     const call = (await (await page.request.get(`/api/calls/${callId}`)).json()) as {
       endReason: string;
-      transcript: Array<{ role: string; text: string }>;
+      transcript: Array<{ role: string; text: string; interrupted?: boolean }>;
     };
     expect(call.endReason).toBe('caller_hung_up');
     const said = call.transcript.findIndex((t) => t.role === 'user' && heardClip(t.text));
     expect(said).toBeGreaterThanOrEqual(0);
     expect(call.transcript.slice(said).some((t) => t.role === 'assistant' && t.text === 'Okay.')).toBe(true);
+
+    // Its page shows the same transcript, line by line, and loads its recording.
+    await link.click();
+    await page.getByRole('heading', { name: 'Call from an unknown number' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/calls/${callId}`);
+    const lines = transcriptLines(page);
+    await expect.poll(() => lines.count()).toBe(call.transcript.length);
+    const shown = await lines.evaluateAll((lis) =>
+      lis.map((li) => [
+        li.querySelector('.transcript-who')?.textContent ?? '',
+        li.querySelector('.transcript-text')?.textContent ?? '',
+      ]),
+    );
+    expect(shown).toEqual(
+      call.transcript.map((t) => [
+        t.role === 'user' ? 'Caller' : 'Bot',
+        `${t.text}${t.interrupted === true ? ' (interrupted)' : ''}`,
+      ]),
+    );
+    const play = await recordingLoaded(page);
+    await play.click();
+    await page.getByRole('button', { name: 'Pause' }).waitFor();
     await page.context().close();
   }, 240_000);
 });

@@ -2,6 +2,13 @@ import { existsSync } from 'node:fs';
 import { checkLocalEngines } from '@parley/services';
 import type { Locator, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  clockSeconds,
+  durationSeconds,
+  positionSeconds,
+  recordingLoaded,
+  transcriptLines,
+} from './call-page.ts';
 import { CHROMIUM, expectAccessible, screenshot, useDashboard } from './harness.ts';
 import { CALLER, placeShortCall } from './phone-call.ts';
 
@@ -11,30 +18,6 @@ const engines = await checkLocalEngines();
 async function fromNumbers(page: Page): Promise<string[]> {
   const rows = page.locator('table.calls-table tbody tr');
   return rows.evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')[3]?.textContent ?? ''));
-}
-
-/** Seconds of an `m:ss` or `m:ss.t` label. */
-function clockSeconds(text: string): number {
-  const match = /^(\d+):(\d{2})(?:\.(\d))?$/.exec(text.trim());
-  if (match === null) throw new Error(`unexpected time ${text}`);
-  return Number(match[1]) * 60 + Number(match[2]) + Number(match[3] ?? 0) / 10;
-}
-
-/** The player's label: `position / duration`. */
-async function playerTimes(page: Page): Promise<[string, string]> {
-  const text = (await page.getByRole('timer', { name: 'Playback position' }).textContent()) ?? '';
-  const [position = '', duration = ''] = text.split('/');
-  return [position, duration];
-}
-
-/** The player's position, seconds. */
-async function positionSeconds(page: Page): Promise<number> {
-  return clockSeconds((await playerTimes(page))[0]);
-}
-
-/** The recording's length, seconds. */
-async function durationSeconds(page: Page): Promise<number> {
-  return clockSeconds((await playerTimes(page))[1]);
 }
 
 describe.skipIf(!existsSync(CHROMIUM) || !engines.stt.ok || !engines.tts.ok)('calls (Chromium)', () => {
@@ -121,13 +104,10 @@ describe.skipIf(!existsSync(CHROMIUM) || !engines.stt.ok || !engines.tts.ok)('ca
     await e2e.signIn(page, 'admin');
     await page.goto(`/calls/${callId}`);
     await page.getByRole('heading', { name: `Call from ${CALLER}` }).waitFor();
-    const play = page.getByRole('button', { name: 'Play' });
-    await expect.poll(() => play.isEnabled(), { timeout: 20_000 }).toBe(true);
-    // The waveforms are drawn (Playwright's CSS locators pierce wavesurfer's shadow root).
-    await expect.poll(() => page.locator('.player-waveform canvas').count()).toBeGreaterThan(0);
+    const play = await recordingLoaded(page);
 
     // The transcript: the greeting, what the caller said (one line per turn), the reply.
-    const lines = page.locator('ol.transcript > li');
+    const lines = transcriptLines(page);
     await expect.poll(() => lines.count()).toBeGreaterThanOrEqual(3);
     const reply = lines.filter({ hasText: 'take a message' }).first();
     expect(await reply.textContent()).toContain('Bot');

@@ -149,6 +149,28 @@ describe('the flow editor page', { timeout: 90_000 }, () => {
     ]);
   });
 
+  it('auto-layout moves the nodes to a top-down layout and saves their positions', async () => {
+    const requests = fakeApi('admin');
+    renderPage();
+    const position = async (key: string) => (await card(key)).style.transform;
+    expect(await position('greet')).toBe('translate(0px,0px)');
+    expect(await position('bye')).toBe('translate(0px,200px)');
+
+    await userEvent.click(screen.getByRole('button', { name: 'Auto-layout' }));
+    // dagre, top to bottom, margins of 20 px, 220 × 96 px cards 90 px apart: greet on top,
+    // bye under it (20 + 96 + 90 = 206), both in the one column.
+    await waitFor(async () => expect(await position('bye')).toBe('translate(20px,206px)'));
+    expect(await position('greet')).toBe('translate(20px,20px)');
+    expect(screen.getByText('Unsaved changes')).toBeTruthy();
+
+    await userEvent.click(screen.getByRole('button', { name: 'Save draft' }));
+    await waitFor(() => expect(requests.some((r) => r.method === 'PUT')).toBe(true));
+    expect(savedDefinition(requests).nodes.map((n) => [n.key, n.position])).toEqual([
+      ['greet', { x: 20, y: 20 }],
+      ['bye', { x: 20, y: 206 }],
+    ]);
+  });
+
   it('edits the global functions while no node is selected', async () => {
     const requests = fakeApi('admin');
     renderPage();

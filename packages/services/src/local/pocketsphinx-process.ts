@@ -170,7 +170,10 @@ export class PocketsphinxProcess {
   }
 
   private killGroup(signal: NodeJS.Signals): void {
-    if (this.child.pid !== undefined) killGroup(this.child.pid, signal);
+    const pid = this.child.pid;
+    // A group seen gone may have its id reused by an unrelated process group (pid_max is often
+    // 32768): it is never signalled again.
+    if (pid !== undefined && liveGroups.has(pid)) killGroup(pid, signal);
   }
 
   private onStdout(data: string): void {

@@ -124,6 +124,64 @@ describe('validateFlow', () => {
       expect.objectContaining({ code: 'action_without_text', path: 'nodes.greet.preActions.2' }),
     ]);
   });
+
+  it("reports functions' parameters that are not a usable JSON Schema, at the node's function", () => {
+    const greet = BOOKING.nodes[0]!;
+    const flow: FlowDefinition = {
+      ...BOOKING,
+      nodes: [
+        {
+          ...greet,
+          functions: [
+            { ...greet.functions![0]!, parameters: { type: 'banana' } },
+            {
+              name: 'pick_time',
+              description: 'The caller picked a time.',
+              target: 'confirm',
+              parameters: { type: 'object', properties: { when: { type: 'banana' } }, required: 'when' },
+            },
+            {
+              name: 'pick_table',
+              description: 'The caller picked a table.',
+              target: 'confirm',
+              parameters: { type: 'object', properties: { table: { $ref: '#/definitions/nowhere' } } },
+            },
+          ],
+        },
+        ...BOOKING.nodes.slice(1),
+      ],
+      globalFunctions: [
+        { name: 'transfer', description: 'Transfer to a human.', handler: 'transfer', parameters: {} },
+      ],
+    };
+    const issues = validateFlow(flow, { handlers: ['save_size', 'transfer'], actions: [] });
+    expect(issues.every((i) => i.code === 'bad_parameters' && i.severity === 'error')).toBe(true);
+    const lines = issues.map((i) => `${i.path}: ${i.message}`);
+    expect(lines).toContain(
+      'globalFunctions.transfer.parameters.type: not a usable JSON Schema: must be "object" (the arguments are an object)',
+    );
+    expect(lines).toContain(
+      'nodes.greet.functions.set_party_size.parameters.type: not a usable JSON Schema: must be "object" (the arguments are an object)',
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^nodes\.greet\.functions\.pick_time\.parameters\.properties\.when\.type: not a usable JSON Schema: must be equal to one of the allowed values: array, boolean, integer, null, number, object, string$/,
+      ),
+    );
+    expect(lines).toContain(
+      'nodes.greet.functions.pick_time.parameters.required: not a usable JSON Schema: must be array',
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^nodes\.greet\.functions\.pick_table\.parameters: not a usable JSON Schema: can't resolve reference/,
+      ),
+    );
+    expect(() => compileFlow(flow, { functions: { save_size: () => ({}), transfer: () => ({}) } })).toThrow(
+      FlowValidationError,
+    );
+    // The same functions with usable schemas pass.
+    expect(validateFlow(BOOKING, { handlers: ['save_size', 'transfer'], actions: [] })).toEqual([]);
+  });
 });
 
 describe('compileFlow', () => {

@@ -1,4 +1,4 @@
-import type { FakeChatRequest } from '@parley/services/testing';
+import type { FakeChatReply, FakeChatRequest } from '@parley/services/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TwilioCallSimulator } from '../src/tools/twilio-call-simulator.ts';
 import { putAgent, speech8k } from './helpers/fakes.ts';
@@ -48,14 +48,14 @@ describe('flow version pinning', () => {
     t = await startScriptedTwilio({ LOG_LEVEL: 'error' });
     await putAgent(t.server, AGENT, { userIdle: { enabled: false } }, ['I would like to order']);
     // Version 1's greet node moves on when the caller speaks; version 2's only answers.
-    t.llm.setHandler((request) => {
+    t.llm.setHandler((request): FakeChatReply => {
       const last = request.messages.at(-1);
       if (toolNames(request).includes('v1_next') && last?.role === 'user') {
         return { toolCalls: [{ name: 'v1_next' }] };
       }
       if (systemText(request).includes('V1 order:')) return { text: 'Version one takes your order.' };
       if (systemText(request).includes('V2 greet:')) return { text: 'Version two here.' };
-      return undefined;
+      return { text: 'Okay.' };
     });
   }, 60_000);
 

@@ -1,14 +1,20 @@
 /**
- * JSON Schema checks of function and tool parameters with Ajv (draft-07,
- * https://ajv.js.org/json-schema.html): a schema is checked when a flow or a tool is written,
- * and the LLM's arguments against it before a tool runs. Shared by the flow validator and the
- * server's webhook and MCP tools, so both refuse the same schemas with the same words.
+ * JSON Schema checks of function and tool parameters with Ajv (https://ajv.js.org/json-schema.html):
+ * a schema is checked when a flow or a tool is written, and the LLM's arguments against it
+ * before a tool runs. Shared by the flow validator and the server's webhook and MCP tools, so
+ * they refuse the same schemas with the same words. Draft-07 unless the schema's `$schema`
+ * names draft 2020-12 (what some MCP servers send); other `$schema` values are refused.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 
 // Not strict: schemas written for LLMs carry keywords (`format`, vendor hints) Ajv does not
 // enforce; they are ignored, not refused. No logger: nothing is printed per schema.
-const ajv = new Ajv({ strict: false, allErrors: true, logger: false, validateFormats: false });
+const OPTIONS = { strict: false, allErrors: true, logger: false, validateFormats: false } as const;
+const draft07 = new Ajv(OPTIONS);
+const draft2020 = new Ajv2020(OPTIONS);
+const DRAFT_07 = /^https?:\/\/json-schema\.org\/draft-07\/schema#?$/;
+const DRAFT_2020 = /^https?:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/;
 
 /** One problem of a parameters schema. */
 export interface SchemaProblem {
@@ -32,8 +38,15 @@ export function parametersSchemaProblems(schema: Readonly<Record<string, unknown
   if (schema.type !== 'object') {
     return [{ path: 'type', message: 'must be "object" (the arguments are an object)' }];
   }
+  const ajv = ajvFor(schema);
+  if (!ajv) {
+    return [{ path: '$schema', message: 'must be JSON Schema draft-07 or 2020-12 (or left out: draft-07)' }];
+  }
   if (!ajv.validateSchema(schema)) {
-    return (ajv.errors ?? []).map((e) => ({ path: dotted(e.instancePath), message: describeError(e) }));
+    return withoutBranchNoise(ajv.errors ?? []).map((e) => ({
+      path: dotted(e.instancePath),
+      message: describeError(e),
+    }));
   }
   try {
     compile(schema);
@@ -56,13 +69,33 @@ export function argumentsValidator(schema: Readonly<Record<string, unknown>>): A
     });
 }
 
+/** The Ajv instance of the schema's `$schema`; `undefined` for a dialect neither knows. */
+function ajvFor(schema: Readonly<Record<string, unknown>>): Ajv | Ajv2020 | undefined {
+  const dialect = schema.$schema;
+  if (dialect === undefined || (typeof dialect === 'string' && DRAFT_07.test(dialect))) return draft07;
+  if (typeof dialect === 'string' && DRAFT_2020.test(dialect)) return draft2020;
+  return undefined;
+}
+
 /** Compiles without keeping the schema in Ajv's cache, which would otherwise grow with every call (and refuse a repeated `$id`). */
 function compile(schema: Readonly<Record<string, unknown>>): ValidateFunction {
+  const ajv = ajvFor(schema);
+  if (!ajv) throw new Error(`unsupported $schema ${JSON.stringify(schema.$schema)}`);
   try {
     return ajv.compile(schema);
   } finally {
     ajv.removeSchema(schema);
   }
+}
+
+/**
+ * A failed `anyOf` of the meta-schema reports each branch and itself (`type: "banana"`: not one
+ * of the allowed values, not an array, no branch matched); where a branch lists the allowed
+ * values, that error alone says what to write.
+ */
+function withoutBranchNoise(errors: readonly ErrorObject[]): ErrorObject[] {
+  const listed = new Set(errors.filter((e) => e.keyword === 'enum').map((e) => e.instancePath));
+  return errors.filter((e) => !listed.has(e.instancePath) || e.keyword === 'enum');
 }
 
 /** A JSON Pointer (`/properties/when`) as a dotted path (`properties.when`). */

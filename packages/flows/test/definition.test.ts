@@ -205,6 +205,33 @@ describe('compileFlow', () => {
     expect(() => compileFlow(BOOKING, { functions: {} })).toThrow(FlowValidationError);
   });
 
+  it("adds a host's functions to their nodes after validation, refusing a name already taken", () => {
+    const functions = { save_size: () => ({}), transfer: () => ({}) };
+    // A tool's schema is its owner's business: a dialect the stored-flow check refuses is kept.
+    const lookup = {
+      name: 'lookup_menu',
+      description: 'Look the menu up.',
+      parameters: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' },
+      handler: () => 'soup',
+    };
+    const flow = compileFlow(BOOKING, { functions, nodeFunctions: { confirm: [lookup] } });
+    expect(flow.nodes.get('confirm')!.functions!.map((f) => f.name)).toEqual(['confirmed', 'lookup_menu']);
+    expect(flow.nodes.get('greet')!.functions!.map((f) => f.name)).toEqual(['set_party_size']);
+
+    for (const name of ['confirmed', 'transfer']) {
+      let error: unknown;
+      try {
+        compileFlow(BOOKING, { functions, nodeFunctions: { confirm: [{ ...lookup, name }] } });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(FlowValidationError);
+      expect((error as FlowValidationError).issues).toEqual([
+        expect.objectContaining({ code: 'duplicate_function', path: `nodes.confirm.functions.${name}` }),
+      ]);
+    }
+  });
+
   it('runs a stored flow: named handlers give the result, targets move the flow, actions end the call', async () => {
     const saved: unknown[] = [];
     const flow = compileFlow(BOOKING, {

@@ -281,4 +281,74 @@ describe('the flows API', () => {
     expect(actions.map((e) => e.action)).toContain('flow.publish');
     expect(actions.every((e) => e.target.id === 'booker')).toBe(true);
   });
+
+  it('refuses function parameters that are not a usable JSON Schema: validate, save and publish', async () => {
+    await server.parley.agents.upsert({
+      id: 'schemer',
+      name: 'Schemer',
+      config: {
+        prompt: 'You book tables.',
+        stt: { provider: 'fake' },
+        tts: { provider: 'fake' },
+        llm: { provider: 'openai', model: 'gpt-4o-mini' },
+      },
+    });
+    const base = flow();
+    const bad = {
+      ...base,
+      nodes: [
+        {
+          ...base.nodes[0]!,
+          functions: [{ ...base.nodes[0]!.functions![0]!, parameters: { type: 'banana' } }],
+        },
+        ...base.nodes.slice(1),
+      ],
+      globalFunctions: [
+        {
+          name: 'repeat',
+          description: 'The caller asks to hear it again.',
+          target: 'greet',
+          parameters: { type: 'object', properties: { what: { type: 'banana' } } },
+        },
+      ],
+    };
+    const expected = [
+      'nodes.greet.functions.to_order.parameters.type: not a usable JSON Schema: must be "object" (the arguments are an object)',
+      expect.stringMatching(
+        /^globalFunctions\.repeat\.parameters\.properties\.what\.type: not a usable JSON Schema: must be equal to one of the allowed values/,
+      ),
+    ];
+
+    const validated = await api('POST', '/api/agents/schemer/flow/validate', 'editor', { definition: bad });
+    expect(validated.statusCode).toBe(200);
+    const { valid, issues } = validated.json<{ valid: boolean; issues: FlowIssueJson[] }>();
+    expect(valid).toBe(false);
+    expect(issues.every((i) => i.code === 'bad_parameters' && i.severity === 'error')).toBe(true);
+    expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual(expect.arrayContaining(expected));
+
+    const saved = await api('PUT', '/api/agents/schemer/flow/draft', 'editor', { definition: bad });
+    expect(saved.statusCode).toBe(400);
+    expect(saved.json<{ error: { code: string; issues: string[] } }>().error).toMatchObject({
+      code: 'invalid_flow',
+      issues: expect.arrayContaining(expected),
+    });
+
+    // A draft stored before this check existed is refused when published.
+    await server.parley.flows.putDraft('schemer', bad, null);
+    const published = await api('POST', '/api/agents/schemer/flow/publish');
+    expect(published.statusCode).toBe(400);
+    expect(published.json<{ error: { issues: string[] } }>().error.issues).toEqual(
+      expect.arrayContaining(expected),
+    );
+    expect((await api('GET', '/api/agents/schemer/flow', 'viewer')).json()).toMatchObject({
+      published: null,
+    });
+  });
 });
+
+interface FlowIssueJson {
+  code: string;
+  severity: string;
+  path: string;
+  message: string;
+}

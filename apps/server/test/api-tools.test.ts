@@ -130,6 +130,10 @@ describe('the tools API', () => {
         { type: 'object', properties: { a: { $ref: '#/definitions/missing' } } },
         /parameters: can't resolve reference/,
       ],
+      [
+        { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' },
+        /parameters\.\$schema: must be JSON Schema draft-07 or 2020-12/,
+      ],
     ];
     for (const [parameters, issue] of cases) {
       const res = await call('PUT', '/api/tools/bad-schema', lookupOrder({ parameters }));
@@ -139,6 +143,15 @@ describe('the tools API', () => {
       expect(error.issues?.join('\n')).toMatch(issue);
     }
     expect((await call('GET', '/api/tools/bad-schema')).statusCode).toBe(404);
+    // Draft 2020-12, named by $schema, is checked with its own meta-schema.
+    const modern = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: { order_id: { type: 'string' } },
+    };
+    const saved = await call('PUT', '/api/tools/modern-schema', lookupOrder({ parameters: modern }));
+    expect(saved.statusCode, saved.body).toBeLessThan(300);
+    expect((await call('DELETE', '/api/tools/modern-schema')).statusCode).toBe(204);
   });
 
   it('refuses bad names, ids, methods, URLs and built-in ids', async () => {

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FakeChatRequest } from '@parley/services/testing';
@@ -17,7 +17,12 @@ import {
 
 const SECRET = 'whsec-test-1';
 
-/** A loopback webhook receiver that verifies the signature as an operator would; answers `statuses` in turn, then 200 (401 when unverified). */
+/**
+ * A loopback webhook receiver that verifies the signature as an operator would, from the
+ * documented scheme and not with the server's own `signWebhook`: `sha256=` + hex
+ * HMAC-SHA256(secret, `<X-Parley-Timestamp as sent>.<raw body>`). Answers `statuses` in turn,
+ * then 200 (401 when unverified).
+ */
 async function webhookReceiver() {
   const statuses: number[] = [];
   const deliveries: Array<{ headers: IncomingMessage['headers']; body: string; verified: boolean }> = [];
@@ -26,8 +31,10 @@ async function webhookReceiver() {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const timestamp = Number(req.headers[TIMESTAMP_HEADER.toLowerCase()]);
-      const expected = Buffer.from(signWebhook(SECRET, timestamp, body));
+      const timestampHeader = String(req.headers[TIMESTAMP_HEADER.toLowerCase()] ?? '');
+      const timestamp = /^\d+$/.test(timestampHeader) ? Number(timestampHeader) : Number.NaN;
+      const hmac = createHmac('sha256', SECRET).update(`${timestampHeader}.${body}`).digest('hex');
+      const expected = Buffer.from(`sha256=${hmac}`);
       const given = Buffer.from(String(req.headers[SIGNATURE_HEADER.toLowerCase()] ?? ''));
       const fresh = Math.abs(Date.now() / 1000 - timestamp) < 300;
       const verified = fresh && given.length === expected.length && timingSafeEqual(given, expected);
@@ -63,6 +70,19 @@ const ANALYSIS: NonNullable<AgentConfigInput['postCall']>['analysis'] = {
 
 const isAnalysis = (request: FakeChatRequest) =>
   String(request.messages[0]?.content ?? '').startsWith('You analyse a finished phone call');
+
+describe('the end-of-call webhook signature', () => {
+  it('is sha256= and the hex HMAC-SHA256 of "<timestamp>.<body>" (a vector computed with openssl)', () => {
+    // printf '%s' '1700000000.{"event":"call_ended","id":"c1"}' | openssl dgst -sha256 -hmac whsec-test-1
+    expect(signWebhook('whsec-test-1', 1_700_000_000, '{"event":"call_ended","id":"c1"}')).toBe(
+      'sha256=0d5ddbb668d4197dc0c840e89523b12507326e89d11753ca540d52334ec87035',
+    );
+    // The timestamp is signed: another time, another signature.
+    expect(signWebhook('whsec-test-1', 1_700_000_001, '{"event":"call_ended","id":"c1"}')).not.toBe(
+      'sha256=0d5ddbb668d4197dc0c840e89523b12507326e89d11753ca540d52334ec87035',
+    );
+  });
+});
 
 describe('post-call analysis and the end-of-call webhook', () => {
   let server: TelephonyTestServer;
@@ -150,6 +170,8 @@ describe('post-call analysis and the end-of-call webhook', () => {
     });
     const delivery = receiver.deliveries.at(-1)!;
     expect(delivery.verified).toBe(true);
+    expect(delivery.headers['x-parley-timestamp']).toMatch(/^\d{10}$/);
+    expect(delivery.headers['x-parley-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
     const body = JSON.parse(delivery.body) as Record<string, Record<string, unknown>>;
     expect(body.call).toMatchObject({
       id: callId,

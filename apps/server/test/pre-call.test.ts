@@ -147,6 +147,12 @@ describe('context variables and pre-call requests', () => {
     expect(greetingOf(events)).toBe('Hello friend, you are on the basic plan.');
   });
 
+  it('renders a declared variable with neither value nor default as a visible marker, not a gap', async () => {
+    await putAgent(server, 'no-default', { ...AGENT, greeting: 'Hello {{name}}, VIP: {{vip}}.' });
+    const events = await inboundCall('no-default');
+    expect(greetingOf(events)).toBe('Hello friend, VIP: [vip unknown].');
+  });
+
   it('fills variables from the pre-call answer before the greeting, with the caller’s number and a secret header', async () => {
     const cred = await api(server, 'POST', '/api/credentials', {
       name: 'crm',

@@ -18,6 +18,12 @@ export {
 } from './definition/validate.ts';
 export { FlowActionError, FlowError, FlowValidationError } from './errors.ts';
 export { FlowManager, type FlowManagerOptions } from './flow-manager.ts';
+export {
+  type ArgumentsValidator,
+  argumentsValidator,
+  parametersSchemaProblems,
+  type SchemaProblem,
+} from './json-schema.ts';
 export { llmSummariser } from './llm-summariser.ts';
 export { FlowTransition, goTo } from './transition.ts';
 export type {

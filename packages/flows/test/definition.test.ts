@@ -124,11 +124,112 @@ describe('validateFlow', () => {
       expect.objectContaining({ code: 'action_without_text', path: 'nodes.greet.preActions.2' }),
     ]);
   });
+
+  it("reports functions' parameters that are not a usable JSON Schema, at the node's function", () => {
+    const greet = BOOKING.nodes[0]!;
+    const flow: FlowDefinition = {
+      ...BOOKING,
+      nodes: [
+        {
+          ...greet,
+          functions: [
+            { ...greet.functions![0]!, parameters: { type: 'banana' } },
+            {
+              name: 'pick_time',
+              description: 'The caller picked a time.',
+              target: 'confirm',
+              parameters: { type: 'object', properties: { when: { type: 'banana' } }, required: 'when' },
+            },
+            {
+              name: 'pick_table',
+              description: 'The caller picked a table.',
+              target: 'confirm',
+              parameters: { type: 'object', properties: { table: { $ref: '#/definitions/nowhere' } } },
+            },
+            {
+              name: 'pick_seat',
+              description: 'The caller picked a seat.',
+              target: 'confirm',
+              parameters: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' },
+            },
+            {
+              name: 'pick_dish',
+              description: 'The caller picked dishes (a draft 2020-12 schema, which is fine).',
+              target: 'confirm',
+              parameters: {
+                $schema: 'https://json-schema.org/draft/2020-12/schema',
+                type: 'object',
+                properties: { dishes: { type: 'array', prefixItems: [{ type: 'string' }] } },
+              },
+            },
+          ],
+        },
+        ...BOOKING.nodes.slice(1),
+      ],
+      globalFunctions: [
+        { name: 'transfer', description: 'Transfer to a human.', handler: 'transfer', parameters: {} },
+      ],
+    };
+    const issues = validateFlow(flow, { handlers: ['save_size', 'transfer'], actions: [] });
+    expect(issues.every((i) => i.code === 'bad_parameters' && i.severity === 'error')).toBe(true);
+    const lines = issues.map((i) => `${i.path}: ${i.message}`);
+    expect(lines).toContain(
+      'globalFunctions.transfer.parameters.type: not a usable JSON Schema: must be "object" (the arguments are an object)',
+    );
+    expect(lines).toContain(
+      'nodes.greet.functions.set_party_size.parameters.type: not a usable JSON Schema: must be "object" (the arguments are an object)',
+    );
+    expect(lines.filter((l) => l.startsWith('nodes.greet.functions.pick_time.'))).toEqual([
+      'nodes.greet.functions.pick_time.parameters.required: not a usable JSON Schema: must be array',
+      'nodes.greet.functions.pick_time.parameters.properties.when.type: not a usable JSON Schema: must be equal to one of the allowed values: array, boolean, integer, null, number, object, string',
+    ]);
+    expect(lines).toContain(
+      'nodes.greet.functions.pick_seat.parameters.$schema: not a usable JSON Schema: must be JSON Schema draft-07 or 2020-12 (or left out: draft-07)',
+    );
+    expect(lines.some((l) => l.includes('pick_dish'))).toBe(false);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^nodes\.greet\.functions\.pick_table\.parameters: not a usable JSON Schema: can't resolve reference/,
+      ),
+    );
+    expect(() => compileFlow(flow, { functions: { save_size: () => ({}), transfer: () => ({}) } })).toThrow(
+      FlowValidationError,
+    );
+    // The same functions with usable schemas pass.
+    expect(validateFlow(BOOKING, { handlers: ['save_size', 'transfer'], actions: [] })).toEqual([]);
+  });
 });
 
 describe('compileFlow', () => {
   it('refuses a flow with errors', () => {
     expect(() => compileFlow(BOOKING, { functions: {} })).toThrow(FlowValidationError);
+  });
+
+  it("adds a host's functions to their nodes after validation, refusing a name already taken", () => {
+    const functions = { save_size: () => ({}), transfer: () => ({}) };
+    // A tool's schema is its owner's business: a dialect the stored-flow check refuses is kept.
+    const lookup = {
+      name: 'lookup_menu',
+      description: 'Look the menu up.',
+      parameters: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' },
+      handler: () => 'soup',
+    };
+    const flow = compileFlow(BOOKING, { functions, nodeFunctions: { confirm: [lookup] } });
+    expect(flow.nodes.get('confirm')!.functions!.map((f) => f.name)).toEqual(['confirmed', 'lookup_menu']);
+    expect(flow.nodes.get('greet')!.functions!.map((f) => f.name)).toEqual(['set_party_size']);
+
+    for (const name of ['confirmed', 'transfer']) {
+      let error: unknown;
+      try {
+        compileFlow(BOOKING, { functions, nodeFunctions: { confirm: [{ ...lookup, name }] } });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(FlowValidationError);
+      expect((error as FlowValidationError).issues).toEqual([
+        expect.objectContaining({ code: 'duplicate_function', path: `nodes.confirm.functions.${name}` }),
+      ]);
+    }
   });
 
   it('runs a stored flow: named handlers give the result, targets move the flow, actions end the call', async () => {

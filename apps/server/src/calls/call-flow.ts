@@ -7,8 +7,7 @@ import {
   type FlowActionDefinition,
   type FlowDefinition,
   type FlowEvent,
-  type FlowFunctionDefinition,
-  type FlowFunctionHandler,
+  type FlowFunction,
   FlowManager,
   flowDefinitionSchema,
   llmSummariser,
@@ -36,9 +35,6 @@ export interface CallFlowOptions {
   readonly nodeTools?: ReadonlyMap<string, CallTool>;
 }
 
-/** The handler name a node's tool is compiled under (`toolIds` become functions of the node). */
-const toolHandler = (id: string) => `tool:${id}`;
-
 /**
  * Starts the flow: compiles the version's definition (the server registers no function handlers
  * or custom actions, so functions transition to their `target` and answer
@@ -55,26 +51,24 @@ const toolHandler = (id: string) => `tool:${id}`;
  * left out.
  *
  * @returns the manager; dispose it when the call ends.
- * @throws FlowValidationError when the stored definition no longer compiles; FlowError when the
+ * @throws FlowValidationError when the stored definition no longer compiles, or a node's tool
+ *   has the name of one of the node's functions or a global one; FlowError when the
  *   LLM service stopped before the flow started.
  */
 export async function startCallFlow(options: CallFlowOptions): Promise<FlowManager> {
   const definition = rendered(flowDefinitionSchema.parse(options.version.definition), options);
-  const functions = Object.fromEntries(
-    [...(options.nodeTools ?? new Map<string, CallTool>())].map(
-      ([id, tool]): [string, FlowFunctionHandler] => [
-        toolHandler(id),
-        (args, context) =>
-          tool.handler(args, {
-            toolCallId: context.toolCallId,
-            functionName: context.functionName,
-            signal: context.signal,
-            llmContext: context.llmContext,
-          }),
-      ],
-    ),
+  // Added after the stored flow is validated: a tool's schema was checked when it was written
+  // (webhook tools) or is its server's (MCP tools, which may use a dialect Ajv cannot check).
+  const nodeFunctions = Object.fromEntries(
+    definition.nodes.map((n) => [
+      n.key,
+      (n.toolIds ?? []).flatMap((id) => {
+        const tool = options.nodeTools?.get(id);
+        return tool ? [toolFunction(tool)] : [];
+      }),
+    ]),
   );
-  const flow = compileFlow(definition, { functions });
+  const flow = compileFlow(definition, { nodeFunctions });
   const manager = new FlowManager({
     llm: options.llm,
     context: options.context,
@@ -97,13 +91,8 @@ function rendered(definition: FlowDefinition, options: CallFlowOptions): FlowDef
     ...definition,
     nodes: definition.nodes.map((n) => {
       const role = n.roleMessage !== undefined ? fill(n.roleMessage) : n.initial ? options.agentPrompt : '';
-      const tools = (n.toolIds ?? []).flatMap((id) => {
-        const tool = options.nodeTools?.get(id);
-        return tool ? [toolFunction(id, tool)] : [];
-      });
       return {
         ...n,
-        ...(tools.length > 0 ? { functions: [...(n.functions ?? []), ...tools] } : {}),
         ...(role.trim() ? { roleMessage: role } : {}),
         taskMessages: n.taskMessages.map(fill),
         ...(n.preActions ? { preActions: n.preActions.map(action) } : {}),
@@ -113,16 +102,22 @@ function rendered(definition: FlowDefinition, options: CallFlowOptions): FlowDef
   };
 }
 
-/** A node's tool as a flow function answering in place (no target), run by its compiled handler. */
-function toolFunction(id: string, tool: CallTool): FlowFunctionDefinition {
+/** A node's tool as a flow function answering in place (no transition). */
+function toolFunction(tool: CallTool): FlowFunction {
   const { name, description, parameters } = tool.definition;
   const timeoutMs = tool.options.timeoutMs;
   return {
     name,
     description,
     parameters: { ...parameters },
-    handler: toolHandler(id),
     ...(timeoutMs !== undefined && Number.isFinite(timeoutMs) ? { timeoutMs } : {}),
+    handler: (args, context) =>
+      tool.handler(args, {
+        toolCallId: context.toolCallId,
+        functionName: context.functionName,
+        signal: context.signal,
+        llmContext: context.llmContext,
+      }),
   };
 }
 

@@ -2,7 +2,8 @@
  * An agent's context-variable schema: the `{{name}}` variables its prompt, greeting and
  * prompts use, each with a type, whether a call must give it, and a default. Outbound calls'
  * `context` and pre-call results are validated against it; templates render a missing
- * variable as its default.
+ * variable as its default, and one without a default as a visible marker (see
+ * {@link missingVariableText}), never as an empty gap.
  */
 import { z } from 'zod';
 
@@ -17,7 +18,11 @@ export const contextVariableSchema = z
     type: z.enum(['string', 'number', 'boolean']),
     /** An outbound call without it is refused. Default false. */
     required: z.boolean().optional(),
-    /** What templates render when the call has no value for it. */
+    /**
+     * What templates render when the call has no value for it; without one they render
+     * {@link missingVariableText}. Give one to every variable a call may lack (optional ones,
+     * and required ones used by inbound calls, which carry no context).
+     */
     default: z.union([z.string().max(2000), z.number(), z.boolean()]).optional(),
     /** What the variable means (for people and for generated agents). */
     description: z.string().max(500).optional(),
@@ -69,16 +74,29 @@ export function contextIssues(
 }
 
 /**
+ * What a template renders for a declared variable the call has no value for and whose schema
+ * has no default: `[<name> unknown]`. Not an empty string, which would silently turn a
+ * greeting into "Hello ," or a tool's URL into `/orders/`: the marker tells the LLM the value
+ * is missing (so it can ask), shows in transcripts and logs, and is an obviously wrong value
+ * in a request.
+ */
+export function missingVariableText(name: string): string {
+  return `[${name} unknown]`;
+}
+
+/**
  * The strings templates are filled with: each declared variable's value in `context`, else
- * its default; undeclared names of `context` as given. A variable with neither renders
- * as an empty string (see `renderTemplate`).
+ * its default, else {@link missingVariableText}; undeclared names of `context` as given.
+ * Pre-call results replace these values when they arrive.
  */
 export function templateVariables(
   variables: readonly ContextVariable[] | undefined,
   context: Readonly<Record<string, unknown>>,
 ): Record<string, string> {
   const vars: Record<string, string> = {};
-  for (const v of variables ?? []) if (v.default !== undefined) vars[v.name] = String(v.default);
+  for (const v of variables ?? []) {
+    vars[v.name] = v.default !== undefined ? String(v.default) : missingVariableText(v.name);
+  }
   for (const [name, value] of Object.entries(context)) {
     if (value !== undefined && value !== null) vars[name] = String(value);
   }

@@ -2,10 +2,11 @@
  * The webhook tools REST API: list, read, create-or-replace, delete, and run a tool with sample
  * arguments. Header secrets are credential names; their values are never returned.
  */
+
+import { argumentsValidator } from '@parley/flows';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { BUILTIN_TOOLS } from '../calls/tools/builtin-tools.ts';
-import { argumentsValidator } from '../calls/tools/json-schema.ts';
 import { parseToolDefinition, ToolDefinitionError } from '../calls/tools/parse-tool.ts';
 import { toolIdSchema } from '../calls/tools/tool-schema.ts';
 import { runWebhook, type WebhookOutcome } from '../calls/tools/webhook-request.ts';

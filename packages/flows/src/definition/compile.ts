@@ -7,7 +7,7 @@ import {
   type FlowFunctionDefinition,
   flowDefinitionSchema,
 } from './schema.ts';
-import { validateFlow } from './validate.ts';
+import { type FlowIssue, validateFlow } from './validate.ts';
 
 /** The code a stored flow's names refer to. */
 export interface FlowHandlers {
@@ -15,6 +15,12 @@ export interface FlowHandlers {
   readonly functions?: Readonly<Record<string, FlowFunctionHandler>>;
   /** Action handlers by name: custom action types, and `function` actions' `handler`. */
   readonly actions?: Readonly<Record<string, FlowActionHandler>>;
+  /**
+   * Functions in code added to nodes, by node key, after the stored flow is validated: a host's
+   * own tools (e.g. a server's webhook and MCP tools), whose parameters schemas are their
+   * owners' business. Their names must not clash with the node's or the global functions'.
+   */
+  readonly nodeFunctions?: Readonly<Record<string, readonly FlowFunction[]>>;
 }
 
 /** A stored flow made runnable: give {@link initial} to `FlowManager.initialize`, {@link globalFunctions} to its options. */
@@ -32,7 +38,8 @@ export interface CompiledFlow {
  * `value` is its handler's result (`{"status":"acknowledged"}` without a handler); a handler may
  * also return its own `goTo(...)`. Custom actions run their registered handler with the stored
  * action object.
- * @throws FlowValidationError when {@link validateFlow} finds errors (warnings pass).
+ * @throws FlowValidationError when {@link validateFlow} finds errors (warnings pass), or a
+ *   function of `handlers.nodeFunctions` has the name of another of its node or a global one.
  */
 export function compileFlow(input: unknown, handlers: FlowHandlers = {}): CompiledFlow {
   const functionHandlers = handlers.functions ?? {};
@@ -43,6 +50,9 @@ export function compileFlow(input: unknown, handlers: FlowHandlers = {}): Compil
   }).filter((i) => i.severity === 'error');
   if (errors.length > 0) throw new FlowValidationError(errors);
   const flow: FlowDefinition = flowDefinitionSchema.parse(input);
+  const extra = handlers.nodeFunctions ?? {};
+  const clashes = nameClashes(flow, extra);
+  if (clashes.length > 0) throw new FlowValidationError(clashes);
 
   const nodes = new Map<string, FlowNode>();
   const toFunction = (f: FlowFunctionDefinition): FlowFunction => {
@@ -88,7 +98,7 @@ export function compileFlow(input: unknown, handlers: FlowHandlers = {}): Compil
       ...(n.roleMessage === undefined ? {} : { roleMessage: n.roleMessage }),
       ...(n.contextStrategy === undefined ? {} : { contextStrategy: n.contextStrategy }),
       ...(n.respondImmediately === undefined ? {} : { respondImmediately: n.respondImmediately }),
-      functions: (n.functions ?? []).map(toFunction),
+      functions: [...(n.functions ?? []).map(toFunction), ...(extra[n.key] ?? [])],
       preActions: (n.preActions ?? []).map(toAction),
       postActions: (n.postActions ?? []).map(toAction),
     });
@@ -99,4 +109,26 @@ export function compileFlow(input: unknown, handlers: FlowHandlers = {}): Compil
     nodes,
     globalFunctions: (flow.globalFunctions ?? []).map(toFunction),
   };
+}
+
+/** Functions of `extra` whose name another function of their node, or a global one, has. */
+function nameClashes(flow: FlowDefinition, extra: Readonly<Record<string, readonly FlowFunction[]>>) {
+  const globals = (flow.globalFunctions ?? []).map((f) => f.name);
+  return flow.nodes.flatMap((n) => {
+    const taken = new Set([...globals, ...(n.functions ?? []).map((f) => f.name)]);
+    return (extra[n.key] ?? []).flatMap((f): FlowIssue[] => {
+      const clash = taken.has(f.name);
+      taken.add(f.name);
+      return clash
+        ? [
+            {
+              code: 'duplicate_function',
+              severity: 'error',
+              path: `nodes.${n.key}.functions.${f.name}`,
+              message: `two functions of this node (or a global one) are named "${f.name}"`,
+            },
+          ]
+        : [];
+    });
+  });
 }

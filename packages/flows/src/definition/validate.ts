@@ -1,3 +1,4 @@
+import { parametersSchemaProblems } from '../json-schema.ts';
 import {
   type FlowActionDefinition,
   type FlowDefinition,
@@ -14,6 +15,7 @@ export type FlowIssueCode =
   | 'unknown_target'
   | 'unreachable_node'
   | 'duplicate_function'
+  | 'bad_parameters'
   | 'function_without_effect'
   | 'unregistered_handler'
   | 'unregistered_action'
@@ -45,7 +47,8 @@ const BUILT_IN_ACTIONS = new Set(['tts_say', 'end_conversation', 'function']);
  * Check a stored flow: its shape (the zod schema), exactly one initial node, unique node keys,
  * transitions to existing nodes, nodes reachable from the initial node (a warning: a handler may
  * still reach them in code), unique function names per node (globals included), functions that
- * neither transition nor have a handler, and, given a registry, handlers and action types
+ * neither transition nor have a handler, functions' `parameters` that are not a usable JSON
+ * Schema of an object (checked with Ajv, as the server checks its tools), and, given a registry, handlers and action types
  * that are not registered. Returns the issues, none when the flow is valid; never throws.
  */
 export function validateFlow(input: unknown, registry: FlowRegistry = {}): FlowIssue[] {
@@ -99,6 +102,10 @@ function checkFlow(flow: FlowDefinition, registry: FlowRegistry): FlowIssue[] {
       }
       if (fn.handler !== undefined && handlers && !handlers.has(fn.handler)) {
         error('unregistered_handler', path, `its handler "${fn.handler}" is not registered`);
+      }
+      for (const problem of fn.parameters ? parametersSchemaProblems(fn.parameters) : []) {
+        const where = `${path}.parameters${problem.path ? `.${problem.path}` : ''}`;
+        error('bad_parameters', where, `not a usable JSON Schema: ${problem.message}`);
       }
     }
   };

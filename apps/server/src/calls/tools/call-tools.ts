@@ -5,13 +5,14 @@
  * be set up (an unknown id, an MCP server that does not answer) is a set-up problem: it is left
  * out and the call goes on.
  */
+
+import { argumentsValidator } from '@parley/flows';
 import type { FunctionHandler, FunctionOptions, ToolDefinition } from '@parley/pipeline';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AgentConfig } from '../../config/agent-config.ts';
 import type { CredentialStore } from '../../credentials/store.ts';
 import type { Tool, ToolRepository } from '../../db/tools.ts';
 import { BUILTIN_TOOLS, type CallControls } from './builtin-tools.ts';
-import { argumentsValidator } from './json-schema.ts';
 import { openHttpMcpServer } from './mcp/http-server.ts';
 import type { McpToolSet } from './mcp/mcp-tools.ts';
 import type { ToolCallLog } from './tool-call-log.ts';

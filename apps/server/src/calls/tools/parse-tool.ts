@@ -2,8 +2,8 @@
  * Validation of a webhook tool definition: its shape (zod), its parameters as a JSON Schema
  * (Ajv) and its URL template. Credential references are checked against the store by the API.
  */
+import { parametersSchemaProblems } from '@parley/flows';
 import { formatIssues } from '../../config/agent-config.ts';
-import { parametersSchemaIssues } from './json-schema.ts';
 import { type ToolDefinitionConfig, toolDefinitionSchema } from './tool-schema.ts';
 import { urlTemplateIssue } from './url-template.ts';
 
@@ -25,7 +25,12 @@ export function parseToolDefinition(input: unknown): ToolDefinitionConfig {
   if (!result.success) throw new ToolDefinitionError(formatIssues(result.error.issues));
   const tool = result.data;
   const urlIssue = urlTemplateIssue(tool.url);
-  const issues = [...(urlIssue ? [`url: ${urlIssue}`] : []), ...parametersSchemaIssues(tool.parameters)];
+  const issues = [
+    ...(urlIssue ? [`url: ${urlIssue}`] : []),
+    ...parametersSchemaProblems(tool.parameters).map(
+      (p) => `parameters${p.path ? `.${p.path}` : ''}: ${p.message}`,
+    ),
+  ];
   if (issues.length > 0) throw new ToolDefinitionError(issues);
   return tool;
 }

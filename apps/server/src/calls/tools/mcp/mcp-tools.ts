@@ -6,8 +6,8 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { type ArgumentsValidator, argumentsValidator } from '@parley/flows';
 import type { ToolDefinition } from '@parley/pipeline';
-import { type ArgumentsValidator, argumentsValidator } from '../json-schema.ts';
 import { trimForLlm } from '../tool-result.ts';
 
 /** Options of {@link openMcpTools}. */

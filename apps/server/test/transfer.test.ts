@@ -174,6 +174,24 @@ describe('transfer_call in a call', () => {
     expect(apis.twilio.call(sid)?.status).toBe('in-progress');
   }, 90_000);
 
+  it('closes the stream itself, still without a hang-up, when the provider does not end it after the transfer', async () => {
+    const { id, providerCallId: sid, sim } = await answered('twilio');
+    llm.reply({ toolCalls: [{ name: 'transfer_call', arguments: { destination: 'support' } }] });
+    const before = apis.twilio.requests.length;
+    await say(sim);
+    // The caller's line stays up (silence flowing); the server gives the provider 10 s.
+    const closed = await sim.withSilence(() => sim.closed());
+    expect(closed.code).toBe(1000);
+    const call = await callWithStatus(server, id, 'completed');
+    expect(call.endReason).toBe('transferred');
+    await sleep(NO_REQUEST_GRACE_MS);
+    const sent = apis.twilio.requests.slice(before);
+    expect(sent.map((r) => r.body)).toEqual([
+      { Twiml: dialTwiml({ to: '+15550002222', callerId: OUTBOUND_FROM }) },
+    ]);
+    expect(apis.twilio.call(sid)?.status).toBe('in-progress');
+  }, 90_000);
+
   it('Twilio: refuses an unknown destination before any request, and a provider failure is an error result; the call goes on', async () => {
     const { id, sim } = await answered('twilio');
     llm.reply(

@@ -171,6 +171,8 @@ export class CallSession {
   private readonly nodeToolSets: CallToolSet[] = [];
   /** When the agent's speech reached the caller (a transfer waits for its line). */
   private readonly speech = new SpeechWatcher();
+  /** A transfer is under way (one at a time, even when the LLM asks for two at once). */
+  private transferring = false;
   /** A transfer was accepted: the caller is no longer the agent's to listen to. */
   private transferred = false;
   private transferCloseTimer: NodeJS.Timeout | undefined;
@@ -629,15 +631,22 @@ export class CallSession {
     const { transferCall } = this.deps;
     if (!transferCall) return { ok: false, error: 'this server cannot transfer calls' };
     if (this.endReason !== undefined) return { ok: false, error: 'the call is already ending' };
-    if (line !== undefined) this.llm.push(frame('tts_speak', { text: line }));
-    await this.speech.played(line, playoutTimeoutMs(line), signal);
-    if (this.endReason !== undefined) return { ok: false, error: 'the call ended before the transfer' };
-    const { call, agent } = this.stream;
-    const outcome = await transferCall(
-      call,
-      { destination: destination.name, to: destination.number, callerId: agent.config.transfer?.callerId },
-      signal,
-    );
+    if (this.transferring) return { ok: false, error: 'another transfer is under way' };
+    this.transferring = true;
+    let outcome: TransferOutcome;
+    try {
+      if (line !== undefined) this.llm.push(frame('tts_speak', { text: line }));
+      await this.speech.played(line, playoutTimeoutMs(line), signal);
+      if (this.endReason !== undefined) return { ok: false, error: 'the call ended before the transfer' };
+      const { call, agent } = this.stream;
+      outcome = await transferCall(
+        call,
+        { destination: destination.name, to: destination.number, callerId: agent.config.transfer?.callerId },
+        signal,
+      );
+    } finally {
+      this.transferring = false;
+    }
     if (!outcome.ok) return outcome;
     this.transferred = true;
     this.endReason ??= 'transferred';

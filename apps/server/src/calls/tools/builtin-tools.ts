@@ -160,7 +160,7 @@ const transferCall: BuiltinTool = {
             },
             message: {
               type: 'string',
-              maxLength: 500,
+              maxLength: 300,
               description: 'Said to the caller before the transfer.',
             },
           },

@@ -64,6 +64,7 @@ import { serverEgressPolicy } from './security/server-egress.ts';
 import type { SessionStore } from './sessions/session-store.ts';
 import { CallAdmission } from './telephony/admission.ts';
 import { providerHangUp } from './telephony/call-controls.ts';
+import { providerTransfer } from './telephony/transfer.ts';
 
 /** What {@link buildApp} assembles the server from. */
 export interface AppOptions {
@@ -206,6 +207,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     live,
     config,
     hangUpCall: providerHangUp(settings, app.log),
+    transferCall: providerTransfer(settings, config, app.log),
     refusals,
     streamStartTimeoutMs: config.limits.streamStartTimeoutMs,
     pendingStreams: new PendingStreamGuard(config.limits.maxPendingStreamsPerIp, refusals),

@@ -2,8 +2,8 @@ import type { ProviderName } from './types.ts';
 
 /**
  * The provider-neutral contract for controlling calls over a telephony provider's REST API:
- * placing an outbound call and hanging one up ({@link CallControl}, one implementation per
- * provider), and the call status the provider reports back to the status callback URL
+ * placing an outbound call, hanging one up and transferring one ({@link CallControl}, one
+ * implementation per provider), and the call status the provider reports back to the status callback URL
  * ({@link CallStatusUpdate}, from each provider's status-callback parser).
  */
 
@@ -73,6 +73,31 @@ export interface PlacedCall {
  */
 export type HangupResult = 'ended' | 'already_ended' | 'not_supported';
 
+/** Where {@link CallControl.transfer} connects the call's party to. */
+export interface TransferRequest {
+  /** The number to dial and bridge the party to, E.164 (e.g. `+15557654321`). */
+  readonly to: string;
+  /**
+   * The caller ID the dialed number sees, E.164: a number of ours at the provider (or, on
+   * Twilio, a verified one). Default: the provider's (Twilio: the call's own caller ID; Vobiz:
+   * the current caller's number).
+   */
+  readonly callerId?: string;
+  /**
+   * Vobiz only: the absolute http(s) URL Vobiz fetches the transfer's VobizXML from (our server
+   * answers it with `vobizDialXml`). Twilio takes its TwiML inline; Exotel has no transfer.
+   */
+  readonly instructionsUrl?: string;
+}
+
+/**
+ * What {@link CallControl.transfer} did: `transferred`, the provider accepted the new
+ * instructions (it ends our media stream and dials the number; whether the number answers is
+ * not known yet); `already_ended`, the call is no longer in progress (or the provider does not
+ * know it); `not_supported`, the provider has no mid-call transfer for our calls (Exotel).
+ */
+export type TransferResult = 'transferred' | 'already_ended' | 'not_supported';
+
 /**
  * Places and ends calls through one provider account's REST API. Implementations:
  * `TwilioCallControl`, `VobizCallControl`, `ExotelCallControl`. Safe to share between calls.
@@ -97,6 +122,18 @@ export interface CallControl {
    * @throws The signal's `reason` when `signal` aborts first.
    */
   hangUp(providerCallId: string, signal?: AbortSignal): Promise<HangupResult>;
+  /**
+   * Replaces the answered call's instructions with a dial to `request.to` (a blind transfer):
+   * the provider stops our media stream and bridges the party on the call to that number.
+   *
+   * @param providerCallId - The call's provider id ({@link PlacedCall.providerCallId}, or the
+   *   `CallSid` / `CallUUID` of an inbound call).
+   * @throws {@link ProviderApiError} (operation `transfer`) when the provider refuses the
+   *   request or cannot be reached.
+   * @throws TypeError when `request` lacks what the provider needs (Vobiz: `instructionsUrl`).
+   * @throws The signal's `reason` when `signal` aborts first.
+   */
+  transfer(providerCallId: string, request: TransferRequest, signal?: AbortSignal): Promise<TransferResult>;
 }
 
 /** One call status callback from the provider, read by the provider's status-callback parser. */

@@ -102,10 +102,10 @@ export class SignatureError extends Error {
 }
 
 /** The provider REST request that failed. */
-export type ProviderApiOperation = 'place_call' | 'hang_up';
+export type ProviderApiOperation = 'place_call' | 'hang_up' | 'transfer';
 
 /**
- * A request to a provider's REST API (placing a call, hanging one up) failed: the provider
+ * A request to a provider's REST API (placing a call, hanging one up, transferring one) failed: the provider
  * answered with an error status, answered something we cannot read, or did not answer at all
  * (connection refused, reset, timed out). Aborts are not reported this way: an aborted request
  * rejects with the signal's `reason`.

@@ -46,13 +46,17 @@ import { LiveTranscriptObserver } from '../live/live-transcript-observer.ts';
 import { type PostCallDeps, runPostCall } from '../post-call/run.ts';
 import type { RecordingStore } from '../recordings/store.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
+import type { CallTransferrer } from '../telephony/transfer.ts';
 import { type CallFlowOptions, startCallFlow } from './call-flow.ts';
 import { CallEventRecorder } from './event-recorder.ts';
 import type { CallServices, ServiceFactory } from './services.ts';
+import { SpeechWatcher } from './speech-watcher.ts';
 import { renderTemplate } from './template.ts';
+import type { CallControls, TransferOutcome } from './tools/builtin-tools.ts';
 import type { CallTool, CallToolSet, CallToolsLoader } from './tools/call-tools.ts';
 import { parseMcpToolId } from './tools/mcp/node-tool-ids.ts';
 import { ToolCallLog } from './tools/tool-call-log.ts';
+import type { TransferDestination } from './tools/transfer-config.ts';
 
 /** What every call session needs from the server. */
 export interface CallSessionDeps {
@@ -78,6 +82,8 @@ export interface CallSessionDeps {
   readonly live?: LiveEventBus;
   /** Where post-call work is noted and tracked, so a stop or crash does not lose it (none: untracked). */
   readonly postCallJournal?: PostCallJournal;
+  /** Transfers a call through its provider (the built-in `transfer_call`); none: transfers fail. */
+  readonly transferCall?: CallTransferrer;
 }
 
 /** Who ended a call from the dashboard or the API (`POST /api/calls/:id/end`). */
@@ -110,8 +116,13 @@ export interface CallStream {
 }
 
 const SESSION_TTL_SECS = 4 * 3600;
-/** End reasons that mean the call is already over at the provider: nothing to hang up. */
-const ENDED_BY_CALLER = new Set(['caller_hung_up', 'connection_lost']);
+/**
+ * End reasons after which the provider must not be told to hang up: the call is already over
+ * there, or (`transferred`) it goes on without us.
+ */
+const NO_PROVIDER_HANGUP = new Set(['caller_hung_up', 'connection_lost', 'transferred']);
+/** After a transfer was accepted, how long the provider may take to end the stream before we close it, ms. */
+const TRANSFER_CLOSE_TIMEOUT_MS = 10_000;
 /** Heartbeats let the task raise a stall alarm (logged and stored as an `error` event) when a processor hangs. */
 const HEARTBEAT_MS = 1000;
 /** Longer than a slow LLM reply (heartbeats queue behind it), shorter than a caller's patience. */
@@ -158,6 +169,13 @@ export class CallSession {
   private toolSet: CallToolSet | undefined;
   /** The tool sets of the flow's nodes (closed with the call). */
   private readonly nodeToolSets: CallToolSet[] = [];
+  /** When the agent's speech reached the caller (a transfer waits for its line). */
+  private readonly speech = new SpeechWatcher();
+  /** A transfer is under way (one at a time, even when the LLM asks for two at once). */
+  private transferring = false;
+  /** A transfer was accepted: the caller is no longer the agent's to listen to. */
+  private transferred = false;
+  private transferCloseTimer: NodeJS.Timeout | undefined;
 
   /** @param services The call's STT, LLM and TTS, built for the agent by the server's {@link ServiceFactory}. */
   constructor(
@@ -235,6 +253,7 @@ export class CallSession {
         observers: [
           this.transcript,
           this.eventRecorder,
+          this.speech,
           this.usage,
           new TurnTimingObserver({ onTurn: (timing) => this.eventRecorder.recordTurn(timing) }),
           new TracingObserver(),
@@ -265,6 +284,8 @@ export class CallSession {
 
   /** Handle one message from the provider (after `start`). */
   handle(event: ProviderEvent): void {
+    // After a transfer the caller talks to someone else: only the end of the stream matters.
+    if (this.transferred && event.type !== 'stop') return;
     switch (event.type) {
       case 'media':
         if (this.early) this.keepEarly(event.audio, event.sampleRateHz);
@@ -345,6 +366,7 @@ export class CallSession {
   }
 
   private async finish(result: TaskResult): Promise<void> {
+    clearTimeout(this.transferCloseTimer);
     const { call } = this.stream;
     const reason = this.endReason ?? result.reason;
     const endedAt = new Date();
@@ -381,7 +403,7 @@ export class CallSession {
     });
     await this.deps.sessions.delete(call.id).catch((err: unknown) => this.log.warn({ err }, 'session store'));
     this.log.info({ reason, durationMs, turns: transcript.length }, 'call ended');
-    await this.stream.hangUp(!ENDED_BY_CALLER.has(reason));
+    await this.stream.hangUp(!NO_PROVIDER_HANGUP.has(reason));
     if (postCall && postCallDeps) {
       // After the call is stored and hung up: it never waits for, or fails with, this work.
       const ended = {
@@ -542,7 +564,7 @@ export class CallSession {
       .tools({
         config,
         vars: this.vars,
-        controls: { endCall: (goodbye) => this.endWithGoodbye(goodbye, 'agent_ended') },
+        controls: this.controls(),
         log: this.toolLog,
         logger: this.log,
       })
@@ -567,7 +589,7 @@ export class CallSession {
       this.toolSet = await this.deps.tools({
         config,
         vars: this.vars,
-        controls: { endCall: (goodbye) => this.endWithGoodbye(goodbye, 'agent_ended') },
+        controls: this.controls(),
         log: this.toolLog,
         logger: this.log,
       });
@@ -584,6 +606,53 @@ export class CallSession {
       this.llm.registerFunction(tool.definition.name, tool.handler, tool.options);
       this.context.tools.push(tool.definition);
     }
+  }
+
+  /** What the agent's built-in tools do to this call. */
+  private controls(): CallControls {
+    return {
+      endCall: (goodbye) => this.endWithGoodbye(goodbye, 'agent_ended'),
+      transfer: (destination, line, signal) => this.transfer(destination, line, signal),
+    };
+  }
+
+  /**
+   * The built-in `transfer_call` (see `CallControls.transfer`): says `line`, waits until it
+   * (else the speech already started) has played, then asks the provider to transfer. Once the
+   * provider accepted: a `call_transferred` event, the caller's audio is no longer listened to,
+   * and the call ends with reason `transferred` when the provider ends the stream (or we close
+   * it after {@link TRANSFER_CLOSE_TIMEOUT_MS}); the provider is not told to hang up.
+   */
+  private async transfer(
+    destination: TransferDestination,
+    line: string | undefined,
+    signal: AbortSignal,
+  ): Promise<TransferOutcome> {
+    const { transferCall } = this.deps;
+    if (!transferCall) return { ok: false, error: 'this server cannot transfer calls' };
+    if (this.endReason !== undefined) return { ok: false, error: 'the call is already ending' };
+    if (this.transferring) return { ok: false, error: 'another transfer is under way' };
+    this.transferring = true;
+    let outcome: TransferOutcome;
+    try {
+      if (line !== undefined) this.llm.push(frame('tts_speak', { text: line }));
+      await this.speech.played(line, playoutTimeoutMs(line), signal);
+      if (this.endReason !== undefined) return { ok: false, error: 'the call ended before the transfer' };
+      const { call, agent } = this.stream;
+      outcome = await transferCall(
+        call,
+        { destination: destination.name, to: destination.number, callerId: agent.config.transfer?.callerId },
+        signal,
+      );
+    } finally {
+      this.transferring = false;
+    }
+    if (!outcome.ok) return outcome;
+    this.transferred = true;
+    this.endReason ??= 'transferred';
+    this.eventRecorder.record('call_transferred', { destination: destination.name, to: destination.number });
+    this.transferCloseTimer = setTimeout(() => this.cancel('transferred'), TRANSFER_CLOSE_TIMEOUT_MS);
+    return outcome;
   }
 
   /** Keeps caller audio that came before the pipeline ran (bounded; later audio is dropped). */
@@ -618,6 +687,14 @@ export class CallSession {
       });
     }
   }
+}
+
+/**
+ * Longest wait for a transfer's line (or the speech before it) to play, ms: 5 s plus 100 ms a
+ * character (slower than any voice speaks), at most 40 s (within `transfer_call`'s time limit).
+ */
+function playoutTimeoutMs(line: string | undefined): number {
+  return Math.min(40_000, 5000 + 100 * (line?.length ?? 0));
 }
 
 /**

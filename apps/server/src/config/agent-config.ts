@@ -6,6 +6,7 @@
 import { VENDORS, type VendorKind } from '@parley/services';
 import { z } from 'zod';
 import { mcpServerSchema, toolIdSchema } from '../calls/tools/tool-schema.ts';
+import { transferConfigSchema } from '../calls/tools/transfer-config.ts';
 import { preCallConfigSchema } from '../context/pre-call-config.ts';
 import { contextVariablesSchema } from '../context/variables.ts';
 import { credentialNameSchema } from '../credentials/kinds.ts';
@@ -161,46 +162,58 @@ const userIdleConfigSchema = z.strictObject({
 });
 
 /** The zod schema of {@link AgentConfig}; unknown keys are rejected so that typos surface. */
-export const agentConfigSchema = z.strictObject({
-  /** System prompt; may contain `{{var}}` placeholders filled from the call's context. */
-  prompt: z.string().trim().min(1),
-  /** First thing the agent says when the call connects; none means it waits for the caller. */
-  greeting: z.string().min(1).optional(),
-  /** BCP 47 language tag of the conversation. */
-  language: z.string().min(2).default('en-US'),
-  /** Speech recognition: `{ provider, …its options }` (default `local`). */
-  stt: sttConfigSchema,
-  /** Speech synthesis: `{ provider, voice?, …its options }` (default `local`). */
-  tts: ttsConfigSchema,
-  /** The language model: `{ provider, model?, …its options }`. */
-  llm: llmConfigSchema,
-  /** Services to switch to when one fails mid-call (and back once it is healthy again). */
-  failover: failoverConfigSchema.optional(),
-  vad: vadConfigSchema.optional(),
-  /** Turn-taking: endpointing, interruptions, backchannels, mute rules. */
-  turns: turnsConfigSchema.optional(),
-  /** What to do when the caller goes silent (prompts, then hang-up). */
-  userIdle: userIdleConfigSchema.optional(),
-  /** Hang up after this many seconds without speech from either side, without prompting (see `userIdle`). */
-  idleTimeoutSecs: z.number().positive().optional(),
-  /** Hang up after this many seconds in total (end reason `max_duration`). */
-  maxDurationSecs: z.number().positive().optional(),
-  /** What the caller hears when a service fails mid-call (the failure is also stored as an `error` event). */
-  apologies: apologiesSchema.optional(),
-  /**
-   * Tools the LLM may call: ids of stored webhook tools (`/api/tools`) and names of built-in
-   * ones (`end_call`); see `calls/tools/`.
-   */
-  tools: z.array(toolIdSchema).max(32).optional(),
-  /** MCP servers (Streamable HTTP) whose tools the LLM may call; see `calls/tools/mcp/`. */
-  mcpServers: z.array(mcpServerSchema).max(8).optional(),
-  /** The `{{var}}` variables of the templates: type, required, default (see `context/variables.ts`). */
-  variables: contextVariablesSchema.optional(),
-  /** A request made before the greeting whose answer fills variables (see `context/pre-call-config.ts`). */
-  preCall: preCallConfigSchema.optional(),
-  /** Analysis and webhook after the call (see `post-call/config.ts`). */
-  postCall: postCallConfigSchema.optional(),
-});
+export const agentConfigSchema = z
+  .strictObject({
+    /** System prompt; may contain `{{var}}` placeholders filled from the call's context. */
+    prompt: z.string().trim().min(1),
+    /** First thing the agent says when the call connects; none means it waits for the caller. */
+    greeting: z.string().min(1).optional(),
+    /** BCP 47 language tag of the conversation. */
+    language: z.string().min(2).default('en-US'),
+    /** Speech recognition: `{ provider, …its options }` (default `local`). */
+    stt: sttConfigSchema,
+    /** Speech synthesis: `{ provider, voice?, …its options }` (default `local`). */
+    tts: ttsConfigSchema,
+    /** The language model: `{ provider, model?, …its options }`. */
+    llm: llmConfigSchema,
+    /** Services to switch to when one fails mid-call (and back once it is healthy again). */
+    failover: failoverConfigSchema.optional(),
+    vad: vadConfigSchema.optional(),
+    /** Turn-taking: endpointing, interruptions, backchannels, mute rules. */
+    turns: turnsConfigSchema.optional(),
+    /** What to do when the caller goes silent (prompts, then hang-up). */
+    userIdle: userIdleConfigSchema.optional(),
+    /** Hang up after this many seconds without speech from either side, without prompting (see `userIdle`). */
+    idleTimeoutSecs: z.number().positive().optional(),
+    /** Hang up after this many seconds in total (end reason `max_duration`). */
+    maxDurationSecs: z.number().positive().optional(),
+    /** What the caller hears when a service fails mid-call (the failure is also stored as an `error` event). */
+    apologies: apologiesSchema.optional(),
+    /**
+     * Tools the LLM may call: ids of stored webhook tools (`/api/tools`) and names of built-in
+     * ones (`end_call`, `transfer_call`); see `calls/tools/`.
+     */
+    tools: z.array(toolIdSchema).max(32).optional(),
+    /** Where the built-in `transfer_call` may send the call (see `calls/tools/transfer-config.ts`). */
+    transfer: transferConfigSchema.optional(),
+    /** MCP servers (Streamable HTTP) whose tools the LLM may call; see `calls/tools/mcp/`. */
+    mcpServers: z.array(mcpServerSchema).max(8).optional(),
+    /** The `{{var}}` variables of the templates: type, required, default (see `context/variables.ts`). */
+    variables: contextVariablesSchema.optional(),
+    /** A request made before the greeting whose answer fills variables (see `context/pre-call-config.ts`). */
+    preCall: preCallConfigSchema.optional(),
+    /** Analysis and webhook after the call (see `post-call/config.ts`). */
+    postCall: postCallConfigSchema.optional(),
+  })
+  .superRefine((config, ctx) => {
+    const i = config.tools?.indexOf('transfer_call') ?? -1;
+    if (i >= 0 && !config.transfer)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tools', i],
+        message: 'transfer_call needs transfer.destinations (the numbers it may dial)',
+      });
+  });
 
 /** A validated agent configuration, with defaults applied. */
 export type AgentConfig = z.output<typeof agentConfigSchema>;

@@ -2,6 +2,7 @@ import {
   parseVobizStatusCallback,
   publicRequestUrl,
   VobizSerializer,
+  vobizDialXml,
   vobizHangupXml,
   vobizSpeakAndHangupXml,
   vobizStreamXml,
@@ -10,6 +11,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { credentialsOf, MediaStreamConnection } from '../calls/media-stream.ts';
+import { isVobizTransferToken } from '../telephony/transfer.ts';
 import { allowOrRefuse, checkVobizRequest } from '../telephony/webhook-auth.ts';
 import { APOLOGIES, acceptAndAnswer, formOf, statusCallbackRoute } from './call-webhooks.ts';
 import { publicOrigin } from './public-url.ts';
@@ -28,6 +30,12 @@ const streamParams = agentParams.extend({
   token: z.string().min(1).max(100),
 });
 
+const transferParams = z.object({
+  callId: z.string().min(1).max(100),
+  destination: z.string().min(1).max(100),
+  token: z.string().min(1).max(100),
+});
+
 /**
  * Vobiz routes:
  * - `POST /telephony/vobiz/inbound/:agent[?callId=]`: the `answer_url` (of a number's
@@ -38,6 +46,12 @@ const streamParams = agentParams.extend({
  *   and is hung up; a webhook for a call that has its token already, is streaming or has ended
  *   gets a bare `<Hangup/>` and no token.
  * - `POST /telephony/vobiz/status[?callId=]`: `hangup_url` and other call callbacks.
+ * - `POST /telephony/vobiz/transfer/:callId/:destination/:token`: the `aleg_url` of a transfer
+ *   the agent asked for (`transfer_call`); answers `<Dial>` of the destination's number, read
+ *   from the agent's configuration (never from the request). It needs a valid
+ *   `X-Vobiz-Signature-V3` (so a Vobiz auth token must be set) and the token this server made
+ *   for that call and destination (`vobizTransferToken`); otherwise 403. A call or destination
+ *   that is gone (or a `CallUUID` of another call) gets 404 and `<Hangup/>`.
  * - `GET /ws/vobiz/:agent/:callId/:token` (and `/ws/vobiz/:agent` with `callId`/`token` in the
  *   `extraHeaders`): the audio stream.
  * With a Vobiz auth token set, webhooks need a valid `X-Vobiz-Signature-V3`
@@ -81,6 +95,30 @@ export function vobizRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
           },
         },
       );
+    });
+
+    app.post('/telephony/vobiz/transfer/:callId/:destination/:token', async (request, reply) => {
+      const { callId, destination, token } = transferParams.parse(request.params);
+      const settings = await deps.settings.get();
+      const { authToken } = settings.vobiz;
+      // Unlike the other webhooks, never unchecked: it answers with a number to dial.
+      const owned =
+        authToken !== undefined &&
+        checkVobizRequest(request, settings, deps.config) === 'verified' &&
+        isVobizTransferToken(authToken, callId, destination, token);
+      if (!allowOrRefuse(reply, owned ? 'verified' : 'refused', 'vobiz')) return reply;
+      const call = z.uuid().safeParse(callId).success ? await deps.calls.get(callId) : undefined;
+      const agent = call?.agentId ? await deps.agents.get(call.agentId) : undefined;
+      const target = agent?.config.transfer?.destinations.find((d) => d.name === destination);
+      reply.type('application/xml');
+      const sameCall = call?.provider === 'vobiz' && call.providerCallId === formOf(request.body).CallUUID;
+      if (!sameCall || !target) {
+        request.log.warn({ callId, destination }, 'Vobiz transfer for a call or destination that is gone');
+        return reply.code(404).send(vobizHangupXml());
+      }
+      request.log.info({ callId, destination }, 'answering a Vobiz transfer');
+      const callerId = agent?.config.transfer?.callerId;
+      return vobizDialXml({ to: target.number, ...(callerId === undefined ? {} : { callerId }) });
     });
 
     statusCallbackRoute(app, deps, 'vobiz', {

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import type { CallControl, HangupResult, OutboundCallRequest, PlacedCall } from '../call-control.ts';
+import type {
+  CallControl,
+  HangupResult,
+  OutboundCallRequest,
+  PlacedCall,
+  TransferRequest,
+  TransferResult,
+} from '../call-control.ts';
 import { ProviderApiError } from '../errors.ts';
 import {
   apiBase,
@@ -68,6 +75,12 @@ const errorAnswerSchema = z.object({
  *   account.
  * - `hangUp`: Exotel has no hang-up request; it ends a Connect Voice AI call when our server
  *   closes the call's WebSocket, so this answers `not_supported` without a request.
+ * - `transfer`: Exotel offers no mid-call transfer of a Voicebot or Connect Voice AI call
+ *   through its API: a hand-off to a person is an App Bazaar flow's Connect applet after the
+ *   Voicebot applet (reached when our server closes the stream), so this answers
+ *   `not_supported` without a request. Source:
+ *   https://developer.exotel.com/docs/agentstream/what-to-use-when (Connect Voice AI is "not
+ *   for … bot→human"; the flow's Connect applet is).
  *
  * Sources: https://developer.exotel.com/docs/agentstream/developer-guide (Connect Voice AI),
  * https://developer.exotel.com/docs/voice-v1/api-reference/connect-to-flow,
@@ -151,6 +164,21 @@ export class ExotelCallControl implements CallControl {
    * @throws The signal's `reason` when `signal` is already aborted.
    */
   async hangUp(_providerCallId: string, signal?: AbortSignal): Promise<HangupResult> {
+    signal?.throwIfAborted();
+    return 'not_supported';
+  }
+
+  /**
+   * Exotel has no mid-call transfer for our calls (see the class notes).
+   *
+   * @returns `not_supported`, always, without a request.
+   * @throws The signal's `reason` when `signal` is already aborted.
+   */
+  async transfer(
+    _providerCallId: string,
+    _request: TransferRequest,
+    signal?: AbortSignal,
+  ): Promise<TransferResult> {
     signal?.throwIfAborted();
     return 'not_supported';
   }

@@ -47,6 +47,8 @@ export interface FakeTwilioCall {
   readonly timeLimitSecs: number | undefined;
   /** The call's current Twilio status (`queued` when created). */
   status: string;
+  /** The TwiML of the last `Twiml` update (a transfer), when there was one. */
+  twiml: string | undefined;
   /** Callbacks sent so far (their `SequenceNumber` counts from 0). */
   callbacksSent: number;
 }
@@ -71,7 +73,9 @@ const CALL = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\/([^/]+)\.json$/;
  *   `StatusCallback`, `StatusCallbackMethod`, `StatusCallbackEvent` repeated, `TimeLimit`, …)
  *   → 201 Call JSON, `sid` `CA` + 32 hex, `status` `queued`;
  * - `POST /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json` with `Status=completed` or
- *   `canceled` → 200 Call JSON; 404 `{code: 20404}` for a call it does not know or that ended;
+ *   `canceled` → 200 Call JSON; with `Twiml` (new instructions for an `in-progress` call, kept
+ *   in the call's `twiml`) → 200, or 400 `{code: 21220}` when the call is not in progress;
+ *   404 `{code: 20404}` for a call it does not know or that ended;
  * - `GET` of the same path → the Call JSON.
  *
  * Requests need HTTP Basic `AccountSid:AuthToken` (else 401 `{code: 20003}`). Every request is
@@ -247,12 +251,23 @@ export class FakeTwilioApi extends FakeRestServer<FormBody, FakeTwilioCall> {
       timeLimitSecs: timeLimit === undefined ? undefined : Number(timeLimit),
       status: 'queued',
       callbacksSent: 0,
+      twiml: undefined,
     };
     this.calls.set(call.sid, call);
     sendJson(response, 201, this.callJson(call));
   }
 
   private update(response: ServerResponse, call: FakeTwilioCall, form: FormBody): void {
+    const twiml = formField(form, 'Twiml');
+    if (twiml !== undefined) {
+      if (call.status !== 'in-progress') {
+        sendError(response, 400, 21220, 'Call is not in-progress. Cannot redirect.');
+        return;
+      }
+      call.twiml = twiml;
+      sendJson(response, 200, this.callJson(call));
+      return;
+    }
     const status = formField(form, 'Status');
     if (status !== 'completed' && status !== 'canceled') {
       sendError(response, 400, 21218, 'Invalid Status: use completed or canceled');

@@ -37,6 +37,8 @@ export interface FakeVobizCall {
   readonly timeLimitSecs: number | undefined;
   /** The call's state: `queued`, `ringing`, `in-progress`, or a final `CallStatus`. */
   status: string;
+  /** The `aleg_url` of the last transfer, fetched by {@link FakeVobizApi.followTransfer}. */
+  transferUrl: string | undefined;
 }
 
 /** Options of {@link FakeVobizApi.start}. */
@@ -66,7 +68,11 @@ const HANGUP_CAUSES: Readonly<Record<string, string>> = {
  *   `answer_method`, `hangup_url`, `ring_url`, `time_limit`, … ) → 201
  *   `{api_id, message: 'Call fired', request_uuid}`; 400 `{api_id, error}` when invalid;
  * - `DELETE /api/v1/Account/{authId}/Call/{uuid}/` → 204; 404 `{api_id, error: 'not found'}`
- *   for a call it does not know or that ended.
+ *   for a call it does not know or that ended;
+ * - `POST /api/v1/Account/{authId}/Call/{uuid}/` (JSON `legs` `aleg`, `aleg_url`,
+ *   `aleg_method`: a transfer of an `in-progress` call) → 202 `{api_id, message: 'call
+ *   transferred', call_uuid}`; 400 without `aleg_url` or with other `legs`; 404 when the call is
+ *   unknown, not answered yet or ended. {@link followTransfer} then fetches the `aleg_url`.
  *
  * Paths are matched exactly, trailing slash included (Vobiz's are). Requests need headers
  * `X-Auth-ID` / `X-Auth-Token` (else 401). Every request is recorded in {@link requests}, the
@@ -74,7 +80,7 @@ const HANGUP_CAUSES: Readonly<Record<string, string>> = {
  * signed with `X-Vobiz-Signature-V3` and `-V2` (and their nonces).
  *
  * Sources: https://docs.vobiz.ai/call/make-call, https://docs.vobiz.ai/xml/request,
- * https://docs.vobiz.ai/concepts/validating-callbacks.
+ * https://docs.vobiz.ai/call/transfer-call, https://docs.vobiz.ai/concepts/validating-callbacks.
  */
 export class FakeVobizApi extends FakeRestServer<unknown, FakeVobizCall> {
   /** The Auth ID the fake accepts. */
@@ -121,6 +127,27 @@ export class FakeVobizApi extends FakeRestServer<unknown, FakeVobizCall> {
     if (response.status < 200 || response.status >= 300)
       throw new Error(`fake Vobiz: answer_url answered ${response.status}: ${response.body}`);
     return response.body;
+  }
+
+  /**
+   * Plays Vobiz acting on the call's last transfer: POSTs its `aleg_url`, signed, with the
+   * call's parameters (`CallUUID`, `RequestUUID`, `From`, `To`, `Direction=outbound`,
+   * `CallStatus=in-progress`).
+   *
+   * @returns What our URL answered (the XML Vobiz would run).
+   * @throws Error when the call is unknown or was not transferred.
+   */
+  async followTransfer(uuid: string): Promise<CallbackResponse> {
+    const call = this.known(uuid);
+    if (call.transferUrl === undefined) throw new Error(`fake Vobiz: call ${uuid} was not transferred`);
+    return this.post(call.transferUrl, {
+      CallUUID: call.uuid,
+      RequestUUID: call.uuid,
+      From: call.from,
+      To: call.to,
+      Direction: 'outbound',
+      CallStatus: 'in-progress',
+    });
   }
 
   /**
@@ -213,7 +240,22 @@ export class FakeVobizApi extends FakeRestServer<unknown, FakeVobizCall> {
       sendText(response, 204);
       return;
     }
+    if (call !== undefined && request.method === 'POST' && call.status === 'in-progress') {
+      this.transfer(response, call, body);
+      return;
+    }
     sendError(response, 404, 'not found');
+  }
+
+  private transfer(response: ServerResponse, call: FakeVobizCall, body: unknown): void {
+    const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    const legs = fields.legs ?? 'aleg';
+    if (legs !== 'aleg' || typeof fields.aleg_url !== 'string' || fields.aleg_url === '') {
+      sendError(response, 400, 'aleg_url is required to transfer the aleg');
+      return;
+    }
+    call.transferUrl = fields.aleg_url;
+    sendJson(response, 202, { api_id: randomUUID(), message: 'call transferred', call_uuid: call.uuid });
   }
 
   private create(response: ServerResponse, body: Record<string, unknown>): void {
@@ -239,6 +281,7 @@ export class FakeVobizApi extends FakeRestServer<unknown, FakeVobizCall> {
       ringUrl: text('ring_url'),
       timeLimitSecs: typeof timeLimit === 'number' ? timeLimit : undefined,
       status: 'queued',
+      transferUrl: undefined,
     };
     this.calls.set(call.uuid, call);
     sendJson(response, 201, { api_id: randomUUID(), message: 'Call fired', request_uuid: call.uuid });

@@ -1,8 +1,16 @@
 import twilio from 'twilio';
-import type { CallControl, HangupResult, OutboundCallRequest, PlacedCall } from '../call-control.ts';
+import type {
+  CallControl,
+  HangupResult,
+  OutboundCallRequest,
+  PlacedCall,
+  TransferRequest,
+  TransferResult,
+} from '../call-control.ts';
 import { ProviderApiError, type ProviderApiOperation } from '../errors.ts';
 import { DEFAULT_REST_TIMEOUT_MS } from '../provider-rest.ts';
 import { runTwilioRequest, type TwilioRequestContext, TwilioRestHttpClient } from './rest-http-client.ts';
+import { dialTwiml } from './twiml.ts';
 
 /** Twilio's error code for a resource it does not know (the call is gone). */
 const TWILIO_NOT_FOUND = 20404;
@@ -35,11 +43,16 @@ export interface TwilioCallControlOptions {
  *   `parseTwilioStatusCallback`.
  * - `hangUp`: `client.calls(sid).update({status: 'completed'})`, i.e.
  *   `POST /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json` with `Status=completed`.
+ * - `transfer`: `client.calls(sid).update({twiml})` with {@link dialTwiml}'s `<Dial>`, i.e. the
+ *   same path with `Twiml=<Response><Dial …><Number>…</Number></Dial></Response>`: Twilio drops
+ *   the call's current TwiML (our `<Connect><Stream>` ends, and with it the media stream) and
+ *   runs the dial.
  *
  * Each request takes the caller's abort signal (passed to twilio-node's HTTP client).
  *
  * Sources: https://www.twilio.com/docs/voice/api/call-resource (create, update,
- * StatusCallbackEvent); https://www.twilio.com/docs/api/errors/20404,
+ * StatusCallbackEvent); https://www.twilio.com/docs/voice/tutorials/how-to-modify-calls-in-progress-node-js
+ * (new TwiML for a live call); https://www.twilio.com/docs/api/errors/20404,
  * https://www.twilio.com/docs/api/errors/21220.
  */
 export class TwilioCallControl implements CallControl {
@@ -107,13 +120,36 @@ export class TwilioCallControl implements CallControl {
       );
       return 'ended';
     } catch (error) {
-      if (
-        error instanceof ProviderApiError &&
-        (error.status === 404 ||
-          error.providerCode === TWILIO_NOT_FOUND ||
-          error.providerCode === TWILIO_CALL_NOT_IN_PROGRESS)
-      )
-        return 'already_ended';
+      if (callIsGone(error)) return 'already_ended';
+      throw error;
+    }
+  }
+
+  /**
+   * Transfers the call: its TwiML is replaced by a `<Dial>` of `request.to` (with
+   * `request.callerId` as `callerId` when given); `instructionsUrl` is not used.
+   *
+   * @param providerCallId - The call's `CallSid`.
+   * @returns `transferred` when Twilio accepted the update; `already_ended` when Twilio answers
+   *   404 / code 20404 (no such call) or code 21220 (the call is no longer in progress).
+   * @throws TypeError when `request.to` or `request.callerId` is not an E.164 number.
+   * @throws {@link ProviderApiError} on any other error answer or when Twilio cannot be reached.
+   * @throws The signal's `reason` when `signal` aborts first.
+   */
+  async transfer(
+    providerCallId: string,
+    request: TransferRequest,
+    signal?: AbortSignal,
+  ): Promise<TransferResult> {
+    const twiml = dialTwiml({
+      to: request.to,
+      ...(request.callerId === undefined ? {} : { callerId: request.callerId }),
+    });
+    try {
+      await this.run('transfer', { signal }, () => this.client.calls(providerCallId).update({ twiml }));
+      return 'transferred';
+    } catch (error) {
+      if (callIsGone(error)) return 'already_ended';
       throw error;
     }
   }
@@ -132,6 +168,16 @@ export class TwilioCallControl implements CallControl {
       throw apiError(operation, error, context.status);
     }
   }
+}
+
+/** Whether Twilio refused an update because the call is gone: 404, code 20404 or 21220. */
+function callIsGone(error: unknown): boolean {
+  return (
+    error instanceof ProviderApiError &&
+    (error.status === 404 ||
+      error.providerCode === TWILIO_NOT_FOUND ||
+      error.providerCode === TWILIO_CALL_NOT_IN_PROGRESS)
+  );
 }
 
 /**

@@ -5,6 +5,8 @@ export { parseTwilioStatusCallback } from './status-callback.ts';
 export {
   type ConnectStreamTwimlOptions,
   connectStreamTwiml,
+  type DialTwimlOptions,
+  dialTwiml,
   rejectTwiml,
   sayAndHangupTwiml,
 } from './twiml.ts';

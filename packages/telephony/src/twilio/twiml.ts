@@ -1,5 +1,6 @@
 import twilio from 'twilio';
 import { parseAbsoluteUrl } from '../absolute-url.ts';
+import { assertE164 } from '../phone-number.ts';
 import { assertXmlChars } from '../xml-escape.ts';
 
 /** Options of {@link connectStreamTwiml}. */
@@ -81,6 +82,38 @@ export function sayAndHangupTwiml(text: string): string {
   const response = new twilio.twiml.VoiceResponse();
   response.say(text);
   response.hangup();
+  return response.toString();
+}
+
+/** Options of {@link dialTwiml}. */
+export interface DialTwimlOptions {
+  /** The number to dial, E.164. */
+  readonly to: string;
+  /**
+   * The caller ID the dialed number sees, E.164: a Twilio number of the account or a verified
+   * one. Default (Twilio's): the call's own caller ID.
+   */
+  readonly callerId?: string;
+}
+
+/**
+ * TwiML that dials `to` and bridges it to the party on the call:
+ * `<Response><Dial callerId="…"><Number>+1…</Number></Dial></Response>`. Nothing follows the
+ * `<Dial>`, so the call ends when either side hangs up (or when nobody answers). For
+ * transferring a live call (the Call resource's `Twiml` update).
+ *
+ * Sources: https://www.twilio.com/docs/voice/twiml/dial (`callerId`),
+ * https://www.twilio.com/docs/voice/twiml/number.
+ *
+ * @returns The TwiML document.
+ * @throws TypeError when `to` or `callerId` is not an E.164 number.
+ */
+export function dialTwiml(options: DialTwimlOptions): string {
+  const { to, callerId } = options;
+  assertE164(to, 'to');
+  if (callerId !== undefined) assertE164(callerId, 'callerId');
+  const response = new twilio.twiml.VoiceResponse();
+  response.dial(callerId === undefined ? {} : { callerId }).number(to);
   return response.toString();
 }
 

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import type { CallControl, HangupResult, OutboundCallRequest, PlacedCall } from '../call-control.ts';
+import { parseAbsoluteUrl } from '../absolute-url.ts';
+import type {
+  CallControl,
+  HangupResult,
+  OutboundCallRequest,
+  PlacedCall,
+  TransferRequest,
+  TransferResult,
+} from '../call-control.ts';
 import { ProviderApiError, type ProviderApiOperation } from '../errors.ts';
 import {
   apiBase,
@@ -45,9 +53,14 @@ const errorAnswerSchema = z.object({ error: z.unknown().optional(), message: z.u
  *   `parseVobizStatusCallback`.
  * - `hangUp`: `DELETE {base}/Account/{authId}/Call/{callUuid}/`: 204 → `ended`, 404 →
  *   `already_ended`.
+ * - `transfer`: `POST {base}/Account/{authId}/Call/{callUuid}/` with `{legs: 'aleg', aleg_url,
+ *   aleg_method: 'POST'}` ("Transfer a Call"): Vobiz answers 202 `{api_id, message, call_uuid}`,
+ *   stops the call's current XML (our `<Stream>`, so the media stream ends) and runs the XML it
+ *   fetches from `aleg_url` (ours answers `vobizDialXml`); 404 → `already_ended`.
  *
  * Sources: https://docs.vobiz.ai/call/make-call, https://docs.vobiz.ai/call/call-object,
- * https://docs.vobiz.ai/call/hangup-call (the hang-up request and its 204).
+ * https://docs.vobiz.ai/call/hangup-call (the hang-up request and its 204),
+ * https://docs.vobiz.ai/call/transfer-call (the transfer request, its fields and its 202).
  */
 export class VobizCallControl implements CallControl {
   /** Always `vobiz`. */
@@ -110,6 +123,33 @@ export class VobizCallControl implements CallControl {
     if (answer.status >= 200 && answer.status < 300) return 'ended';
     if (answer.status === 404) return 'already_ended';
     throw answerError('hang_up', answer);
+  }
+
+  /**
+   * Transfers the call's A leg (the party the stream carries) to the XML at
+   * `request.instructionsUrl`, which must dial `request.to` (with `request.callerId`): Vobiz
+   * takes no number in this request, only the URL it then fetches.
+   *
+   * @param providerCallId - The call's `CallUUID`.
+   * @returns `transferred` on 2xx (Vobiz answers 202), `already_ended` on 404.
+   * @throws TypeError when `request.instructionsUrl` is missing or not an absolute http(s) URL.
+   * @throws {@link ProviderApiError} on any other status or when Vobiz cannot be reached.
+   * @throws The signal's `reason` when `signal` aborts first.
+   */
+  async transfer(
+    providerCallId: string,
+    request: TransferRequest,
+    signal?: AbortSignal,
+  ): Promise<TransferResult> {
+    if (request.instructionsUrl === undefined)
+      throw new TypeError('a Vobiz transfer needs the instructionsUrl Vobiz fetches its XML from');
+    parseAbsoluteUrl(request.instructionsUrl, 'instructionsUrl', ['https:', 'http:']);
+    const body = { legs: 'aleg', aleg_url: request.instructionsUrl, aleg_method: 'POST' };
+    const url = `${this.callsUrl()}/${encodeURIComponent(providerCallId)}/`;
+    const answer = await this.send('transfer', 'POST', url, signal, JSON.stringify(body));
+    if (answer.status >= 200 && answer.status < 300) return 'transferred';
+    if (answer.status === 404) return 'already_ended';
+    throw answerError('transfer', answer);
   }
 
   private callsUrl(): string {

@@ -11,4 +11,11 @@ export {
   validateVobizSignature,
 } from './signature.ts';
 export { parseVobizStatusCallback } from './status-callback.ts';
-export { type VobizStreamXmlOptions, vobizHangupXml, vobizSpeakAndHangupXml, vobizStreamXml } from './xml.ts';
+export {
+  type VobizDialXmlOptions,
+  type VobizStreamXmlOptions,
+  vobizDialXml,
+  vobizHangupXml,
+  vobizSpeakAndHangupXml,
+  vobizStreamXml,
+} from './xml.ts';

@@ -1,4 +1,5 @@
 import { parseAbsoluteUrl } from '../absolute-url.ts';
+import { assertE164 } from '../phone-number.ts';
 import { escapeXml } from '../xml-escape.ts';
 import { VOBIZ_CONTENT_TYPES, VOBIZ_DEFAULT_CONTENT_TYPE, type VobizContentType } from './content-type.ts';
 
@@ -128,6 +129,34 @@ export function vobizSpeakAndHangupXml(text: string): string {
  */
 export function vobizHangupXml(): string {
   return `${XML_DECLARATION}<Response><Hangup/></Response>`;
+}
+
+/** Options of {@link vobizDialXml}. */
+export interface VobizDialXmlOptions {
+  /** The number to dial, E.164. */
+  readonly to: string;
+  /** The caller ID the dialed number sees, E.164 (a number of the account). Default (Vobiz's): the caller's number. */
+  readonly callerId?: string;
+}
+
+/**
+ * VobizXML that dials `to` and bridges it to the party on the call:
+ * `<Response><Dial callerId="…"><Number>+91…</Number></Dial></Response>`. Nothing follows the
+ * `<Dial>`, so the call ends when either side hangs up (or nobody answers). The answer to the
+ * `aleg_url` of a transfer.
+ *
+ * Sources: https://docs.vobiz.ai/xml/dial (`callerId`), https://docs.vobiz.ai/xml/dial/number,
+ * https://docs.vobiz.ai/call/transfer-call (its example XML).
+ *
+ * @returns The document, to answer with `Content-Type: application/xml`.
+ * @throws TypeError when `to` or `callerId` is not an E.164 number.
+ */
+export function vobizDialXml(options: VobizDialXmlOptions): string {
+  const { to, callerId } = options;
+  assertE164(to, 'to');
+  if (callerId !== undefined) assertE164(callerId, 'callerId');
+  const attribute = callerId === undefined ? '' : ` callerId="${callerId}"`;
+  return `${XML_DECLARATION}<Response><Dial${attribute}><Number>${to}</Number></Dial></Response>`;
 }
 
 /** `k=v,k2=v2`, checked against Vobiz's rules. */

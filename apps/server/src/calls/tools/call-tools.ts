@@ -88,15 +88,10 @@ export function createCallToolsLoader(deps: CallToolsDeps): CallToolsLoader {
       const builtin = BUILTIN_TOOLS.get(id);
       const tool = stored.get(id);
       if (builtin) {
-        const added = add(
-          {
-            definition: builtin.definition,
-            handler: builtin.handler(controls),
-            options: builtin.options ?? {},
-          },
-          `tools: ${id}`,
-        );
-        if (added) log.describe(builtin.definition.name, { source: 'builtin', toolId: id });
+        const setup = builtin.setUp({ config, controls, log });
+        if (typeof setup === 'string') problems.push(`tools: ${id}: ${setup}; left out`);
+        else if (add(setup, `tools: ${id}`))
+          log.describe(setup.definition.name, { source: 'builtin', toolId: id });
       } else if (tool) {
         if (add(webhookTool(deps, tool, vars, log, logger), `tools: ${id}`)) {
           log.describe(tool.definition.name, { source: 'webhook', toolId: id });

@@ -366,7 +366,7 @@ describe('the tools API', () => {
     const unknown = await call('PUT', '/api/agents/tool-user', agent(['used-tool', 'no-such-tool']));
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json<ErrorBody>().error.issues).toEqual([
-      'tools.1: no tool "no-such-tool" (create it with PUT /api/tools/no-such-tool, or use a built-in: end_call)',
+      'tools.1: no tool "no-such-tool" (create it with PUT /api/tools/no-such-tool, or use a built-in: end_call, transfer_call)',
     ]);
     const saved = await call('PUT', '/api/agents/tool-user', agent(['used-tool', 'end_call']));
     expect(saved.statusCode, saved.body).toBe(201);

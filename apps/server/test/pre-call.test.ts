@@ -147,10 +147,22 @@ describe('context variables and pre-call requests', () => {
     expect(greetingOf(events)).toBe('Hello friend, you are on the basic plan.');
   });
 
-  it('renders a declared variable with neither value nor default as a visible marker, not a gap', async () => {
-    await putAgent(server, 'no-default', { ...AGENT, greeting: 'Hello {{name}}, VIP: {{vip}}.' });
-    const events = await inboundCall('no-default');
-    expect(greetingOf(events)).toBe('Hello friend, VIP: [vip unknown].');
+  it('refuses spoken text naming a variable without a default (its marker would be read out to the caller)', async () => {
+    const res = await api(server, 'PUT', '/api/agents/no-default', {
+      name: 'no default',
+      config: {
+        ...AGENT,
+        greeting: 'Hello {{name}}, VIP: {{vip}}.',
+        userIdle: { prompt: 'Still there, {{ vip }}?', goodbye: 'Bye {{name}}.' },
+      },
+    });
+    expect(res.status).toBe(400);
+    expect(errorOf(res).issues).toEqual([
+      'greeting: {{vip}} has no default, so a call without it would say "[vip unknown]" to the caller; give variable vip a default',
+      'userIdle.prompt: {{vip}} has no default, so a call without it would say "[vip unknown]" to the caller; give variable vip a default',
+    ]);
+    // The prompt may name it: there the marker tells the LLM the value is missing.
+    await putAgent(server, 'no-default', { ...AGENT, prompt: 'VIP: {{vip}}.' });
   });
 
   it('fills variables from the pre-call answer before the greeting, with the caller’s number and a secret header', async () => {

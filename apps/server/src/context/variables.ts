@@ -108,3 +108,37 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   return `a ${typeof value}`;
 }
+
+/** The fields whose text is spoken to the caller as written (after rendering). */
+interface SpokenTemplates {
+  readonly variables?: readonly ContextVariable[];
+  readonly greeting?: string;
+  readonly userIdle?: { readonly prompt?: string; readonly goodbye?: string };
+}
+
+/**
+ * Refusals for spoken text that names a declared variable without a default, e.g.
+ * `greeting: {{first_name}} has no default: …`. A call without the value would render
+ * {@link missingVariableText}, which is right for the LLM's prompt but must not be read out to
+ * a caller. Checked when an agent is written, not when it is read, so stored agents still load.
+ */
+export function spokenTemplateIssues(config: SpokenTemplates): string[] {
+  const withoutDefault = new Set(
+    (config.variables ?? []).filter((v) => v.default === undefined).map((v) => v.name),
+  );
+  if (withoutDefault.size === 0) return [];
+  const issues: string[] = [];
+  for (const [path, text] of [
+    ['greeting', config.greeting],
+    ['userIdle.prompt', config.userIdle?.prompt],
+    ['userIdle.goodbye', config.userIdle?.goodbye],
+  ] as const) {
+    for (const [, name] of (text ?? '').matchAll(/\{\{\s*([\w.-]+)\s*\}\}/g)) {
+      if (name === undefined || !withoutDefault.has(name)) continue;
+      issues.push(
+        `${path}: {{${name}}} has no default, so a call without it would say "${missingVariableText(name)}" to the caller; give variable ${name} a default`,
+      );
+    }
+  }
+  return issues;
+}

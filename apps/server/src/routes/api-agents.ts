@@ -17,6 +17,7 @@ import {
   type ServiceSlot,
   serviceSlots,
 } from '../config/service-slots.ts';
+import { spokenTemplateIssues } from '../context/variables.ts';
 import { CredentialError } from '../credentials/errors.ts';
 import type { CredentialKind } from '../credentials/kinds.ts';
 import type { CredentialStore } from '../credentials/store.ts';
@@ -76,7 +77,8 @@ const idParamsSchema = z.object({ id: z.string() });
  *   configuration is invalid (an unknown provider lists the known ones), a `baseUrl` is at a
  *   non-public address (loopback, private, link-local…) that `EGRESS_ALLOW` does not allow, a
  *   key is given to a service that takes none, or a `preCall` header or the end-of-call webhook's
- *   `secretCredential` names a credential that is missing, not `generic` or bound to another origin; 400 `invalid_body` when the body is not
+ *   `secretCredential` names a credential that is missing, not `generic` or bound to another origin,
+ *   or the greeting or an idle prompt names a variable without a default; 400 `invalid_body` when the body is not
  *   `{ name, config }`.
  */
 export function apiAgentsRoutes(deps: ApiAgentsDeps): FastifyPluginAsync {
@@ -124,6 +126,7 @@ export function apiAgentsRoutes(deps: ApiAgentsDeps): FastifyPluginAsync {
                 `${path}.baseUrl: ${refusal}; Parley does not send requests there unless EGRESS_ALLOW allows it`,
               ];
         });
+        refusals.push(...spokenTemplateIssues(config));
         if (deps.tools) refusals.push(...(await agentToolIssues({ ...deps, tools: deps.tools }, config)));
         // The pre-call and webhook URLs are checked the same way (and again when connecting).
         const refused = new Set<string>();

@@ -169,7 +169,15 @@ describe('the telephony settings API', () => {
       .updateTable('telephony_settings')
       .set({ providers: JSON.stringify({ twilio: { accountSid: 'not-a-sid', authToken: 'old' } }) })
       .execute();
-    expect((await api(server, 'GET', '/api/telephony-settings')).status).toBe(500);
+    const read = await api(server, 'GET', '/api/telephony-settings');
+    expect(read.status).toBe(500);
+    expect(read.body.error).toMatchObject({
+      code: 'stored_settings_invalid',
+      issues: [
+        'twilio.accountSid: a Twilio account SID: AC and 32 hex digits',
+        'twilio: Unrecognized key: "authToken"',
+      ],
+    });
     const res = await api(server, 'PUT', '/api/telephony-settings', {
       twilio: { accountSid: TWILIO_SID, authToken: MASKED_SECRET },
     });

@@ -3,6 +3,7 @@
  * providers; {@link TelephonySettingsRepository.get} reads their secrets from the credential store.
  */
 import type { Kysely } from 'kysely';
+import { formatIssues } from '../config/agent-config.ts';
 import type { CredentialStore } from '../credentials/store.ts';
 import {
   EMPTY_TELEPHONY_SETTINGS,
@@ -21,6 +22,18 @@ import type { DB } from './schema.ts';
  */
 export class TelephonySettingsError extends Error {
   override readonly name = 'TelephonySettingsError';
+  constructor(
+    message: string,
+    options?: ErrorOptions & {
+      /** What is wrong, one line per field (`twilio.accountSid: …`). */
+      readonly issues?: readonly string[];
+    },
+  ) {
+    super(message, options);
+    this.issues = options?.issues ?? [];
+  }
+
+  readonly issues: readonly string[];
 }
 
 /** The telephony settings row (`telephony_settings`, id 1), validated on the way out. */
@@ -75,7 +88,10 @@ export class TelephonySettingsRepository {
     if (!row) return EMPTY_TELEPHONY_SETTINGS;
     const providers = providerSettingsSchema.safeParse(row.providers);
     if (!providers.success) {
-      throw new TelephonySettingsError(`stored telephony settings are invalid: ${providers.error.message}`);
+      const issues = formatIssues(providers.error.issues);
+      throw new TelephonySettingsError(`stored telephony settings are invalid: ${issues.join('; ')}`, {
+        issues,
+      });
     }
     return {
       defaultProvider: row.default_provider as StoredTelephonySettings['defaultProvider'],

@@ -20,7 +20,7 @@ import {
 } from '../telephony/settings.ts';
 import { MASKED_SECRET } from './api-agents.ts';
 import { sendCredentialError } from './api-credentials.ts';
-import { sendInvalid } from './errors.ts';
+import { sendApiError, sendInvalid } from './errors.ts';
 
 /** What {@link apiTelephonySettingsRoutes} needs. */
 export interface ApiTelephonySettingsDeps {
@@ -51,11 +51,24 @@ const testBodySchema = z.strictObject({ provider: z.enum(['twilio', 'exotel', 'v
  *   400 `secret_required`; give the secret again to move it. Other refusals: 400
  *   `invalid_settings` with `issues` when the body does not validate, 400
  *   `credential_not_found` / `credential_kind_mismatch`. Stored settings that no longer
- *   validate (GET answers 500) can be replaced.
+ *   validate (GET answers 500 `stored_settings_invalid` with `issues`) can be replaced.
  */
 export function apiTelephonySettingsRoutes(deps: ApiTelephonySettingsDeps): FastifyPluginAsync {
   return async (app) => {
-    app.get('/api/telephony-settings', async () => deps.settings.getStored());
+    app.get('/api/telephony-settings', async (_request, reply) => {
+      try {
+        return await deps.settings.getStored();
+      } catch (error) {
+        if (!(error instanceof TelephonySettingsError)) throw error;
+        return sendApiError(
+          reply,
+          500,
+          'stored_settings_invalid',
+          'The stored telephony settings no longer validate: replace them with PUT /api/telephony-settings',
+          [...error.issues],
+        );
+      }
+    });
 
     app.put('/api/telephony-settings', async (request, reply) => {
       let stored: StoredTelephonySettings;

@@ -43,7 +43,8 @@ export async function startTestServer(
   const config = loadServerConfig({
     RECORDINGS_DIR: recordingsDir,
     DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
+    // Many tests provoke refusals, each logged as a warning: keep their output to real errors.
+    LOG_LEVEL: 'error',
     ...env,
   });
   const database = await openTestDatabase();

@@ -36,4 +36,35 @@ describe('µ-law', () => {
     const decoded = mulawToPcm(pcmToMulaw(new Int16Array([100, -100, 1000, -1000])));
     expect(Array.from(decoded).map(Math.sign)).toEqual([1, -1, 1, -1]);
   });
+
+  it('encodes every 16-bit sample exactly like alawmulaw', () => {
+    const all = Int16Array.from({ length: 65536 }, (_, i) => i - 32768);
+    expect(Buffer.from(pcmToMulaw(all)).equals(Buffer.from(alawmulaw.mulaw.encode(all)))).toBe(true);
+  });
+
+  it('encodes into a scratch array when given one, and refuses one too short', () => {
+    const scratch = new Uint8Array(400);
+    const pcm = Int16Array.from({ length: 160 }, (_, i) => i * 100 - 8000);
+    const bytes = pcmToMulaw(pcm, scratch);
+    expect(bytes.buffer).toBe(scratch.buffer);
+    expect(Array.from(bytes)).toEqual(Array.from(pcmToMulaw(pcm)));
+    expect(() => pcmToMulaw(pcm, new Uint8Array(100))).toThrow(RangeError);
+  });
+
+  it('decodes frames into memory no later frame overwrites (shared slabs), and long inputs into their own', () => {
+    const frames: Array<{ bytes: Uint8Array; pcm: Int16Array }> = [];
+    for (let n = 0; n < 500; n++) {
+      const bytes = Uint8Array.from({ length: 160 }, (_, i) => (n * 7 + i) & 0xff);
+      frames.push({ bytes, pcm: mulawToPcm(bytes) });
+    }
+    for (const { bytes, pcm } of frames) {
+      expect(pcm).toHaveLength(160);
+      expect(Array.from(pcm)).toEqual(Array.from(alawmulaw.mulaw.decode(bytes), (x) => x | 0));
+    }
+    // 500 frames of 20 ms share a few slabs rather than 500 backing stores.
+    expect(new Set(frames.map((f) => f.pcm.buffer)).size).toBeLessThan(20);
+    const long = mulawToPcm(new Uint8Array(8000));
+    expect(long.byteOffset).toBe(0);
+    expect(long.buffer.byteLength).toBe(16000);
+  });
 });

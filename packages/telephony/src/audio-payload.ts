@@ -1,5 +1,5 @@
-import { pcmFromBytes } from '@parley/pipeline';
-import { base64Length, decodeBase64Strict } from './base64.ts';
+import { pcmFromBytes, pcmToMulaw } from '@parley/pipeline';
+import { base64Length, decodeBase64Strict, encodeBase64 } from './base64.ts';
 
 /** Why {@link decodeAudioPayload} refused a payload; `detail` holds no payload text. */
 export interface PayloadIssue {
@@ -53,4 +53,16 @@ export function decodeAudioPayload(
 export function pcm16FromWire(bytes: Uint8Array, bigEndian: boolean): Int16Array {
   const pcm = pcmFromBytes(bytes, bigEndian);
   return pcm.buffer === bytes.buffer ? pcm.slice() : pcm;
+}
+
+/** µ-law bytes of the chunk being encoded: used and dropped within one {@link mulawBase64} call. */
+let mulawScratch = new Uint8Array(4096);
+
+/**
+ * Base64 of `pcm` encoded as G.711 µ-law: a `media` payload for Twilio or Vobiz. The µ-law
+ * bytes go through a scratch array, not a new one per 20 ms chunk.
+ */
+export function mulawBase64(pcm: Int16Array): string {
+  if (mulawScratch.length < pcm.length) mulawScratch = new Uint8Array(pcm.length);
+  return encodeBase64(pcmToMulaw(pcm, mulawScratch));
 }

@@ -1,5 +1,5 @@
-import { mulawToPcm, pcmToMulaw } from '@parley/pipeline';
-import { encodeBase64 } from '../base64.ts';
+import { mulawToPcm } from '@parley/pipeline';
+import { mulawBase64 } from '../audio-payload.ts';
 import {
   assertSameStream,
   type JsonObject,
@@ -133,8 +133,7 @@ export class TwilioSerializer implements TelephonySerializer {
       throw fail('unsupported_sample_rate', `outbound audio is ${sampleRateHz} Hz, Twilio needs 8000 Hz`);
     }
     if (pcm.length === 0) throw fail('invalid_audio', 'outbound audio chunk is empty');
-    const ulaw = pcmToMulaw(pcm);
-    return `${prefix}${encodeBase64(ulaw)}"}}`;
+    return `${prefix}${mulawBase64(pcm)}"}}`;
   }
 
   /**

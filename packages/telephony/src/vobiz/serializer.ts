@@ -1,5 +1,5 @@
-import { mulawToPcm, pcmToBytes, pcmToMulaw } from '@parley/pipeline';
-import { pcm16FromWire } from '../audio-payload.ts';
+import { mulawToPcm, pcmToBytes } from '@parley/pipeline';
+import { mulawBase64, pcm16FromWire } from '../audio-payload.ts';
 import { encodeBase64 } from '../base64.ts';
 import {
   assertSameStream,
@@ -195,8 +195,8 @@ export class VobizSerializer implements TelephonySerializer {
       );
     }
     if (pcm.length === 0) throw fail('invalid_audio', 'outbound audio chunk is empty');
-    const bytes = format.encoding === 'mulaw' ? pcmToMulaw(pcm) : pcmToBytes(pcm);
-    return `${prefix}${encodeBase64(bytes)}"}}`;
+    const payload = format.encoding === 'mulaw' ? mulawBase64(pcm) : encodeBase64(pcmToBytes(pcm));
+    return `${prefix}${payload}"}}`;
   }
 
   /**

@@ -133,6 +133,18 @@ describe('the flow editor page', { timeout: 90_000 }, () => {
     expect(saved.nodes[0]?.functions?.[0]?.target).toBe('bye');
   });
 
+  it('offers the built-in transfer_call to a node and saves it in its tools', async () => {
+    const requests = fakeApi('admin');
+    renderPage();
+    fireEvent.click(await card('bye'));
+    await screen.findByRole('heading', { name: 'Node bye' });
+    const tools = screen.getByRole('group', { name: 'Tools' });
+    await userEvent.click(within(tools).getByRole('checkbox', { name: /^transfer_call \(built in\)/ }));
+    await userEvent.click(screen.getByRole('button', { name: 'Save draft' }));
+    await waitFor(() => expect(requests.some((r) => r.method === 'PUT')).toBe(true));
+    expect(savedDefinition(requests).nodes[1]?.toolIds).toEqual(['transfer_call']);
+  });
+
   it('deletes the selected node with its transitions', async () => {
     const requests = fakeApi('admin');
     renderPage();

@@ -32,6 +32,7 @@ import {
   TextField,
 } from './fields.tsx';
 import { KIND_LABELS, ServiceFields } from './ServiceFields.tsx';
+import { TransferFields } from './TransferFields.tsx';
 
 interface AgentFormProps {
   /** The agent to edit, or the one to start a new agent from (a copy); none: a blank agent. */
@@ -216,6 +217,11 @@ export function AgentForm({ agent, isNew, vendors, tools, canEdit, onSave }: Age
           <section aria-labelledby="agent-tools">
             <h2 id="agent-tools">Tools</h2>
             <ToolChoices tools={tools} />
+          </section>
+
+          <section aria-labelledby="agent-transfer">
+            <h2 id="agent-transfer">Call transfer</h2>
+            <TransferFields canEdit={canEdit} />
           </section>
 
           <section aria-labelledby="agent-variables">

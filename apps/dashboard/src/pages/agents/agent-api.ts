@@ -82,6 +82,11 @@ export interface ToolSummary {
 /** Tools every agent may list without storing them (the server's built-ins). */
 export const BUILTIN_TOOLS: readonly ToolSummary[] = [
   { id: 'end_call', name: 'end_call', description: 'Hangs up when the conversation is over' },
+  {
+    id: 'transfer_call',
+    name: 'transfer_call',
+    description: 'Transfers the call to one of the destinations under Call transfer',
+  },
 ];
 
 /** Query key of the agents list; invalidate it after any agent write. */

@@ -12,6 +12,13 @@ import {
   type ServiceKind,
   type Vendors,
 } from './agent-api.ts';
+import {
+  toTransferConfig,
+  toTransferValues,
+  transferFieldNames,
+  transferProblems,
+  transferSchema,
+} from './transfer-form-model.ts';
 import { optionPaths, optionProblems } from './vendor-options.ts';
 
 /** One service in the form: `provider`, access fields, and the vendor's options beside them. */
@@ -125,6 +132,7 @@ export function agentFormSchema(vendors: Vendors | undefined) {
       maxDurationSecs: positive.optional(),
       apologies: z.object({ stt: text.optional(), llm: text.optional(), tts: text.optional() }),
       tools: z.array(z.string()).max(32, 'At most 32 tools'),
+      transfer: transferSchema,
       variables: z.array(variableSchema).max(100, 'At most 100 variables'),
       mcpServers: jsonText,
       preCall: jsonText,
@@ -145,6 +153,9 @@ export function agentFormSchema(vendors: Vendors | undefined) {
           ctx.addIssue({ code: 'custom', path: ['variables', i, 'name'], message: 'Used twice' });
         }
       });
+      for (const [path, message] of transferProblems(values.transfer, values.tools)) {
+        ctx.addIssue({ code: 'custom', path, message });
+      }
       if (vendors === undefined) return;
       for (const [path, service] of serviceSlots(values)) {
         const vendor = vendors[path.kind].find((v) => v.provider === service.provider);
@@ -228,6 +239,7 @@ export function toFormValues(agent: Agent | undefined, vendors: Vendors | undefi
     maxDurationSecs: config.maxDurationSecs as number | undefined,
     apologies: { ...obj(config.apologies) },
     tools: Array.isArray(config.tools) ? (config.tools as string[]) : [],
+    transfer: toTransferValues(config.transfer),
     variables: variables.map((v) => ({
       name: String(v.name ?? ''),
       type: (v.type as VariableValues['type']) ?? 'string',
@@ -275,6 +287,7 @@ const FORM_SETTINGS = new Set([
   'maxDurationSecs',
   'apologies',
   'tools',
+  'transfer',
   'variables',
   ...JSON_SETTINGS,
 ]);
@@ -284,7 +297,18 @@ const FORM_SETTINGS = new Set([
  * the form started from) that the form does not know are sent back unchanged.
  */
 export function toAgentBody(values: AgentFormValues, stored?: AgentConfig): { name: string; config: Json } {
-  const { id: _id, name, failover, tools, variables, mcpServers, preCall, postCall, ...rest } = values;
+  const {
+    id: _id,
+    name,
+    failover,
+    tools,
+    transfer,
+    variables,
+    mcpServers,
+    preCall,
+    postCall,
+    ...rest
+  } = values;
   const parse = (json: string): unknown => (json.trim() === '' ? undefined : JSON.parse(json));
   const config = prune({
     ...rest,
@@ -292,6 +316,7 @@ export function toAgentBody(values: AgentFormValues, stored?: AgentConfig): { na
       SERVICE_KINDS.filter((k) => failover[k].length > 0).map((k) => [k, failover[k]]),
     ),
     tools: tools.length > 0 ? tools : undefined,
+    transfer: toTransferConfig(transfer),
     variables:
       variables.length > 0
         ? variables.map((v) => ({
@@ -336,6 +361,7 @@ export function formFieldNames(values: AgentFormValues, vendors: Vendors | undef
     ].map((k) => `turns.${k}`),
     ...['enabled', 'timeoutSecs', 'maxPrompts', 'prompt', 'goodbye'].map((k) => `userIdle.${k}`),
     ...SERVICE_KINDS.map((k) => `apologies.${k}`),
+    ...transferFieldNames(values.transfer),
   ]);
   values.variables.forEach((_, i) => {
     for (const k of ['name', 'type', 'required', 'default', 'description']) names.add(`variables.${i}.${k}`);

@@ -44,7 +44,11 @@ export function diffVersions(agentId: string, from: string, to: string) {
 }
 
 /** The server's built-in tools (`apps/server/src/calls/tools/builtin-tools.ts`); the API does not list them. */
-const BUILTIN_TOOLS = [{ id: 'end_call', name: 'end_call (built in)' }] as const;
+const BUILTIN_TOOLS = [
+  { id: 'end_call', name: 'end_call (built in)' },
+  // Dials only the agent's `transfer.destinations`; a call of an agent without them leaves it out.
+  { id: 'transfer_call', name: 'transfer_call (built in)' },
+] as const;
 
 /** Stored and built-in tools a node may offer, as `{ id, name }`. */
 export async function listToolChoices(): Promise<{ id: string; name: string }[]> {

@@ -182,6 +182,32 @@ describe('the agent form: variables', () => {
     expect(body.config.variables).toEqual([{ name: 'party_size', type: 'number', default: 4 }]);
   }, 60_000);
 
+  it('removing a stored variable leaves the texts of the others where they were', async () => {
+    const stored = {
+      ...SUPPORT,
+      config: {
+        ...SUPPORT.config,
+        variables: [
+          { name: 'first_name', type: 'string', default: 'friend', description: 'How to address the caller' },
+          { name: 'order_id', type: 'string' },
+        ],
+      },
+    };
+    const fetch = stubApi('editor', (url, init) => {
+      if (url !== '/api/agents/support') return undefined;
+      return init?.method === 'PUT' ? json(200, stored) : json(200, stored);
+    });
+    renderAgents('/agents/support');
+    await screen.findByRole('button', { name: 'Save agent' });
+    await userEvent.click(within(variablesSection()).getByRole('button', { name: 'Remove variable 1' }));
+    const left = variable(1);
+    expect((within(left).getByLabelText('Name') as HTMLInputElement).value).toBe('order_id');
+    expect((within(left).getByLabelText('Default') as HTMLInputElement).value).toBe('');
+    expect((within(left).getByLabelText('Description') as HTMLInputElement).value).toBe('');
+    const body = await saveAndGetBody(fetch);
+    expect(body.config.variables).toEqual([{ name: 'order_id', type: 'string' }]);
+  }, 60_000);
+
   it("shows the server's refusal of a variable at its field", async () => {
     const fetch = stubApi('editor', (url, init) =>
       url === '/api/agents/support' && init?.method === 'PUT'

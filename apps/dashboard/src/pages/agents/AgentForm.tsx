@@ -369,8 +369,8 @@ function Variables({ canEdit }: { canEdit: boolean }) {
               choices={['string', 'number', 'boolean'].map((t) => ({ value: t, label: t }))}
             />
             <RequiredCheckbox name={`variables.${i}.required`} label="Required for outbound calls" />
-            <TextField name={`variables.${i}.default`} label="Default" />
-            <TextField name={`variables.${i}.description`} label="Description" />
+            <RequiredTextField name={`variables.${i}.default`} label="Default" />
+            <RequiredTextField name={`variables.${i}.description`} label="Description" />
           </div>
           {canEdit && (
             <button type="button" className="danger small" onClick={() => remove(i)}>
@@ -380,7 +380,10 @@ function Variables({ canEdit }: { canEdit: boolean }) {
         </fieldset>
       ))}
       {canEdit && (
-        <button type="button" onClick={() => append({ name: '', type: 'string', required: false })}>
+        <button
+          type="button"
+          onClick={() => append({ name: '', type: 'string', required: false, default: '', description: '' })}
+        >
           Add variable
         </button>
       )}

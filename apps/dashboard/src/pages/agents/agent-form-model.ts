@@ -29,13 +29,17 @@ export type ServiceValues = {
   responseTimeoutSecs?: number | undefined;
 } & Record<string, unknown>;
 
-/** One declared `{{variable}}`; `default` is text until saved. */
+/**
+ * One declared `{{variable}}`; `default` is text until saved. Empty text is `''`, not
+ * `undefined`: react-hook-form shows an `undefined` field of a row with the value the row that
+ * was at that index had when the form loaded, so removing a row would shift its neighbours' texts.
+ */
 export interface VariableValues {
   name: string;
   type: 'string' | 'number' | 'boolean';
   required: boolean;
-  default?: string | undefined;
-  description?: string | undefined;
+  default: string;
+  description: string;
 }
 
 /** The settings the form edits as JSON text (each a whole object or list, or empty for none). */
@@ -79,10 +83,10 @@ const variableSchema = z
     name: z.string().regex(/^[A-Za-z_][\w.-]{0,63}$/, 'A name: letters, digits, "_", "." or "-"'),
     type: z.enum(['string', 'number', 'boolean']),
     required: z.boolean(),
-    default: z.string().max(2000).optional(),
-    description: z.string().max(500).optional(),
+    default: z.string().max(2000),
+    description: z.string().max(500),
   })
-  .refine((v) => v.default === undefined || toVariableDefault(v) !== undefined, {
+  .refine((v) => v.default === '' || toVariableDefault(v) !== undefined, {
     message: 'Must be of the variable’s type (a number, or true / false)',
     path: ['default'],
   });
@@ -189,11 +193,9 @@ export function serviceSlots(
   return out;
 }
 
-function toVariableDefault(v: {
-  type: string;
-  default?: string | undefined;
-}): string | number | boolean | undefined {
-  if (v.default === undefined) return undefined;
+/** The typed default, `undefined` for none (empty text) or one not of the variable's type. */
+function toVariableDefault(v: { type: string; default: string }): string | number | boolean | undefined {
+  if (v.default === '') return undefined;
   if (v.type === 'string') return v.default;
   if (v.type === 'number') {
     const n = Number(v.default);
@@ -244,8 +246,8 @@ export function toFormValues(agent: Agent | undefined, vendors: Vendors | undefi
       name: String(v.name ?? ''),
       type: (v.type as VariableValues['type']) ?? 'string',
       required: v.required === true,
-      default: v.default === undefined ? undefined : String(v.default),
-      description: v.description as string | undefined,
+      default: v.default === undefined ? '' : String(v.default),
+      description: typeof v.description === 'string' ? v.description : '',
     })),
     mcpServers: jsonOf(config.mcpServers),
     preCall: jsonOf(config.preCall),
@@ -324,7 +326,7 @@ export function toAgentBody(values: AgentFormValues, stored?: AgentConfig): { na
             type: v.type,
             ...(v.required ? { required: true } : {}),
             default: toVariableDefault(v),
-            description: v.description,
+            description: v.description === '' ? undefined : v.description,
           }))
         : undefined,
     mcpServers: parse(mcpServers),

@@ -4,7 +4,7 @@
  * it read-only.
  */
 import { zodResolver } from '@hookform/resolvers/zod';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { FormProvider, useController, useFieldArray, useForm, useFormContext } from 'react-hook-form';
 import { ApiError, issuesByField } from '../../api/client.ts';
 import { Field } from '../../ui/Field.tsx';
@@ -57,6 +57,11 @@ export function AgentForm({ agent, isNew, vendors, tools, canEdit, onSave }: Age
   });
   const [refusal, setRefusal] = useState<{ message: string; unplaced: string[] } | undefined>();
   const [saved, setSaved] = useState(false);
+  // "Saved" stands until anything changes (isDirty would miss a removed row: see Failover).
+  useEffect(() => {
+    const subscription = form.watch(() => setSaved(false));
+    return () => subscription.unsubscribe();
+  }, [form]);
 
   const submit = form.handleSubmit(async (values) => {
     setRefusal(undefined);
@@ -262,7 +267,7 @@ export function AgentForm({ agent, isNew, vendors, tools, canEdit, onSave }: Age
             Some settings need fixing; see the fields marked below their controls.
           </p>
         )}
-        {saved && !form.formState.isDirty && (
+        {saved && (
           <p className="notice notice-ok" role="status">
             Saved.
           </p>
@@ -284,6 +289,18 @@ function Failover({ kind, vendors, canEdit }: { kind: ServiceKind; vendors: Vend
   const { fields, append, remove } = useFieldArray<AgentFormValues, `failover.${ServiceKind}`>({
     name: `failover.${kind}`,
   });
+  const { getValues, resetField } = useFormContext<AgentFormValues>();
+  // A row's empty setting (`undefined`) shows its loaded value at that index, so the rows that
+  // move up would show (and save) the removed row's settings: the loaded values follow the rows.
+  const removeRow = (i: number) => {
+    remove(i);
+    resetField(`failover.${kind}`, {
+      defaultValue: getValues(`failover.${kind}`),
+      keepDirty: true,
+      keepError: true,
+      keepTouched: true,
+    });
+  };
   const label = KIND_LABELS[kind].toLowerCase();
   return (
     <div className="failover">
@@ -296,7 +313,7 @@ function Failover({ kind, vendors, canEdit }: { kind: ServiceKind; vendors: Vend
           legend={`Fallback ${label} ${i + 1}`}
           actions={
             canEdit && (
-              <button type="button" className="danger small" onClick={() => remove(i)}>
+              <button type="button" className="danger small" onClick={() => removeRow(i)}>
                 Remove fallback {label} {i + 1}
               </button>
             )

@@ -124,6 +124,8 @@ export function apiUsersRoutes(deps: ApiUsersDeps): FastifyPluginAsync {
         if (!(error instanceof LastAdminError)) throw error;
         return sendApiError(reply, 409, 'last_admin', error.message);
       }
+      // The database dropped the sessions with the user; this ends what they kept open.
+      await deps.sessions.endAllOf(id);
       await deps.audit.record({
         actor: auditActor(auth.principal),
         action: 'user.delete',

@@ -260,7 +260,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   await app.register(twilioRoutes(streamDeps));
   await app.register(vobizRoutes(streamDeps));
   await app.register(exotelRoutes(streamDeps));
-  await app.register(browserRoutes(streamDeps));
+  await app.register(browserRoutes(streamDeps, auth.credentials));
   await app.register(dashboardRoutes());
 
   const maintenance = new Maintenance({

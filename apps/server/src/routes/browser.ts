@@ -6,6 +6,7 @@
 import { BROWSER_CLOSE_CODES, BrowserSerializer } from '@parley/telephony';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import type { CredentialWatcher } from '../auth/credential-watch.ts';
 import { SESSION_COOKIE } from '../auth/sessions.ts';
 import { BrowserTranscriptRelay } from '../calls/browser-transcript.ts';
 import { MediaStreamConnection } from '../calls/media-stream.ts';
@@ -16,6 +17,8 @@ import { sendApiError } from './errors.ts';
 import { agentParams, type TelephonyRouteDeps } from './telephony-deps.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
+/** Closes a test call whose session ended (WebSocket "policy violation", RFC 6455 §7.4.1). */
+const SESSION_ENDED_CLOSE_CODE = 1008;
 /** The stream URL's query; overlong values are dropped (they cannot be a call id or token). */
 const streamQuery = z.looseObject({
   callId: z.string().max(100).optional().catch(undefined),
@@ -35,9 +38,16 @@ const streamQuery = z.looseObject({
  *   `@parley/telephony`'s `browser/protocol.ts`). A stream without a token, with one for
  *   another agent, call or session, used or expired, or opened by a page of another origin (its
  *   `Origin` names neither this host nor `PUBLIC_URL`), is closed with its `BROWSER_CLOSE_CODES` code,
- *   logged as a warning and counted as `stream_refused`.
+ *   logged as a warning and counted as `stream_refused`. A call whose token a sign-in session
+ *   asked for ends (`session_ended`; closed 1000, or 1008 before the call runs) once that
+ *   session ends or its user is no longer an editor: at once for a logout, password change or deleted user on this
+ *   server, within `RECHECK_MS` (5 s) for expiry or changes on another server process. Not when
+ *   the stream reached another server process than the one that issued the token (the binding
+ *   is in memory there), nor for a token an API key asked for (revoking the key does not end
+ *   its test calls; they last at most a call's maximum duration).
+ * @param credentials - Ends the calls of sessions that end.
  */
-export function browserRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
+export function browserRoutes(deps: TelephonyRouteDeps, credentials: CredentialWatcher): FastifyPluginAsync {
   return async (app) => {
     const owners = new BrowserCallOwners();
     app.post('/api/agents/:id/browser-call', async (request, reply) => {
@@ -63,7 +73,7 @@ export function browserRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
       const { call, agent, token } = result;
       const expiresInSecs = Math.floor(deps.config.limits.streamWaitMs / 1000);
       if (request.auth?.via === 'session') {
-        owners.bind(call.id, request.auth.sessionIdHash, deps.config.limits.streamWaitMs + 5000);
+        owners.bind(call.id, request.auth, deps.config.limits.streamWaitMs + 5000);
       }
       const query = new URLSearchParams({ callId: call.id, token });
       return reply.code(201).send({
@@ -113,6 +123,18 @@ export function browserRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
           deps.pendingStreams.ticketOf(request)?.release();
           socket.close(refusal?.code ?? BROWSER_CLOSE_CODES.noToken, refusal?.reason ?? 'no call token');
           return;
+        }
+        const owner = owners.ownerOf(callId);
+        if (owner !== undefined) {
+          // Starting a test call needs an editor (policy.ts): so does going on with it.
+          const unwatch = credentials.watch(owner, 'editor', () => {
+            request.log.info({ callId }, 'browser test call ended: its sign-in session ended');
+            const running = deps.active.get(callId);
+            // A running call ends with its reason stored (and closes the socket, 1000); else close now.
+            if (running) running.cancel('session_ended');
+            else socket.close(SESSION_ENDED_CLOSE_CODE, 'the sign-in session ended');
+          });
+          socket.on('close', unwatch);
         }
         const serializer = new BrowserSerializer();
         const send = (message: string) => {

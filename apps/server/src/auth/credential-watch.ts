@@ -3,7 +3,8 @@
  * valid, instead of letting it run to its own end.
  *
  * Two signals: in this process, the paths that end sessions and revoke keys tell the watch at
- * once ({@link CredentialWatch.sessionsEnded}, {@link CredentialWatch.apiKeyRevoked}); and every
+ * once ({@link CredentialWatch.sessionsEnded}, {@link CredentialWatch.apiKeyRevoked},
+ * {@link CredentialWatch.userChanged} for a new role); and every
  * {@link RECHECK_MS} one shared timer looks every watched credential up again (one query for all
  * sessions, one for all keys), which catches idle and absolute session expiry, role changes, and
  * logouts or revocations made by another server process sharing the database.
@@ -88,11 +89,34 @@ export class CredentialWatch implements CredentialWatcher {
     this.endWhere((auth) => auth.via === 'api_key' && auth.principal.id === id);
   }
 
+  /** Looks up at once what user `userId` keeps open (its role changed), ending what it no longer may do. */
+  userChanged(userId: string): void {
+    const theirs = [...this.watched].filter(
+      (w) => w.auth.via === 'session' && w.auth.principal.id === userId,
+    );
+    if (theirs.length > 0) void this.check(theirs);
+  }
+
   /** Looks every watched credential up and ends what is no longer valid. Skipped while one runs. */
   async recheck(): Promise<void> {
     if (this.checking || this.watched.size === 0) return;
     this.checking = true;
-    const entries = [...this.watched];
+    try {
+      await this.check([...this.watched]);
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /** Stops the timer and forgets everything watched (without ending it). */
+  close(): void {
+    this.watched.clear();
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Looks `entries`' credentials up (one query for sessions, one for keys) and ends the invalid ones; never rejects. */
+  private async check(entries: readonly Watched[]): Promise<void> {
     try {
       const sessionIds = entries.flatMap((w) => (w.auth.via === 'session' ? [w.auth.sessionIdHash] : []));
       const keyIds = entries.flatMap((w) => (w.auth.via === 'api_key' ? [w.auth.principal.id] : []));
@@ -108,16 +132,7 @@ export class CredentialWatch implements CredentialWatcher {
     } catch (err) {
       this.options.onError?.(err);
       for (const entry of entries) this.end(entry);
-    } finally {
-      this.checking = false;
     }
-  }
-
-  /** Stops the timer and forgets everything watched (without ending it). */
-  close(): void {
-    this.watched.clear();
-    clearInterval(this.timer);
-    this.timer = undefined;
   }
 
   private endWhere(matches: (auth: Authentication) => boolean): void {

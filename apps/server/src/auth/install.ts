@@ -60,7 +60,9 @@ export async function installAuth(app: FastifyInstance, options: AuthOptions): P
   await app.register(cookie);
   const guard = installAuthGuard(app, { sessions, apiKeys, audit, publicUrl: config.publicUrl, now });
   await app.register(apiAuthRoutes({ users, sessions, audit, publicUrl: config.publicUrl }));
-  await app.register(apiUsersRoutes({ users, sessions, audit }));
+  await app.register(
+    apiUsersRoutes({ users, sessions, audit, onRoleChange: (id) => credentials.userChanged(id) }),
+  );
   await app.register(apiKeysRoutes({ apiKeys, audit, now, onRevoke: (id) => credentials.apiKeyRevoked(id) }));
   await app.register(apiAuditLogRoutes({ audit }));
   return { routes: () => guard.routes(), credentials };

@@ -17,8 +17,8 @@ import { sendApiError } from './errors.ts';
 import { agentParams, type TelephonyRouteDeps } from './telephony-deps.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
-/** Closes a test call whose session ended (WebSocket "policy violation", RFC 6455 §7.4.1). */
-const SESSION_ENDED_CLOSE_CODE = 1008;
+/** Closes a test call whose credential ended before it ran (WebSocket "policy violation", RFC 6455 §7.4.1). */
+const CREDENTIAL_ENDED_CLOSE_CODE = 1008;
 /** The stream URL's query; overlong values are dropped (they cannot be a call id or token). */
 const streamQuery = z.looseObject({
   callId: z.string().max(100).optional().catch(undefined),
@@ -29,7 +29,7 @@ const streamQuery = z.looseObject({
  * Browser test-call routes:
  * - `POST /api/agents/:id/browser-call` (editor or above; with a session, its CSRF token):
  *   stores a `ringing` inbound call with provider `browser` (its metadata names the user and
- *   marks it `test: true`; a token asked for by a sign-in session is bound to it, see
+ *   marks it `test: true`; the token is bound to the session or key that asked for it, see
  *   `BrowserCallOwners`) and answers 201 `{ callId, token, url, expiresInSecs }`: `url` is
  *   the stream's path with the call id and its one-time token, good for one connection within
  *   `expiresInSecs` (the server's stream wait, after which the call ends `failed`/`no_stream`).
@@ -38,14 +38,14 @@ const streamQuery = z.looseObject({
  *   `@parley/telephony`'s `browser/protocol.ts`). A stream without a token, with one for
  *   another agent, call or session, used or expired, or opened by a page of another origin (its
  *   `Origin` names neither this host nor `PUBLIC_URL`), is closed with its `BROWSER_CLOSE_CODES` code,
- *   logged as a warning and counted as `stream_refused`. A call whose token a sign-in session
- *   asked for ends (`session_ended`; closed 1000, or 1008 before the call runs) once that
- *   session ends or its user is no longer an editor: at once for a logout, password change or deleted user on this
- *   server, within `RECHECK_MS` (5 s) for expiry or changes on another server process. Not when
- *   the stream reached another server process than the one that issued the token (the binding
- *   is in memory there), nor for a token an API key asked for (revoking the key does not end
- *   its test calls; they last at most a call's maximum duration).
- * @param credentials - Ends the calls of sessions that end.
+ *   logged as a warning and counted as `stream_refused`. A call ends once the credential that
+ *   asked for its token does (end reason `session_ended` or `api_key_revoked`; the socket is
+ *   closed 1000, or 1008 if the call is not running yet), or its user is no longer an editor:
+ *   at once for a logout, password change, deleted user or revoked key on this server, within
+ *   `RECHECK_MS` (5 s, `auth/credential-watch.ts`) for expiry or changes made on another server
+ *   process. Not when the stream reached another server process than the one that issued the
+ *   token (the binding is in its memory): such a call lasts at most the call's maximum duration.
+ * @param credentials - Ends the calls whose credential ends.
  */
 export function browserRoutes(deps: TelephonyRouteDeps, credentials: CredentialWatcher): FastifyPluginAsync {
   return async (app) => {
@@ -72,9 +72,7 @@ export function browserRoutes(deps: TelephonyRouteDeps, credentials: CredentialW
       }
       const { call, agent, token } = result;
       const expiresInSecs = Math.floor(deps.config.limits.streamWaitMs / 1000);
-      if (request.auth?.via === 'session') {
-        owners.bind(call.id, request.auth, deps.config.limits.streamWaitMs + 5000);
-      }
+      if (request.auth) owners.bind(call.id, request.auth, deps.config.limits.streamWaitMs + 5000);
       const query = new URLSearchParams({ callId: call.id, token });
       return reply.code(201).send({
         callId: call.id,
@@ -128,11 +126,11 @@ export function browserRoutes(deps: TelephonyRouteDeps, credentials: CredentialW
         if (owner !== undefined) {
           // Starting a test call needs an editor (policy.ts): so does going on with it.
           const unwatch = credentials.watch(owner, 'editor', () => {
-            request.log.info({ callId }, 'browser test call ended: its sign-in session ended');
+            request.log.info({ callId }, 'browser test call ended: the credential that started it ended');
             const running = deps.active.get(callId);
             // A running call ends with its reason stored (and closes the socket, 1000); else close now.
-            if (running) running.cancel('session_ended');
-            else socket.close(SESSION_ENDED_CLOSE_CODE, 'the sign-in session ended');
+            if (running) running.cancel(owner.via === 'session' ? 'session_ended' : 'api_key_revoked');
+            else socket.close(CREDENTIAL_ENDED_CLOSE_CODE, 'the credential that started the call ended');
           });
           socket.on('close', unwatch);
         }

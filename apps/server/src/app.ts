@@ -239,7 +239,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
     }),
   );
   await app.register(apiCallsRoutes({ calls, events, recordings }));
-  await app.register(apiLiveRoutes({ live, calls, active }));
+  await app.register(apiLiveRoutes({ live, calls, active, credentials: auth.credentials }));
   await app.register(apiOutboundRoutes({ agents, calls, settings, admission, config }));
   await app.register(
     apiFlowsRoutes({
@@ -260,7 +260,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   await app.register(twilioRoutes(streamDeps));
   await app.register(vobizRoutes(streamDeps));
   await app.register(exotelRoutes(streamDeps));
-  await app.register(browserRoutes(streamDeps));
+  await app.register(browserRoutes(streamDeps, auth.credentials));
   await app.register(dashboardRoutes());
 
   const maintenance = new Maintenance({

@@ -72,7 +72,13 @@ describe('GET /api/live, the stream itself', () => {
     app = Fastify({ logger: false });
     // The guard is not installed here: this checks the stream's framing and lifetime only.
     await app.register(
-      apiLiveRoutes({ live: bus, calls: {} as CallRepository, active: new Map(), ...options }),
+      apiLiveRoutes({
+        live: bus,
+        calls: {} as CallRepository,
+        active: new Map(),
+        credentials: { watch: () => () => {} },
+        ...options,
+      }),
     );
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();

@@ -15,6 +15,7 @@ import { apiAuditLogRoutes } from '../routes/api-audit-log.ts';
 import { apiAuthRoutes } from '../routes/api-auth.ts';
 import { apiKeysRoutes } from '../routes/api-keys.ts';
 import { apiUsersRoutes } from '../routes/api-users.ts';
+import { CredentialWatch } from './credential-watch.ts';
 import { type AuthGuard, installAuthGuard } from './guard.ts';
 import { LoginSessions } from './sessions.ts';
 
@@ -26,27 +27,43 @@ export interface AuthOptions {
   readonly now?: () => Date;
 }
 
+/** Installed authentication: the guard, and the watch that ends streams whose credential ends. */
+export interface InstalledAuth extends AuthGuard {
+  readonly credentials: CredentialWatch;
+}
+
 /**
  * Installs authentication on `app`, the root instance, before any other route is registered
  * (the guard only sees routes registered after it).
- * @returns the guard, which lists the `/api/*` routes and their rules.
+ * @returns the guard, which lists the `/api/*` routes and their rules, and the credential watch.
  */
-export async function installAuth(app: FastifyInstance, options: AuthOptions): Promise<AuthGuard> {
+export async function installAuth(app: FastifyInstance, options: AuthOptions): Promise<InstalledAuth> {
   const { db, config } = options;
   const now = options.now ?? (() => new Date());
   const users = new UserRepository(db);
   const apiKeys = new ApiKeyRepository(db);
   const audit = new AuditLogRepository(db);
+  const credentials = new CredentialWatch(
+    { liveSessions: (ids) => sessions.liveRoles(ids), activeApiKeys: (ids) => apiKeys.activeRoles(ids) },
+    {
+      onError: (err) =>
+        app.log.warn({ err }, 'could not re-check the credentials of open streams; ended them'),
+    },
+  );
   const sessions = new LoginSessions(
     new LoginSessionRepository(db),
     { idleMs: config.sessionIdleMinutes * 60_000, maxMs: config.sessionMaxHours * 3_600_000 },
     now,
+    (ended) => credentials.sessionsEnded(ended),
   );
+  app.addHook('onClose', async () => credentials.close());
   await app.register(cookie);
   const guard = installAuthGuard(app, { sessions, apiKeys, audit, publicUrl: config.publicUrl, now });
   await app.register(apiAuthRoutes({ users, sessions, audit, publicUrl: config.publicUrl }));
-  await app.register(apiUsersRoutes({ users, sessions, audit }));
-  await app.register(apiKeysRoutes({ apiKeys, audit, now }));
+  await app.register(
+    apiUsersRoutes({ users, sessions, audit, onRoleChange: (id) => credentials.userChanged(id) }),
+  );
+  await app.register(apiKeysRoutes({ apiKeys, audit, now, onRevoke: (id) => credentials.apiKeyRevoked(id) }));
   await app.register(apiAuditLogRoutes({ audit }));
-  return guard;
+  return { routes: () => guard.routes(), credentials };
 }

@@ -9,7 +9,9 @@ import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
 import type { LoginSession, LoginSessionRepository } from '../db/login-sessions.ts';
 import type { User } from '../db/users.ts';
+import type { EndedSessions } from './credential-watch.ts';
 import { newCsrfSecret } from './csrf.ts';
+import type { Role } from './roles.ts';
 import { hashSecret, newSecret } from './secrets.ts';
 
 /** The session cookie's name. */
@@ -32,6 +34,8 @@ export class LoginSessions {
     private readonly repository: LoginSessionRepository,
     private readonly timeouts: SessionTimeouts,
     private readonly now: () => Date,
+    /** Told of each session ended here (logout, expiry found, password change, user deleted). */
+    private readonly onEnded: (ended: EndedSessions) => void = () => {},
   ) {}
 
   /**
@@ -64,8 +68,8 @@ export class LoginSessions {
     if (!found) return undefined;
     const now = this.now().getTime();
     const { session } = found;
-    if (now >= session.expiresAt.getTime() || now - session.lastSeenAt.getTime() >= this.timeouts.idleMs) {
-      await this.repository.delete(idHash);
+    if (this.isExpired(session, now)) {
+      await this.end(idHash);
       return undefined;
     }
     if (now - session.lastSeenAt.getTime() >= Math.min(TOUCH_INTERVAL_MS, this.timeouts.idleMs / 4)) {
@@ -74,14 +78,35 @@ export class LoginSessions {
     return found;
   }
 
+  /**
+   * Of the sessions whose id hashes are `idHashes`, those still live, with their user's current
+   * role. Read only: watching a stream is not activity (the idle timeout still applies).
+   */
+  async liveRoles(idHashes: readonly string[]): Promise<Map<string, Role>> {
+    const now = this.now().getTime();
+    const found = await this.repository.findMany(idHashes);
+    return new Map(found.filter((s) => !this.isExpired(s, now)).map((s) => [s.idHash, s.role]));
+  }
+
   /** Ends the session whose id hash is `idHash`. */
   async end(idHash: string): Promise<void> {
     await this.repository.delete(idHash);
+    this.onEnded({ idHash });
   }
 
-  /** Ends every session of `userId` but the one whose id hash is `keepIdHash`. */
+  /**
+   * Ends every session of `userId` but the one whose id hash is `keepIdHash` (also after the
+   * user is deleted, when the database has already dropped them: what they kept open ends).
+   */
   async endAllOf(userId: string, keepIdHash?: string): Promise<void> {
     await this.repository.deleteForUser(userId, keepIdHash);
+    this.onEnded({ userId, keepIdHash });
+  }
+
+  private isExpired(session: Pick<LoginSession, 'lastSeenAt' | 'expiresAt'>, nowMs: number): boolean {
+    return (
+      nowMs >= session.expiresAt.getTime() || nowMs - session.lastSeenAt.getTime() >= this.timeouts.idleMs
+    );
   }
 }
 

@@ -64,6 +64,19 @@ export class ApiKeyRepository {
     return row && toApiKey(row);
   }
 
+  /** Of the keys `ids`, those not revoked, with their role. */
+  async activeRoles(ids: readonly string[]): Promise<Map<string, Role>> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('api_keys')
+      .select(['id', 'role'])
+      .where('id', 'in', valid)
+      .where('revoked_at', 'is', null)
+      .execute();
+    return new Map(rows.map((row) => [row.id, row.role as Role]));
+  }
+
   /** Every key, revoked ones included, newest first. */
   async list(): Promise<ApiKey[]> {
     const rows = await this.db.selectFrom('api_keys').selectAll().orderBy('created_at', 'desc').execute();

@@ -61,6 +61,25 @@ export class LoginSessionRepository {
     };
   }
 
+  /** Of the sessions whose id hashes are `idHashes`, those stored, with their times and their user's role. */
+  async findMany(
+    idHashes: readonly string[],
+  ): Promise<{ idHash: string; lastSeenAt: Date; expiresAt: Date; role: Role }[]> {
+    if (idHashes.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('login_sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .select(['s.id_hash', 's.last_seen_at', 's.expires_at', 'u.role'])
+      .where('s.id_hash', 'in', [...idHashes])
+      .execute();
+    return rows.map((row) => ({
+      idHash: row.id_hash,
+      lastSeenAt: row.last_seen_at,
+      expiresAt: row.expires_at,
+      role: row.role as Role,
+    }));
+  }
+
   /** Records activity on the session at `at`. */
   async touch(idHash: string, at: Date): Promise<void> {
     await this.db

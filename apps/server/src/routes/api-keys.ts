@@ -16,6 +16,8 @@ export interface ApiKeysDeps {
   readonly apiKeys: ApiKeyRepository;
   readonly audit: AuditLogRepository;
   readonly now: () => Date;
+  /** Told of each revocation, so that what the key keeps open (live streams) ends at once. */
+  readonly onRevoke: (id: string) => void;
 }
 
 const createSchema = z.strictObject({ name: z.string().trim().min(1).max(200), role: roleSchema });
@@ -30,7 +32,8 @@ const idParamsSchema = z.object({ id: z.string() });
  * - `GET /api/api-keys`: `{ apiKeys }`, newest first, revoked ones included.
  * - `POST /api/api-keys` with `{ name, role }`: 201 with the key's fields and `key`, the
  *   secret to send as `Authorization: Bearer <key>`; it cannot be shown again.
- * - `DELETE /api/api-keys/:id`: revokes the key (at once, for every request after); 204,
+ * - `DELETE /api/api-keys/:id`: revokes the key (at once, for every request after, and its open live
+ *   streams end); 204,
  *   also when it was revoked before. 404 `api_key_not_found`.
  */
 export function apiKeysRoutes(deps: ApiKeysDeps): FastifyPluginAsync {
@@ -66,6 +69,7 @@ export function apiKeysRoutes(deps: ApiKeysDeps): FastifyPluginAsync {
       const { id } = idParamsSchema.parse(request.params);
       const revoked = await deps.apiKeys.revoke(id, deps.now());
       if (revoked === undefined) return sendApiError(reply, 404, 'api_key_not_found', `No API key ${id}`);
+      deps.onRevoke(id);
       await deps.audit.record({
         actor: auditActor(auth.principal),
         action: 'api_key.revoke',

@@ -4,6 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import type { CredentialWatcher } from '../auth/credential-watch.ts';
 import type { CallSession } from '../calls/call-session.ts';
 import type { CallRepository } from '../db/calls.ts';
 import type { LiveCallSnapshot, LiveEventBus, LiveMessage } from '../live/live-bus.ts';
@@ -15,11 +16,13 @@ export interface ApiLiveDeps {
   readonly calls: CallRepository;
   /** The server's live sessions by call id. */
   readonly active: ReadonlyMap<string, CallSession>;
+  /** Ends a stream once the session or API key that opened it is no longer valid. */
+  readonly credentials: CredentialWatcher;
   /** A comment line is sent this often so proxies and browsers keep the stream open, ms. */
   readonly heartbeatMs?: number;
   /**
    * A stream is closed after this long, ms; the browser's `EventSource` reconnects, which
-   * checks the session again and starts from a new snapshot.
+   * goes through the guard again and starts from a new snapshot.
    */
   readonly maxStreamMs?: number;
 }
@@ -51,7 +54,10 @@ const idParamsSchema = z.object({ id: z.string() });
  *   `call_started` (`call`), `event` (`callId`, `event`: `type`, `at`, `data`, as the calls
  *   API stores them, plus live-only `transcript_partial`) and `call_ended` (`callId`). A
  *   comment line every `heartbeatMs`; the stream ends after `maxStreamMs`, when the server
- *   closes, or when the client falls too far behind. 503 `too_many_streams` over
+ *   closes, when the client falls too far behind, or when the credential that opened it stops
+ *   being valid: at once on this server for a logout, a password change that ends the session,
+ *   a deleted user or a revoked key; within `RECHECK_MS` (5 s, see `auth/credential-watch.ts`)
+ *   for an idle or absolute session expiry, or any of those done on another server process. 503 `too_many_streams` over
  *   {@link MAX_STREAMS} in all, 429 `too_many_streams` over {@link MAX_STREAMS_PER_PRINCIPAL} for one
  *   user or API key.
  * - `POST /api/calls/:id/end` (editor; CSRF for cookie sessions): ends a call live on this
@@ -110,6 +116,7 @@ export function apiLiveRoutes(deps: ApiLiveDeps): FastifyPluginAsync {
       });
       res.write(`retry: ${RETRY_MS}\n\n`);
       let unsubscribe = (): void => {};
+      let unwatch = (): void => {};
       let heartbeat: NodeJS.Timeout | undefined;
       let expiry: NodeJS.Timeout | undefined;
       const close = (): void => {
@@ -118,6 +125,7 @@ export function apiLiveRoutes(deps: ApiLiveDeps): FastifyPluginAsync {
         if (left > 0) perPrincipal.set(owner, left);
         else perPrincipal.delete(owner);
         unsubscribe();
+        unwatch();
         clearInterval(heartbeat);
         clearTimeout(expiry);
         res.end();
@@ -134,6 +142,8 @@ export function apiLiveRoutes(deps: ApiLiveDeps): FastifyPluginAsync {
       perPrincipal.set(owner, owned + 1);
       res.on('close', close); // the client went away (or we ended the stream)
       res.on('error', close);
+      // Any role may watch (policy.ts); `auth` is null only where no guard is installed (unit tests).
+      if (request.auth !== null) unwatch = deps.credentials.watch(request.auth, 'viewer', close);
       unsubscribe = deps.live.subscribe(send);
       send({ kind: 'snapshot', calls: deps.live.snapshot() });
       heartbeat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);

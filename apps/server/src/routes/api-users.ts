@@ -18,6 +18,8 @@ export interface ApiUsersDeps {
   readonly users: UserRepository;
   readonly sessions: LoginSessions;
   readonly audit: AuditLogRepository;
+  /** Told when a user's role changes, so that what they keep open is checked against it at once. */
+  readonly onRoleChange: (userId: string) => void;
 }
 
 /** Lower-case letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 64. */
@@ -43,7 +45,7 @@ const idParamsSchema = z.object({ id: z.string() });
  * - `POST /api/users` with `{ username, password, role }`: 201 with the user. 409
  *   `username_taken`; 400 `invalid_body` (password shorter than 10 characters, unknown role…).
  * - `PATCH /api/users/:id` with `{ role?, password? }`: the updated user. A new password ends
- *   the user's sessions. 404 `user_not_found`; 409 `last_admin` when it would demote the last admin.
+ *   the user's sessions; a new role applies to their open streams at once. 404 `user_not_found`; 409 `last_admin` when it would demote the last admin.
  * - `DELETE /api/users/:id`: 204; the user's sessions end. 404 `user_not_found`; 409 `last_admin`.
  */
 export function apiUsersRoutes(deps: ApiUsersDeps): FastifyPluginAsync {
@@ -91,6 +93,7 @@ export function apiUsersRoutes(deps: ApiUsersDeps): FastifyPluginAsync {
           ...(password === undefined ? {} : { passwordHash: await hashPassword(password) }),
         });
         if (user === undefined) return sendApiError(reply, 404, 'user_not_found', `No user ${id}`);
+        if (role !== undefined) deps.onRoleChange(id);
         if (password !== undefined) {
           const keep = auth.via === 'session' && auth.principal.id === id ? auth.sessionIdHash : undefined;
           await deps.sessions.endAllOf(id, keep);
@@ -124,6 +127,8 @@ export function apiUsersRoutes(deps: ApiUsersDeps): FastifyPluginAsync {
         if (!(error instanceof LastAdminError)) throw error;
         return sendApiError(reply, 409, 'last_admin', error.message);
       }
+      // The database dropped the sessions with the user; this ends what they kept open.
+      await deps.sessions.endAllOf(id);
       await deps.audit.record({
         actor: auditActor(auth.principal),
         action: 'user.delete',

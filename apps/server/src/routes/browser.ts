@@ -6,6 +6,7 @@
 import { BROWSER_CLOSE_CODES, BrowserSerializer } from '@parley/telephony';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import type { CredentialWatcher } from '../auth/credential-watch.ts';
 import { SESSION_COOKIE } from '../auth/sessions.ts';
 import { BrowserTranscriptRelay } from '../calls/browser-transcript.ts';
 import { MediaStreamConnection } from '../calls/media-stream.ts';
@@ -16,6 +17,8 @@ import { sendApiError } from './errors.ts';
 import { agentParams, type TelephonyRouteDeps } from './telephony-deps.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
+/** Closes a test call whose credential ended before it ran (WebSocket "policy violation", RFC 6455 §7.4.1). */
+const CREDENTIAL_ENDED_CLOSE_CODE = 1008;
 /** The stream URL's query; overlong values are dropped (they cannot be a call id or token). */
 const streamQuery = z.looseObject({
   callId: z.string().max(100).optional().catch(undefined),
@@ -26,7 +29,7 @@ const streamQuery = z.looseObject({
  * Browser test-call routes:
  * - `POST /api/agents/:id/browser-call` (editor or above; with a session, its CSRF token):
  *   stores a `ringing` inbound call with provider `browser` (its metadata names the user and
- *   marks it `test: true`; a token asked for by a sign-in session is bound to it, see
+ *   marks it `test: true`; the token is bound to the session or key that asked for it, see
  *   `BrowserCallOwners`) and answers 201 `{ callId, token, url, expiresInSecs }`: `url` is
  *   the stream's path with the call id and its one-time token, good for one connection within
  *   `expiresInSecs` (the server's stream wait, after which the call ends `failed`/`no_stream`).
@@ -35,9 +38,16 @@ const streamQuery = z.looseObject({
  *   `@parley/telephony`'s `browser/protocol.ts`). A stream without a token, with one for
  *   another agent, call or session, used or expired, or opened by a page of another origin (its
  *   `Origin` names neither this host nor `PUBLIC_URL`), is closed with its `BROWSER_CLOSE_CODES` code,
- *   logged as a warning and counted as `stream_refused`.
+ *   logged as a warning and counted as `stream_refused`. A call ends once the credential that
+ *   asked for its token does (end reason `session_ended` or `api_key_revoked`; the socket is
+ *   closed 1000, or 1008 if the call is not running yet), or its user is no longer an editor:
+ *   at once for a logout, password change, deleted user or revoked key on this server, within
+ *   `RECHECK_MS` (5 s, `auth/credential-watch.ts`) for expiry or changes made on another server
+ *   process. Not when the stream reached another server process than the one that issued the
+ *   token (the binding is in its memory): such a call lasts at most the call's maximum duration.
+ * @param credentials - Ends the calls whose credential ends.
  */
-export function browserRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
+export function browserRoutes(deps: TelephonyRouteDeps, credentials: CredentialWatcher): FastifyPluginAsync {
   return async (app) => {
     const owners = new BrowserCallOwners();
     app.post('/api/agents/:id/browser-call', async (request, reply) => {
@@ -62,9 +72,7 @@ export function browserRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
       }
       const { call, agent, token } = result;
       const expiresInSecs = Math.floor(deps.config.limits.streamWaitMs / 1000);
-      if (request.auth?.via === 'session') {
-        owners.bind(call.id, request.auth.sessionIdHash, deps.config.limits.streamWaitMs + 5000);
-      }
+      if (request.auth) owners.bind(call.id, request.auth, deps.config.limits.streamWaitMs + 5000);
       const query = new URLSearchParams({ callId: call.id, token });
       return reply.code(201).send({
         callId: call.id,
@@ -113,6 +121,18 @@ export function browserRoutes(deps: TelephonyRouteDeps): FastifyPluginAsync {
           deps.pendingStreams.ticketOf(request)?.release();
           socket.close(refusal?.code ?? BROWSER_CLOSE_CODES.noToken, refusal?.reason ?? 'no call token');
           return;
+        }
+        const owner = owners.ownerOf(callId);
+        if (owner !== undefined) {
+          // Starting a test call needs an editor (policy.ts): so does going on with it.
+          const unwatch = credentials.watch(owner, 'editor', () => {
+            request.log.info({ callId }, 'browser test call ended: the credential that started it ended');
+            const running = deps.active.get(callId);
+            // A running call ends with its reason stored (and closes the socket, 1000); else close now.
+            if (running) running.cancel(owner.via === 'session' ? 'session_ended' : 'api_key_revoked');
+            else socket.close(CREDENTIAL_ENDED_CLOSE_CODE, 'the credential that started the call ended');
+          });
+          socket.on('close', unwatch);
         }
         const serializer = new BrowserSerializer();
         const send = (message: string) => {

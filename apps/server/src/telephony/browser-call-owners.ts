@@ -1,27 +1,35 @@
 /**
- * Binds a browser test call's token to the sign-in session that asked for it: the stream must
- * then come with that session's cookie, so a token copied to another browser is useless. Kept
- * in this process's memory only, for the token's life: a stream reaching another server process
- * (or a token issued to an API key) is checked by its token alone.
+ * Binds a browser test call's token to the credential that asked for it. For a sign-in
+ * session, the stream must then come with that session's cookie, so a token copied to another
+ * browser is useless; and whichever it was (session or API key), the call ends when it does.
+ * Kept in this process's memory only, for the token's life: a stream reaching another server
+ * process is checked by its token alone.
  */
+import type { Authentication } from '../auth/principal.ts';
 import { hashSecret } from '../auth/secrets.ts';
 
-/** The sessions that own the browser calls not yet streamed, by call id. */
+/** The credentials that own the browser calls not yet streamed, by call id. */
 export class BrowserCallOwners {
-  private readonly owners = new Map<string, string>();
+  private readonly owners = new Map<string, Authentication>();
 
-  /** Remembers that `callId` belongs to the session whose id hash is `sessionIdHash`, for `ttlMs`. */
-  bind(callId: string, sessionIdHash: string, ttlMs: number): void {
-    this.owners.set(callId, sessionIdHash);
+  /** Remembers that `callId` belongs to `owner`, for `ttlMs`. */
+  bind(callId: string, owner: Authentication, ttlMs: number): void {
+    this.owners.set(callId, owner);
     setTimeout(() => this.owners.delete(callId), ttlMs).unref();
   }
 
+  /** The credential `callId` is bound to, if any (and not yet forgotten). */
+  ownerOf(callId: string): Authentication | undefined {
+    return this.owners.get(callId);
+  }
+
   /**
-   * Whether a stream with session cookie `sessionId` may carry `callId`: yes when the call is
-   * bound to that session or to none.
+   * Whether a stream with session cookie `sessionId` may carry `callId`: yes unless the call is
+   * bound to another sign-in session than that one.
    */
   allows(callId: string, sessionId: string | undefined): boolean {
     const owner = this.owners.get(callId);
-    return owner === undefined || (sessionId !== undefined && hashSecret(sessionId) === owner);
+    if (owner?.via !== 'session') return true;
+    return sessionId !== undefined && hashSecret(sessionId) === owner.sessionIdHash;
   }
 }

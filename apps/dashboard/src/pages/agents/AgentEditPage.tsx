@@ -4,10 +4,10 @@
  * call, duplicate and delete. Viewers see the settings read-only.
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ApiError, api } from '../../api/client.ts';
 import { useCan } from '../../auth/session.tsx';
+import { ConfirmAction } from '../../ui/ConfirmAction.tsx';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { Loading } from '../../ui/Loading.tsx';
 import { AgentForm } from './AgentForm.tsx';
@@ -112,7 +112,6 @@ async function exists(id: string): Promise<boolean> {
 
 /** "Delete", then a confirmation; the server refuses agents that calls refer to. */
 function DeleteAgent({ id }: { id: string }) {
-  const [confirming, setConfirming] = useState(false);
   const client = useQueryClient();
   const navigate = useNavigate();
   const remove = useMutation({
@@ -123,30 +122,17 @@ function DeleteAgent({ id }: { id: string }) {
       await navigate('/agents', { state: { deleted: id } });
     },
   });
-  if (!confirming) {
-    return (
-      <button type="button" className="danger" onClick={() => setConfirming(true)}>
-        Delete
-      </button>
-    );
-  }
   return (
-    <fieldset className="confirm">
-      <legend className="visually-hidden">Confirm deletion</legend>
-      <span>Delete agent {id} and its flow?</span>
-      <button type="button" className="danger" onClick={() => remove.mutate()} disabled={remove.isPending}>
-        Yes, delete {id}
-      </button>
-      <button
-        type="button"
-        onClick={() => {
-          setConfirming(false);
-          remove.reset();
-        }}
-      >
-        Cancel
-      </button>
+    <>
+      <ConfirmAction
+        label="Delete"
+        question={`Delete agent ${id} and its flow?`}
+        confirmLabel={`Yes, delete ${id}`}
+        onConfirm={() => remove.mutate()}
+        pending={remove.isPending}
+        onCancel={() => remove.reset()}
+      />
       <ErrorNotice error={remove.error} title="Not deleted" />
-    </fieldset>
+    </>
   );
 }

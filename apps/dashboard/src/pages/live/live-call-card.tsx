@@ -1,6 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useState } from 'react';
 import { api } from '../../api/client.ts';
+import { ConfirmAction } from '../../ui/ConfirmAction.tsx';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { type LiveCallView, TURN_STEPS, type TurnView } from './live-state.ts';
 
@@ -176,34 +177,23 @@ function TurnTable({ turns }: { turns: readonly TurnView[] }) {
 
 /** "End call", then a confirmation; the call leaves the list when the stream says it ended. */
 function EndCall({ callId, agentName }: { callId: string; agentName: string }) {
-  const [confirming, setConfirming] = useState(false);
-  const confirmRef = useRef<HTMLButtonElement>(null);
+  // Each request that settles closes the question (a new key starts the action afresh).
+  const [round, setRound] = useState(0);
   const end = useMutation({
     mutationFn: () => api<unknown>('POST', `/api/calls/${encodeURIComponent(callId)}/end`),
-    onSettled: () => setConfirming(false),
+    onSettled: () => setRound((r) => r + 1),
   });
-  useEffect(() => {
-    if (confirming) confirmRef.current?.focus();
-  }, [confirming]);
-  if (!confirming) {
-    return (
-      <div className="live-end">
-        <button type="button" className="danger" onClick={() => setConfirming(true)} disabled={end.isPending}>
-          {end.isPending ? 'Ending…' : 'End call'}
-        </button>
-        <ErrorNotice error={end.error} title="Could not end the call" />
-      </div>
-    );
-  }
   return (
-    <fieldset className="live-end live-confirm">
-      <legend>End the call with {agentName}? The caller is hung up.</legend>
-      <button type="button" className="danger" ref={confirmRef} onClick={() => end.mutate()}>
-        Yes, end the call
-      </button>
-      <button type="button" onClick={() => setConfirming(false)}>
-        Cancel
-      </button>
-    </fieldset>
+    <div className="live-end">
+      <ConfirmAction
+        key={round}
+        label={end.isPending ? 'Ending…' : 'End call'}
+        question={`End the call with ${agentName}? The caller is hung up.`}
+        confirmLabel="Yes, end the call"
+        onConfirm={() => end.mutate()}
+        pending={end.isPending}
+      />
+      <ErrorNotice error={end.error} title="Could not end the call" />
+    </div>
   );
 }

@@ -5,6 +5,7 @@ import { useForm } from 'react-hook-form';
 import { z } from 'zod';
 import { api } from '../../api/client.ts';
 import { ROLES, type Role } from '../../auth/roles.ts';
+import { ConfirmAction } from '../../ui/ConfirmAction.tsx';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { Field } from '../../ui/Field.tsx';
 import { Loading } from '../../ui/Loading.tsx';
@@ -155,13 +156,9 @@ function NewKeyForm() {
 
 function KeyRow({ apiKey }: { apiKey: ApiKey }) {
   const client = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
   const revoke = useMutation({
     mutationFn: () => api<void>('DELETE', `/api/api-keys/${encodeURIComponent(apiKey.id)}`),
-    onSuccess: async () => {
-      setConfirming(false);
-      await client.invalidateQueries({ queryKey: KEYS_KEY });
-    },
+    onSuccess: () => client.invalidateQueries({ queryKey: KEYS_KEY }),
   });
   return (
     <tr>
@@ -178,26 +175,13 @@ function KeyRow({ apiKey }: { apiKey: ApiKey }) {
         ) : (
           <div className="row-actions">
             <span className="badge badge-ok">active</span>
-            {!confirming ? (
-              <button type="button" className="danger" onClick={() => setConfirming(true)}>
-                Revoke {apiKey.name}
-              </button>
-            ) : (
-              <>
-                <span>Revoke at once?</span>
-                <button
-                  type="button"
-                  className="danger"
-                  onClick={() => revoke.mutate()}
-                  disabled={revoke.isPending}
-                >
-                  Yes, revoke
-                </button>
-                <button type="button" onClick={() => setConfirming(false)}>
-                  Cancel
-                </button>
-              </>
-            )}
+            <ConfirmAction
+              label={`Revoke ${apiKey.name}`}
+              question="Revoke at once?"
+              confirmLabel="Yes, revoke"
+              onConfirm={() => revoke.mutate()}
+              pending={revoke.isPending}
+            />
           </div>
         )}
         <ErrorNotice error={revoke.error} />

@@ -5,6 +5,7 @@ import { type FieldPath, useForm } from 'react-hook-form';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api, issuesByField } from '../../api/client.ts';
 import { useCan } from '../../auth/session.tsx';
+import { ConfirmAction } from '../../ui/ConfirmAction.tsx';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { Field } from '../../ui/Field.tsx';
 import { Loading } from '../../ui/Loading.tsx';
@@ -95,7 +96,6 @@ function ToolEditor({ tool }: { tool?: Tool }) {
       await navigate('/tools');
     },
   });
-  const [confirming, setConfirming] = useState(false);
   const { errors } = form.formState;
   const unplaced = unplacedIssues(save.error, form.getValues('headers'));
   const genericCredentials = (credentials.data?.credentials ?? [])
@@ -217,26 +217,14 @@ function ToolEditor({ tool }: { tool?: Tool }) {
             <button type="submit" className="primary" disabled={save.isPending}>
               {save.isPending ? 'Saving…' : tool ? 'Save tool' : 'Create tool'}
             </button>
-            {tool && !confirming && (
-              <button type="button" className="danger" onClick={() => setConfirming(true)}>
-                Delete tool
-              </button>
-            )}
-            {tool && confirming && (
-              <span className="confirm">
-                Delete {tool.id}?{' '}
-                <button
-                  type="button"
-                  className="danger"
-                  onClick={() => remove.mutate()}
-                  disabled={remove.isPending}
-                >
-                  Yes, delete
-                </button>{' '}
-                <button type="button" onClick={() => setConfirming(false)}>
-                  Cancel
-                </button>
-              </span>
+            {tool && (
+              <ConfirmAction
+                label="Delete tool"
+                question={`Delete ${tool.id}?`}
+                confirmLabel="Yes, delete"
+                onConfirm={() => remove.mutate()}
+                pending={remove.isPending}
+              />
             )}
           </div>
         )}

@@ -53,7 +53,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !engines.stt.ok || !engines.tts.ok)(
 
         // The admin ends it, after confirming.
         await card.getByRole('button', { name: 'End call' }).click();
-        await card.getByRole('button', { name: 'Yes, end the call' }).click();
+        await admin.getByRole('alertdialog').getByRole('button', { name: 'Yes, end the call' }).click();
         await admin.getByText(/No calls in progress/).waitFor({ timeout: 20_000 });
         expect(await admin.getByRole('article').count()).toBe(0);
         await call.ended; // the server hung up the caller's line

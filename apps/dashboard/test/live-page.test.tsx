@@ -78,9 +78,12 @@ describe('LivePage', () => {
     expect(within(card).getByText('+15551230000')).toBeTruthy();
 
     await userEvent.click(await within(card).findByRole('button', { name: 'End call' }));
-    const confirm = within(card).getByRole('button', { name: 'Yes, end the call' });
-    await waitFor(() => expect(document.activeElement).toBe(confirm));
-    await userEvent.click(confirm);
+    const dialog = await screen.findByRole('alertdialog', { name: /End the call with Demo agent/ });
+    // Focus starts on Cancel: Enter does not hang up by accident.
+    await waitFor(() =>
+      expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Cancel' })),
+    );
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Yes, end the call' }));
     await waitFor(() =>
       expect(fetch.mock.calls.some(([url]) => url === `/api/calls/${CALL.id}/end`)).toBe(true),
     );

@@ -1,26 +1,26 @@
-import { type ReactNode, useEffect, useRef, useState } from 'react';
+import * as AlertDialog from '@radix-ui/react-alert-dialog';
+import { type ReactNode, useState } from 'react';
 
 /** Props of {@link ConfirmAction}. */
 export interface ConfirmActionProps {
   /** The first button, e.g. `Delete`. */
   readonly label: ReactNode;
-  /** What is asked once it is pressed, e.g. `Delete agent support and its flow?` (the group's name). */
+  /** What is asked once it is pressed, e.g. `Delete agent support and its flow?` (the dialog's title). */
   readonly question: string;
   /** The button that does it, e.g. `Yes, delete support`. */
   readonly confirmLabel: string;
   readonly onConfirm: () => void;
   /** While the action runs: its buttons are disabled. */
   readonly pending?: boolean;
-  /** Called when the question is dismissed (e.g. to clear the action's last error). */
+  /** Called when the question is dismissed (Cancel, Escape) e.g. to clear the action's last error. */
   readonly onCancel?: () => void;
-  /** Extra class of the question's group, for its layout. */
-  readonly className?: string;
 }
 
 /**
- * A destructive action asked twice: a danger button, then the question in a group named by it,
- * with the confirming button (focused, so the keyboard follows) and Cancel. The caller closes
- * the question by unmounting it or through {@link ConfirmActionProps.onCancel}.
+ * A destructive action asked twice: a danger button, then an alert dialog (Radix UI's: focus is
+ * trapped in it and starts on Cancel, Escape dismisses it, the page behind is inert) with the
+ * question, the confirming button and Cancel. Confirming closes the dialog; the action's outcome
+ * (an error) is shown by the caller.
  */
 export function ConfirmAction({
   label,
@@ -29,35 +29,47 @@ export function ConfirmAction({
   onConfirm,
   pending = false,
   onCancel,
-  className,
 }: ConfirmActionProps) {
-  const [asking, setAsking] = useState(false);
-  const confirmRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (asking) confirmRef.current?.focus();
-  }, [asking]);
-  if (!asking) {
-    return (
-      <button type="button" className="danger" onClick={() => setAsking(true)} disabled={pending}>
-        {label}
-      </button>
-    );
-  }
+  const [open, setOpen] = useState(false);
   return (
-    <fieldset className={['confirm', className].filter(Boolean).join(' ')}>
-      <legend>{question}</legend>
-      <button type="button" className="danger" ref={confirmRef} onClick={onConfirm} disabled={pending}>
-        {confirmLabel}
-      </button>
-      <button
-        type="button"
-        onClick={() => {
-          setAsking(false);
-          onCancel?.();
-        }}
-      >
-        Cancel
-      </button>
-    </fieldset>
+    <AlertDialog.Root
+      open={open}
+      onOpenChange={(next) => {
+        setOpen(next);
+        if (!next) onCancel?.();
+      }}
+    >
+      <AlertDialog.Trigger asChild>
+        <button type="button" className="danger" disabled={pending}>
+          {label}
+        </button>
+      </AlertDialog.Trigger>
+      <AlertDialog.Portal>
+        <AlertDialog.Overlay className="dialog-overlay" />
+        <AlertDialog.Content className="dialog">
+          <AlertDialog.Title className="dialog-title">{question}</AlertDialog.Title>
+          <AlertDialog.Description className="visually-hidden">
+            This cannot be undone.
+          </AlertDialog.Description>
+          <div className="dialog-actions">
+            <AlertDialog.Cancel asChild>
+              <button type="button">Cancel</button>
+            </AlertDialog.Cancel>
+            <button
+              type="button"
+              className="danger"
+              disabled={pending}
+              onClick={() => {
+                // Closed without onCancel: the action goes on.
+                setOpen(false);
+                onConfirm();
+              }}
+            >
+              {confirmLabel}
+            </button>
+          </div>
+        </AlertDialog.Content>
+      </AlertDialog.Portal>
+    </AlertDialog.Root>
   );
 }

@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import { api } from '../../api/client.ts';
 import { ConfirmAction } from '../../ui/ConfirmAction.tsx';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
@@ -177,16 +177,12 @@ function TurnTable({ turns }: { turns: readonly TurnView[] }) {
 
 /** "End call", then a confirmation; the call leaves the list when the stream says it ended. */
 function EndCall({ callId, agentName }: { callId: string; agentName: string }) {
-  // Each request that settles closes the question (a new key starts the action afresh).
-  const [round, setRound] = useState(0);
   const end = useMutation({
     mutationFn: () => api<unknown>('POST', `/api/calls/${encodeURIComponent(callId)}/end`),
-    onSettled: () => setRound((r) => r + 1),
   });
   return (
     <div className="live-end">
       <ConfirmAction
-        key={round}
         label={end.isPending ? 'Ending…' : 'End call'}
         question={`End the call with ${agentName}? The caller is hung up.`}
         confirmLabel="Yes, end the call"

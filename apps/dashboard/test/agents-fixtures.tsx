@@ -1,8 +1,9 @@
 /** Shared set-up of the agent page tests: a stubbed API (vendors, tools, agents) and a router. */
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { configure, render } from '@testing-library/react';
+import { configure, render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { MemoryRouter, Route, Routes } from 'react-router';
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { AgentEditPage } from '../src/pages/agents/AgentEditPage.tsx';
 import { AgentsPage } from '../src/pages/agents/AgentsPage.tsx';
 import type { JsonSchema, Vendors } from '../src/pages/agents/agent-api.ts';
@@ -149,4 +150,23 @@ export function requests(fetch: ReturnType<typeof stubApi>, method: string, url:
   return fetch.mock.calls
     .filter(([u, init]) => u === url && (init?.method ?? 'GET') === method)
     .map(([, init]) => (init?.body === undefined ? undefined : JSON.parse(String(init.body))));
+}
+
+/** The error shown under `control` (linked by `aria-describedby`), if any. */
+export function errorOf(control: HTMLElement): string | undefined {
+  const ids = control.getAttribute('aria-describedby')?.split(' ') ?? [];
+  return ids
+    .map((id) => document.getElementById(id))
+    .find((el) => el?.classList.contains('field-error'))
+    ?.textContent?.trim();
+}
+
+/** The body of a saved agent: `{ name, config }`. */
+export type SavedBody = { name: string; config: Record<string, unknown> };
+
+/** Presses "Save agent" and returns the body of the one `PUT /api/agents/support` it sent. */
+export async function saveAndGetBody(fetch: ReturnType<typeof stubApi>): Promise<SavedBody> {
+  await userEvent.click(screen.getByRole('button', { name: 'Save agent' }));
+  await waitFor(() => expect(requests(fetch, 'PUT', '/api/agents/support')).toHaveLength(1));
+  return requests(fetch, 'PUT', '/api/agents/support')[0] as SavedBody;
 }

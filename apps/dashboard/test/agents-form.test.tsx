@@ -1,17 +1,9 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { json, renderAgents, requests, SUPPORT, stubApi } from './agents-fixtures.tsx';
+import { errorOf, json, renderAgents, requests, SUPPORT, stubApi } from './agents-fixtures.tsx';
 
 afterEach(() => vi.unstubAllGlobals());
-
-function errorOf(control: HTMLElement): string | undefined {
-  const ids = control.getAttribute('aria-describedby')?.split(' ') ?? [];
-  return ids
-    .map((id) => document.getElementById(id))
-    .find((el) => el?.classList.contains('field-error'))
-    ?.textContent?.trim();
-}
 
 describe('the agent form', () => {
   it('shows each invalid setting at its field and sends nothing', async () => {

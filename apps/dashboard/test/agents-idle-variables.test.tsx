@@ -1,32 +1,23 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { json, renderAgents, requests, SUPPORT, stubApi } from './agents-fixtures.tsx';
+import {
+  errorOf,
+  json,
+  renderAgents,
+  requests,
+  SUPPORT,
+  saveAndGetBody,
+  stubApi,
+} from './agents-fixtures.tsx';
 
 afterEach(() => vi.unstubAllGlobals());
-
-/** The error shown under `control` (linked by `aria-describedby`), if any. */
-function errorOf(control: HTMLElement): string | undefined {
-  const ids = control.getAttribute('aria-describedby')?.split(' ') ?? [];
-  return ids
-    .map((id) => document.getElementById(id))
-    .find((el) => el?.classList.contains('field-error'))
-    ?.textContent?.trim();
-}
 
 /** An API that accepts the save of `support` (answering with the agent as stored before). */
 const acceptingSave = () =>
   stubApi('editor', (url, init) =>
     url === '/api/agents/support' && init?.method === 'PUT' ? json(200, SUPPORT) : undefined,
   );
-
-type SavedBody = { name: string; config: Record<string, unknown> };
-
-async function saveAndGetBody(fetch: ReturnType<typeof stubApi>): Promise<SavedBody> {
-  await userEvent.click(screen.getByRole('button', { name: 'Save agent' }));
-  await waitFor(() => expect(requests(fetch, 'PUT', '/api/agents/support')).toHaveLength(1));
-  return requests(fetch, 'PUT', '/api/agents/support')[0] as SavedBody;
-}
 
 const idle = () => screen.getByRole('region', { name: 'Silence and limits' });
 

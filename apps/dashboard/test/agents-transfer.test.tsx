@@ -8,18 +8,18 @@ import {
   toAgentBody,
   toFormValues,
 } from '../src/pages/agents/agent-form-model.ts';
-import { json, renderAgents, requests, SUPPORT, stubApi, VENDORS } from './agents-fixtures.tsx';
+import {
+  errorOf,
+  json,
+  renderAgents,
+  requests,
+  SUPPORT,
+  saveAndGetBody,
+  stubApi,
+  VENDORS,
+} from './agents-fixtures.tsx';
 
 afterEach(() => vi.unstubAllGlobals());
-
-/** The error shown under `control` (linked by `aria-describedby`), if any. */
-function errorOf(control: HTMLElement): string | undefined {
-  const ids = control.getAttribute('aria-describedby')?.split(' ') ?? [];
-  return ids
-    .map((id) => document.getElementById(id))
-    .find((el) => el?.classList.contains('field-error'))
-    ?.textContent?.trim();
-}
 
 /** `support` as stored with two destinations, a caller ID and a setting the form does not know. */
 const WITH_TRANSFER = {
@@ -41,14 +41,6 @@ const WITH_TRANSFER = {
 /** An API serving `stored` as `support` and accepting its save. */
 const acceptingSave = (stored: typeof SUPPORT | typeof WITH_TRANSFER = SUPPORT) =>
   stubApi('editor', (url) => (url === '/api/agents/support' ? json(200, stored) : undefined));
-
-type SavedBody = { name: string; config: Record<string, unknown> };
-
-async function saveAndGetBody(fetch: ReturnType<typeof stubApi>): Promise<SavedBody> {
-  await userEvent.click(screen.getByRole('button', { name: 'Save agent' }));
-  await waitFor(() => expect(requests(fetch, 'PUT', '/api/agents/support')).toHaveLength(1));
-  return requests(fetch, 'PUT', '/api/agents/support')[0] as SavedBody;
-}
 
 const section = () => screen.getByRole('region', { name: 'Call transfer' });
 const destination = (n: number) => within(section()).getByRole('group', { name: `Destination ${n}` });

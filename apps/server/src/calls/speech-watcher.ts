@@ -1,4 +1,5 @@
 import type { FrameEvent, TaskObserver } from '@parley/pipeline';
+import { RecentFrameIds } from './recent-frame-ids.ts';
 
 interface Waiter {
   /** The line waited for; `undefined`: the speech started so far. */
@@ -17,12 +18,11 @@ export class SpeechWatcher implements TaskObserver {
   /** Utterances the TTS started whose playing was not reported yet, oldest first. */
   private playing: string[] = [];
   private waiters: Waiter[] = [];
-  /** Frames already handled: a frame is seen once per processor that pushes it. */
-  private readonly seen = new Set<number>();
+  /** A frame is seen once per processor that pushes it: only its first sight counts. */
+  private readonly seen = new RecentFrameIds();
 
   onFrame({ frame: f }: FrameEvent): void {
-    if (this.seen.has(f.id)) return;
-    this.seen.add(f.id);
+    if (!this.seen.firstSight(f.id)) return;
     if (f.type === 'tts_started') this.playing.push(f.text);
     else if (f.type === 'spoken_text') {
       const i = this.playing.indexOf(f.text);

@@ -46,6 +46,7 @@ export {
   type TTSPrice,
 } from './observers/usage-cost.ts';
 export {
+  CALLER_AUDIO,
   type Direction,
   FrameProcessor,
   type HandlerResult,

@@ -3,8 +3,10 @@ import {
   type Direction,
   type Frame,
   FrameProcessor,
+  type FrameType,
   frame,
   type HandlerResult,
+  isAbortError,
   Pipeline,
   PipelineTask,
   ProcessorHarness,
@@ -135,6 +137,62 @@ describe('FrameProcessor', () => {
     expect(p.aborted).toEqual(['in-flight']);
     expect(h.types()).toEqual(['start', 'interruption', 'function_call_result', 'llm_text']);
     expect(h.ofType('llm_text').map((f) => f.text)).toEqual(['kept']);
+  });
+
+  it('forwards the frame types it declares without calling processFrame, lifecycle frames excepted', async () => {
+    const seen: string[] = [];
+    let reason: unknown;
+    class Declares extends FrameProcessor {
+      protected override get forwardedFrameTypes(): readonly FrameType[] {
+        return ['input_audio', 'transcription', 'interruption'];
+      }
+      protected override processFrame(f: Frame, d: Direction, signal: AbortSignal): HandlerResult {
+        seen.push(f.type);
+        signal.addEventListener('abort', () => {
+          reason = signal.reason;
+        });
+        this.push(f, d);
+      }
+    }
+    const h = new ProcessorHarness(new Declares());
+    await h.start();
+    const audio = { audio: new Int16Array(160), sampleRateHz: 8000, channels: 1 };
+    h.send(frame('input_audio', audio));
+    h.send(frame('input_audio', audio), 'upstream');
+    h.send(frame('transcription', { text: 'hi' }));
+    h.send(frame('llm_text', { text: 'handled' }));
+    h.send(frame('interruption'));
+    expect(h.types('downstream', [])).toEqual([
+      'start',
+      'input_audio',
+      'transcription',
+      'llm_text',
+      'interruption',
+    ]);
+    expect(h.types('upstream', [])).toEqual(['input_audio']);
+    // Only the undeclared frame and the interruption (a lifecycle frame) reached the handler;
+    // the interruption aborted the earlier handler's signal with an AbortError.
+    expect(seen).toEqual(['llm_text', 'interruption']);
+    expect(isAbortError(reason)).toBe(true);
+  });
+
+  it('keeps a declared data frame behind the handler in flight', async () => {
+    class SlowForwarding extends SlowProcessor {
+      protected override get forwardedFrameTypes(): readonly FrameType[] {
+        return ['transcription'];
+      }
+    }
+    const p = new SlowForwarding();
+    const h = new ProcessorHarness(p);
+    await h.start();
+    h.send(frame('llm_text', { text: 'one' }));
+    h.send(frame('transcription', { text: 'after one' }));
+    await tick();
+    expect(h.types()).toEqual(['start']);
+    p.release();
+    await h.waitFor('transcription');
+    expect(h.types()).toEqual(['start', 'llm_text', 'transcription']);
+    expect(p.handled).toEqual(['one']); // SlowProcessor records transcriptions it handles: none
   });
 
   it('still delivers an end frame queued before an interruption', async () => {

@@ -1,6 +1,11 @@
 import type { LLMContext } from '../context/llm-context.ts';
-import type { Frame } from '../frames/frames.ts';
-import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+import type { Frame, FrameType } from '../frames/frames.ts';
+import {
+  CALLER_AUDIO,
+  type Direction,
+  FrameProcessor,
+  type HandlerResult,
+} from '../processors/frame-processor.ts';
 
 /**
  * Records what the caller actually heard of the bot. Placed after the output transport, it
@@ -14,6 +19,10 @@ export class AssistantContextAggregator extends FrameProcessor {
 
   constructor(readonly context: LLMContext) {
     super('AssistantContextAggregator');
+  }
+
+  protected override get forwardedFrameTypes(): readonly FrameType[] {
+    return CALLER_AUDIO;
   }
 
   protected override processFrame(f: Frame, direction: Direction): HandlerResult {

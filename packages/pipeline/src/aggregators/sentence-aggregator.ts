@@ -1,5 +1,10 @@
-import { type Frame, frame } from '../frames/frames.ts';
-import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+import { type Frame, type FrameType, frame } from '../frames/frames.ts';
+import {
+  CALLER_AUDIO,
+  type Direction,
+  FrameProcessor,
+  type HandlerResult,
+} from '../processors/frame-processor.ts';
 import { nextSentenceEnd } from './sentence-boundary.ts';
 
 /**
@@ -13,6 +18,10 @@ export class SentenceAggregator extends FrameProcessor {
 
   constructor() {
     super('SentenceAggregator');
+  }
+
+  protected override get forwardedFrameTypes(): readonly FrameType[] {
+    return CALLER_AUDIO;
   }
 
   protected override processFrame(f: Frame, direction: Direction): HandlerResult {

@@ -1,6 +1,11 @@
 import type { LLMContext } from '../context/llm-context.ts';
-import { type Frame, frame } from '../frames/frames.ts';
-import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+import { type Frame, type FrameType, frame } from '../frames/frames.ts';
+import {
+  CALLER_AUDIO,
+  type Direction,
+  FrameProcessor,
+  type HandlerResult,
+} from '../processors/frame-processor.ts';
 
 /** Options of {@link UserContextAggregator}. */
 export interface UserContextAggregatorOptions {
@@ -38,6 +43,10 @@ export class UserContextAggregator extends FrameProcessor {
   ) {
     super('UserContextAggregator');
     this.rerunUnanswered = options.rerunUnanswered ?? true;
+  }
+
+  protected override get forwardedFrameTypes(): readonly FrameType[] {
+    return CALLER_AUDIO;
   }
 
   protected override processFrame(f: Frame, direction: Direction): HandlerResult {

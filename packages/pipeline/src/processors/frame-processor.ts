@@ -101,6 +101,8 @@ export abstract class FrameProcessor {
   private tap: FrameTap | undefined;
   private clockSource: Clock = systemClock;
   private policy: ErrorPolicy;
+  /** {@link forwardedFrameTypes}, read at the start frame. */
+  private forwarded: ReadonlySet<FrameType> = NONE;
 
   /**
    * @param name Name used in errors, metrics and logs (default: the class name).
@@ -147,12 +149,25 @@ export abstract class FrameProcessor {
   }
 
   /**
+   * Frame types this processor never handles, in either direction: they are pushed on as they
+   * come (a data or control frame still waits its turn behind queued frames), without a call to
+   * {@link processFrame}. A fast path for the caller's audio, which crosses every processor of a
+   * call 50 times a second but concerns only a few. Read once, at the start frame; a subclass
+   * that handles one of these types must override this getter. Lifecycle frames (`start`,
+   * `cancel`, `interruption`, `end`, `stop`) are always handled. Default: none.
+   */
+  protected get forwardedFrameTypes(): readonly FrameType[] {
+    return [];
+  }
+
+  /**
    * Deliver a frame to this processor. Never throws: failures become error frames.
    */
   queueFrame(f: Frame, direction: Direction): void {
     if (this.state === 'started') {
-      if (isSystemFrame(f)) this.handleSystem(f, direction);
-      else this.enqueue(f, direction);
+      if (!isSystemFrame(f)) this.enqueue(f, direction);
+      else if (this.forwarded.has(f.type)) this.push(f, direction);
+      else this.handleSystem(f, direction);
       return;
     }
     if (this.state === 'idle') {
@@ -281,6 +296,8 @@ export abstract class FrameProcessor {
   private begin(f: StartFrame): void {
     this.state = 'starting';
     if (f.clock) this.clockSource = f.clock;
+    const forwarded = this.forwardedFrameTypes.filter((t) => !LIFECYCLE.has(t));
+    if (forwarded.length > 0) this.forwarded = new Set(forwarded);
     let r: HandlerResult;
     try {
       r = this.onStart(f);
@@ -340,7 +357,7 @@ export abstract class FrameProcessor {
   }
 
   private interrupt(): void {
-    this.abort.abort();
+    this.abort.abort(INTERRUPTED);
     this.abort = new AbortController();
     // Keep only uninterruptible frames, in order.
     const keptFrames: Frame[] = [];
@@ -367,6 +384,7 @@ export abstract class FrameProcessor {
       // Idle with nothing queued (the usual case): handle it now, without the queue's arrays.
       if ((f.type === 'end' || f.type === 'stop') && direction === 'downstream')
         this.stop(f.type, f, direction);
+      else if (this.forwarded.has(f.type)) this.push(f, direction);
       else this.run(f, direction);
       return;
     }
@@ -385,7 +403,8 @@ export abstract class FrameProcessor {
         this.stop(f.type, f, d);
         return;
       }
-      this.run(f, d);
+      if (this.forwarded.has(f.type)) this.push(f, d);
+      else this.run(f, d);
     }
   }
 
@@ -447,6 +466,18 @@ export abstract class FrameProcessor {
     this.queueHead = 0;
   }
 }
+
+const NONE: ReadonlySet<FrameType> = new Set();
+
+/** {@link FrameProcessor.forwardedFrameTypes} of the processors that never look at the caller's audio. */
+export const CALLER_AUDIO: readonly FrameType[] = Object.freeze(['input_audio']);
+/**
+ * The abort reason of every interruption: one shared error, since a fresh `DOMException` per
+ * processor per barge-in costs a stack capture each and nobody reads its stack.
+ */
+const INTERRUPTED = new DOMException('interrupted', 'AbortError');
+/** Frames that drive a processor's lifecycle: never forwarded unhandled. */
+const LIFECYCLE: ReadonlySet<FrameType> = new Set(['start', 'cancel', 'interruption', 'end', 'stop']);
 
 /** True for the errors an aborted `AbortSignal` makes operations throw. */
 export function isAbortError(e: unknown): boolean {

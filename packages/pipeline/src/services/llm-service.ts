@@ -1,6 +1,7 @@
 import type { LLMContext, ToolDefinition } from '../context/llm-context.ts';
 import {
   type Frame,
+  type FrameType,
   frame,
   type LLMMessage,
   type LLMToolCall,
@@ -11,6 +12,7 @@ import { FunctionCallRunner } from '../functions/function-call-runner.ts';
 import type { FunctionHandler, FunctionOptions } from '../functions/function-handler.ts';
 import { toolResultText } from '../functions/tool-result-text.ts';
 import {
+  CALLER_AUDIO,
   type Direction,
   FrameProcessor,
   type HandlerResult,
@@ -202,6 +204,10 @@ export abstract class LLMService extends FrameProcessor {
       { clock: this.clock, signal },
       (chunk) => chunk.type !== 'usage',
     );
+  }
+
+  protected override get forwardedFrameTypes(): readonly FrameType[] {
+    return CALLER_AUDIO;
   }
 
   protected override processFrame(f: Frame, direction: Direction, signal: AbortSignal): HandlerResult {

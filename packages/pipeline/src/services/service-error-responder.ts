@@ -1,6 +1,11 @@
-import type { Frame, ServiceKind } from '../frames/frames.ts';
+import type { Frame, FrameType, ServiceKind } from '../frames/frames.ts';
 import { frame } from '../frames/frames.ts';
-import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+import {
+  CALLER_AUDIO,
+  type Direction,
+  FrameProcessor,
+  type HandlerResult,
+} from '../processors/frame-processor.ts';
 
 /** What {@link ServiceErrorResponder} says, by the kind of service that failed. */
 export const DEFAULT_APOLOGIES: Readonly<Record<ServiceKind, string>> = {
@@ -47,6 +52,10 @@ export class ServiceErrorResponder extends FrameProcessor {
     this.apologies = { ...DEFAULT_APOLOGIES, ...options.apologies };
     this.quietMs = options.quietMs ?? 10_000;
     if (!(this.quietMs >= 0)) throw new RangeError('quietMs must be ≥ 0');
+  }
+
+  protected override get forwardedFrameTypes(): readonly FrameType[] {
+    return CALLER_AUDIO;
   }
 
   protected override processFrame(f: Frame, direction: Direction): HandlerResult {

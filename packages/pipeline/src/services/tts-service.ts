@@ -1,6 +1,7 @@
 import { createResampler, type StreamingResampler } from '../audio/resampler.ts';
 import {
   type Frame,
+  type FrameType,
   frame,
   type MetricsFrame,
   type ServiceKind,
@@ -8,6 +9,7 @@ import {
   type WordTiming,
 } from '../frames/frames.ts';
 import {
+  CALLER_AUDIO,
   type Direction,
   FrameProcessor,
   type FrameProcessorOptions,
@@ -145,6 +147,10 @@ export abstract class TTSService extends FrameProcessor {
   protected override onStop(): HandlerResult {
     this.resampler?.dispose();
     this.resampler = undefined;
+  }
+
+  protected override get forwardedFrameTypes(): readonly FrameType[] {
+    return CALLER_AUDIO;
   }
 
   protected override processFrame(f: Frame, direction: Direction, signal: AbortSignal): HandlerResult {

@@ -1,6 +1,11 @@
 import type { TimerHandle } from '../clock/clock.ts';
-import { type Frame, frame } from '../frames/frames.ts';
-import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+import { type Frame, type FrameType, frame } from '../frames/frames.ts';
+import {
+  CALLER_AUDIO,
+  type Direction,
+  FrameProcessor,
+  type HandlerResult,
+} from '../processors/frame-processor.ts';
 
 /** Options of {@link DtmfAggregator}. */
 export interface DtmfAggregatorOptions {
@@ -43,6 +48,10 @@ export class DtmfAggregator extends FrameProcessor {
   /** Keys collected and not yet sent. */
   get pending(): string {
     return this.digits;
+  }
+
+  protected override get forwardedFrameTypes(): readonly FrameType[] {
+    return CALLER_AUDIO;
   }
 
   protected override processFrame(f: Frame, direction: Direction): HandlerResult {

@@ -1,5 +1,10 @@
-import { type Frame, frame } from '../frames/frames.ts';
-import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+import { type Frame, type FrameType, frame } from '../frames/frames.ts';
+import {
+  CALLER_AUDIO,
+  type Direction,
+  FrameProcessor,
+  type HandlerResult,
+} from '../processors/frame-processor.ts';
 import { type StripMarkdownOptions, stripMarkdown } from './strip-markdown.ts';
 
 /** Options of {@link MarkdownFilter}. */
@@ -24,6 +29,10 @@ export class MarkdownFilter extends FrameProcessor {
   constructor(options: MarkdownFilterOptions = {}) {
     super(options.name ?? 'MarkdownFilter');
     this.options = options;
+  }
+
+  protected override get forwardedFrameTypes(): readonly FrameType[] {
+    return CALLER_AUDIO;
   }
 
   protected override processFrame(f: Frame, direction: Direction): HandlerResult {

@@ -1,6 +1,11 @@
 import type { TimerHandle } from '../clock/clock.ts';
-import { type Frame, frame, type StartFrame, type WordTiming } from '../frames/frames.ts';
-import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+import { type Frame, type FrameType, frame, type StartFrame, type WordTiming } from '../frames/frames.ts';
+import {
+  CALLER_AUDIO,
+  type Direction,
+  FrameProcessor,
+  type HandlerResult,
+} from '../processors/frame-processor.ts';
 import { heardPrefix, heardWordsPrefix } from './heard-text.ts';
 
 /** Where the output transport sends audio: a provider socket through its serializer. */
@@ -149,6 +154,10 @@ export class OutputTransport extends FrameProcessor {
     this.rateHz = f.audio.outputSampleRateHz;
     this.chunkSamples = Math.round((this.rateHz * this.chunkMs) / 1000);
     this.active = true;
+  }
+
+  protected override get forwardedFrameTypes(): readonly FrameType[] {
+    return CALLER_AUDIO;
   }
 
   protected override processFrame(f: Frame, direction: Direction): HandlerResult {

@@ -1,6 +1,6 @@
 import type { TimerHandle } from '../clock/clock.ts';
-import { frame } from '../frames/frames.ts';
-import { FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+import { type FrameType, frame } from '../frames/frames.ts';
+import { CALLER_AUDIO, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
 
 /** Options of {@link MaxDurationProcessor}. */
 export interface MaxDurationOptions {
@@ -31,6 +31,10 @@ export class MaxDurationProcessor extends FrameProcessor {
       throw new RangeError(`maxDurationSecs must be > 0, got ${secs}`);
     this.maxDurationMs = secs * 1000;
     this.goodbye = options.goodbye;
+  }
+
+  protected override get forwardedFrameTypes(): readonly FrameType[] {
+    return CALLER_AUDIO;
   }
 
   protected override onStart(): HandlerResult {

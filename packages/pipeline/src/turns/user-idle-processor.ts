@@ -1,6 +1,11 @@
 import type { TimerHandle } from '../clock/clock.ts';
-import { type Frame, frame } from '../frames/frames.ts';
-import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+import { type Frame, type FrameType, frame } from '../frames/frames.ts';
+import {
+  CALLER_AUDIO,
+  type Direction,
+  FrameProcessor,
+  type HandlerResult,
+} from '../processors/frame-processor.ts';
 
 /** Options of {@link UserIdleProcessor}. */
 export interface UserIdleOptions {
@@ -75,6 +80,10 @@ export class UserIdleProcessor extends FrameProcessor {
 
   protected override onStart(): HandlerResult {
     this.rearm();
+  }
+
+  protected override get forwardedFrameTypes(): readonly FrameType[] {
+    return CALLER_AUDIO;
   }
 
   protected override processFrame(f: Frame, direction: Direction): HandlerResult {

@@ -1,11 +1,17 @@
 import type { TimerHandle } from '../clock/clock.ts';
 import {
   type Frame,
+  type FrameType,
   frame,
   type InterimTranscriptionFrame,
   type TranscriptionFrame,
 } from '../frames/frames.ts';
-import { type Direction, FrameProcessor, type HandlerResult } from '../processors/frame-processor.ts';
+import {
+  CALLER_AUDIO,
+  type Direction,
+  FrameProcessor,
+  type HandlerResult,
+} from '../processors/frame-processor.ts';
 import { DEFAULT_VAD_PARAMS, type VadParams } from '../vad/vad-params.ts';
 import { BackchannelMatcher, transcriptWords } from './backchannel.ts';
 import { AdaptiveEndpointing, type EndpointingOptions } from './endpointing.ts';
@@ -147,6 +153,10 @@ export class UserTurnProcessor extends FrameProcessor {
   /** True while a mute strategy mutes the caller. */
   get isMuted(): boolean {
     return this.muted;
+  }
+
+  protected override get forwardedFrameTypes(): readonly FrameType[] {
+    return CALLER_AUDIO;
   }
 
   protected override processFrame(f: Frame, direction: Direction): HandlerResult {

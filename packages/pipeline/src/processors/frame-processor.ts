@@ -87,22 +87,11 @@ export interface ProcessorSnapshot {
 export abstract class FrameProcessor {
   /** Name used in errors, metrics and logs. */
   readonly name: string;
-  private readonly down = new Subject<Frame>();
-  private readonly up = new Subject<Frame>();
-  /** Receivers connected by {@link onPush} (links), called directly: no rxjs per frame. Replaced, never mutated. */
-  private downReceivers: readonly ((f: Frame) => void)[] = [];
-  private upReceivers: readonly ((f: Frame) => void)[] = [];
-  private state: ProcessorState = 'idle';
-  private queue: Frame[] = [];
-  private queueDirs: Direction[] = [];
-  private queueHead = 0;
-  private busy = false;
+  /** The per-frame state, in an object of one class for every processor (see {@link ProcessorCore}). */
+  private readonly core = new ProcessorCore(this);
   private abort = new AbortController();
-  private tap: FrameTap | undefined;
   private clockSource: Clock = systemClock;
   private policy: ErrorPolicy;
-  /** {@link forwardedFrameTypes}, read at the start frame. */
-  private forwarded: ReadonlySet<FrameType> = NONE;
 
   /**
    * @param name Name used in errors, metrics and logs (default: the class name).
@@ -125,17 +114,17 @@ export abstract class FrameProcessor {
 
   /** Frames this processor pushes downstream. */
   get downstream$(): Observable<Frame> {
-    return this.down;
+    return this.core.down;
   }
 
   /** Frames this processor pushes upstream. */
   get upstream$(): Observable<Frame> {
-    return this.up;
+    return this.core.up;
   }
 
   /** True between a handled `start` and the `end`/`cancel`. */
   get isRunning(): boolean {
-    return this.state === 'started';
+    return this.core.state === 'started';
   }
 
   /** The clock for timing rules, from the start frame (the system clock by default). */
@@ -164,32 +153,33 @@ export abstract class FrameProcessor {
    * Deliver a frame to this processor. Never throws: failures become error frames.
    */
   queueFrame(f: Frame, direction: Direction): void {
-    if (this.state === 'started') {
+    const core = this.core;
+    if (core.state === 'started') {
       if (!isSystemFrame(f)) this.enqueue(f, direction);
-      else if (this.forwarded.has(f.type)) this.push(f, direction);
+      else if (core.forwarded.has(f.type)) core.push(f, direction);
       else this.handleSystem(f, direction);
       return;
     }
-    if (this.state === 'idle') {
+    if (core.state === 'idle') {
       if (f.type === 'start') this.begin(f);
       else if (f.type === 'cancel') {
         // A cancel before start reaches the end, and a start after it is ignored: nothing may
         // open engines, files or processes for a call that is already over.
-        this.state = 'stopped';
-        this.push(f, direction);
+        core.state = 'stopped';
+        core.push(f, direction);
       }
       return; // nothing is processed before start
     }
-    if (this.state === 'starting') {
+    if (core.state === 'starting') {
       if (f.type === 'cancel') {
         // Do not wait for a start that may hang (e.g. a provider that never answers): abort it
         // and pass the cancel on; onStop runs once the start settled (see afterStart).
         this.abort.abort();
         this.clearQueue();
-        this.state = 'stopped';
-        this.push(f, direction);
+        core.state = 'stopped';
+        core.push(f, direction);
       } else this.enqueue(f, direction);
-    } else if (direction === 'upstream') this.push(f, direction); // stopped: let late errors reach the task
+    } else if (direction === 'upstream') core.push(f, direction); // stopped: let late errors reach the task
   }
 
   /**
@@ -218,16 +208,23 @@ export abstract class FrameProcessor {
    * (used by {@link PipelineTask} for observers). `undefined` removes it.
    */
   setTap(tap: FrameTap | undefined): void {
-    this.tap = tap;
+    this.core.tap = tap;
   }
 
   /** Pass a frame to the next processor in `direction` (default downstream). */
   push(f: Frame, direction: Direction = 'downstream'): void {
-    if (this.tap) this.tap(f, direction, this);
-    const receivers = direction === 'downstream' ? this.downReceivers : this.upReceivers;
-    for (let i = 0; i < receivers.length; i++) receivers[i]!(f);
-    const subject = direction === 'downstream' ? this.down : this.up;
-    if (subject.observed) subject.next(f);
+    this.core.push(f, direction);
+  }
+
+  /**
+   * The function that delivers frames travelling in `direction` to this processor: what
+   * {@link link} connects. Like {@link queueFrame}, but a frame this processor forwards
+   * unhandled (see {@link forwardedFrameTypes}) is passed on without a call through the
+   * processor's class. Composites return their first (downstream) or last (upstream) member's.
+   */
+  inlet(direction: Direction): (f: Frame) => void {
+    const core = this.core;
+    return (f) => core.deliver(f, direction);
   }
 
   /**
@@ -238,10 +235,11 @@ export abstract class FrameProcessor {
    * @returns A function that disconnects `receiver`.
    */
   onPush(direction: Direction, receiver: (f: Frame) => void): () => void {
+    const core = this.core;
     const key = direction === 'downstream' ? 'downReceivers' : 'upReceivers';
-    this[key] = [...this[key], receiver];
+    core[key] = [...core[key], receiver];
     return () => {
-      this[key] = this[key].filter((r) => r !== receiver);
+      core[key] = core[key].filter((r) => r !== receiver);
     };
   }
 
@@ -257,9 +255,9 @@ export abstract class FrameProcessor {
   inspect(): ProcessorSnapshot {
     return {
       name: this.name,
-      state: this.state,
-      handling: this.busy,
-      queued: this.queue.slice(this.queueHead).map((f) => f.type),
+      state: this.core.state,
+      handling: this.core.busy,
+      queued: this.core.queue.slice(this.core.queueHead).map((f) => f.type),
     };
   }
 
@@ -294,10 +292,10 @@ export abstract class FrameProcessor {
   }
 
   private begin(f: StartFrame): void {
-    this.state = 'starting';
+    this.core.state = 'starting';
     if (f.clock) this.clockSource = f.clock;
     const forwarded = this.forwardedFrameTypes.filter((t) => !LIFECYCLE.has(t));
-    if (forwarded.length > 0) this.forwarded = new Set(forwarded);
+    if (forwarded.length > 0) this.core.forwarded = new Set(forwarded);
     let r: HandlerResult;
     try {
       r = this.onStart(f);
@@ -314,17 +312,17 @@ export abstract class FrameProcessor {
   }
 
   private afterStart(f: StartFrame, error?: unknown): void {
-    if (this.state !== 'starting') {
+    if (this.core.state !== 'starting') {
       // Cancelled while starting: release what the start set up, now that it settled.
       this.releaseAfterCancelledStart();
       return;
     }
-    this.state = 'started';
+    this.core.state = 'started';
     if (error !== undefined) this.pushError(error, true);
     this.push(f, 'downstream');
     // Frames that arrived while starting: system ones are handled now, in their order.
-    const pending = this.queue.slice(this.queueHead);
-    const dirs = this.queueDirs.slice(this.queueHead);
+    const pending = this.core.queue.slice(this.core.queueHead);
+    const dirs = this.core.queueDirs.slice(this.core.queueHead);
     this.clearQueue();
     for (let i = 0; i < pending.length; i++) this.queueFrame(pending[i]!, dirs[i]!);
   }
@@ -362,16 +360,16 @@ export abstract class FrameProcessor {
     // Keep only uninterruptible frames, in order.
     const keptFrames: Frame[] = [];
     const keptDirs: Direction[] = [];
-    for (let i = this.queueHead; i < this.queue.length; i++) {
-      const q = this.queue[i]!;
+    for (let i = this.core.queueHead; i < this.core.queue.length; i++) {
+      const q = this.core.queue[i]!;
       if (isUninterruptible(q)) {
         keptFrames.push(q);
-        keptDirs.push(this.queueDirs[i]!);
+        keptDirs.push(this.core.queueDirs[i]!);
       }
     }
-    this.queue = keptFrames;
-    this.queueDirs = keptDirs;
-    this.queueHead = 0;
+    this.core.queue = keptFrames;
+    this.core.queueDirs = keptDirs;
+    this.core.queueHead = 0;
     try {
       this.onInterruption();
     } catch (e) {
@@ -380,30 +378,32 @@ export abstract class FrameProcessor {
   }
 
   private enqueue(f: Frame, direction: Direction): void {
-    if (!this.busy && this.state === 'started' && this.queueHead === this.queue.length) {
+    const core = this.core;
+    if (!core.busy && core.state === 'started' && core.queueHead === core.queue.length) {
       // Idle with nothing queued (the usual case): handle it now, without the queue's arrays.
       if ((f.type === 'end' || f.type === 'stop') && direction === 'downstream')
         this.stop(f.type, f, direction);
-      else if (this.forwarded.has(f.type)) this.push(f, direction);
+      else if (core.forwarded.has(f.type)) core.push(f, direction);
       else this.run(f, direction);
       return;
     }
-    this.queue.push(f);
-    this.queueDirs.push(direction);
-    if (!this.busy && this.state === 'started') this.drain();
+    core.queue.push(f);
+    core.queueDirs.push(direction);
+    if (!core.busy && core.state === 'started') this.drain();
   }
 
   private drain(): void {
-    while (!this.busy && this.queueHead < this.queue.length && this.state === 'started') {
-      const f = this.queue[this.queueHead]!;
-      const d = this.queueDirs[this.queueHead]!;
-      this.queueHead++;
-      if (this.queueHead === this.queue.length) this.clearQueue();
+    const core = this.core;
+    while (!core.busy && core.queueHead < core.queue.length && core.state === 'started') {
+      const f = core.queue[core.queueHead]!;
+      const d = core.queueDirs[core.queueHead]!;
+      core.queueHead++;
+      if (core.queueHead === core.queue.length) this.clearQueue();
       if ((f.type === 'end' || f.type === 'stop') && d === 'downstream') {
         this.stop(f.type, f, d);
         return;
       }
-      if (this.forwarded.has(f.type)) this.push(f, d);
+      if (core.forwarded.has(f.type)) core.push(f, d);
       else this.run(f, d);
     }
   }
@@ -423,7 +423,7 @@ export abstract class FrameProcessor {
       r.catch((e: unknown) => this.fail(e, signal));
       return;
     }
-    this.busy = true;
+    this.core.busy = true;
     r.then(
       () => this.settle(),
       (e: unknown) => {
@@ -434,7 +434,7 @@ export abstract class FrameProcessor {
   }
 
   private settle(): void {
-    this.busy = false;
+    this.core.busy = false;
     this.drain();
   }
 
@@ -444,7 +444,7 @@ export abstract class FrameProcessor {
   }
 
   private stop(reason: StopReason, f: Frame, direction: Direction): void {
-    this.state = 'stopped';
+    this.core.state = 'stopped';
     const forward = () => this.push(f, direction);
     let r: HandlerResult | undefined;
     try {
@@ -461,9 +461,53 @@ export abstract class FrameProcessor {
   }
 
   private clearQueue(): void {
-    this.queue.length = 0;
-    this.queueDirs.length = 0;
-    this.queueHead = 0;
+    this.core.queue.length = 0;
+    this.core.queueDirs.length = 0;
+    this.core.queueHead = 0;
+  }
+}
+
+/**
+ * What a processor needs for each frame, in one object of one class for every processor.
+ * Base-class code reading fields of `this` sees as many hidden classes as there are processor
+ * classes in a pipeline (over a dozen in a call): V8's inline caches go megamorphic and each
+ * read becomes a global cache probe. Read here, the fields stay monomorphic, and a frame the
+ * processor forwards unhandled crosses it without touching the processor object at all.
+ */
+class ProcessorCore {
+  state: ProcessorState = 'idle';
+  busy = false;
+  queue: Frame[] = [];
+  queueDirs: Direction[] = [];
+  queueHead = 0;
+  /** {@link FrameProcessor.forwardedFrameTypes}, set at the start frame. */
+  forwarded: ReadonlySet<FrameType> = NONE;
+  tap: FrameTap | undefined;
+  /** Receivers connected by `onPush` (links), called directly: no rxjs per frame. Replaced, never mutated. */
+  downReceivers: readonly ((f: Frame) => void)[] = [];
+  upReceivers: readonly ((f: Frame) => void)[] = [];
+  readonly down = new Subject<Frame>();
+  readonly up = new Subject<Frame>();
+
+  constructor(private readonly owner: FrameProcessor) {}
+
+  push(f: Frame, direction: Direction): void {
+    if (this.tap) this.tap(f, direction, this.owner);
+    const receivers = direction === 'downstream' ? this.downReceivers : this.upReceivers;
+    for (let i = 0; i < receivers.length; i++) receivers[i]!(f);
+    const subject = direction === 'downstream' ? this.down : this.up;
+    if (subject.observed) subject.next(f);
+  }
+
+  /** `queueFrame`, with the forwarding of unhandled frames done here (a data frame only when nothing waits before it). */
+  deliver(f: Frame, direction: Direction): void {
+    if (
+      this.state === 'started' &&
+      this.forwarded.has(f.type) &&
+      (isSystemFrame(f) || (!this.busy && this.queueHead === this.queue.length))
+    ) {
+      this.push(f, direction);
+    } else this.owner.queueFrame(f, direction);
   }
 }
 
@@ -489,8 +533,8 @@ export function isAbortError(e: unknown): boolean {
  * Returns a function that disconnects them.
  */
 export function link(a: FrameProcessor, b: FrameProcessor): () => void {
-  const down = a.onPush('downstream', (f) => b.queueFrame(f, 'downstream'));
-  const up = b.onPush('upstream', (f) => a.queueFrame(f, 'upstream'));
+  const down = a.onPush('downstream', b.inlet('downstream'));
+  const up = b.onPush('upstream', a.inlet('upstream'));
   return () => {
     down();
     up();

@@ -63,6 +63,10 @@ export class ParallelPipeline extends FrameProcessor {
     return this.branches.some((b) => b.isRunning);
   }
 
+  override inlet(direction: Direction): (f: Frame) => void {
+    return (f) => this.queueFrame(f, direction);
+  }
+
   override queueFrame(f: Frame, direction: Direction): void {
     const branches = this.branches;
     for (let i = 0; i < branches.length; i++) branches[i]!.queueFrame(f, direction);

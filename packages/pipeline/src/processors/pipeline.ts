@@ -38,6 +38,12 @@ export class Pipeline extends FrameProcessor {
     return this.processors.some((p) => p.isRunning);
   }
 
+  override inlet(direction: Direction): (f: Frame) => void {
+    const end =
+      direction === 'downstream' ? this.processors[0]! : this.processors[this.processors.length - 1]!;
+    return end.inlet(direction);
+  }
+
   override queueFrame(f: Frame, direction: Direction): void {
     if (direction === 'downstream') this.processors[0]!.queueFrame(f, direction);
     else this.processors[this.processors.length - 1]!.queueFrame(f, direction);

@@ -2,7 +2,12 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { frame, ProcessorHarness } from '@parley/pipeline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalEngineUnavailableError, LocalTTSService, synthesizeWithFlite } from '../src/index.ts';
+import {
+  LocalEngineError,
+  LocalEngineUnavailableError,
+  LocalTTSService,
+  synthesizeWithFlite,
+} from '../src/index.ts';
 import { FlitePool, fliteWasmPath } from '../src/local/flite-pool.ts';
 import { rms } from './helpers/wav.ts';
 
@@ -117,6 +122,15 @@ describe('Flite descriptors', () => {
     console.log(`open descriptors before 20 Flite calls: ${before}, after: ${after}`);
     expect(after).toBeLessThanOrEqual(before + 2); // 60 sentences: a leak shows as +60
   }, 120_000); // 60 syntheses: slow when the machine's two cores are busy
+
+  it('rejects the job a worker is running when the pool closes', async () => {
+    const pool = new FlitePool(fliteWasmPath(), 1);
+    await pool.synthesize('Warm up.', 'kal');
+    const running = pool.synthesize(`${SENTENCE} ${SENTENCE}`, 'kal').catch((e: unknown) => e);
+    await pool.close();
+    await expect(running).resolves.toBeInstanceOf(LocalEngineError);
+    await expect(running).resolves.toMatchObject({ message: 'Flite pool closed' });
+  });
 
   it('releases every descriptor of a pool once it is closed', async () => {
     // Counted by target, so that descriptors the test process opens meanwhile do not count.

@@ -95,12 +95,20 @@ export class FlitePool {
     });
   }
 
-  /** Stop every worker and release the pool's descriptor; queued and running jobs reject. */
+  /** Stop every worker and release the pool's descriptor; queued and running jobs reject with {@link LocalEngineError}. */
   async close(): Promise<void> {
     const slots = this.slots.splice(0);
-    for (const job of this.queue.splice(0))
-      this.settle(job, undefined, new LocalEngineError('tts', 'Flite pool closed'));
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    const closed = () => new LocalEngineError('tts', 'Flite pool closed');
+    for (const job of this.queue.splice(0)) this.settle(job, undefined, closed());
+    // Running jobs too: their workers' exit no longer finds their slots.
+    for (const slot of slots) if (slot.job) this.settle(slot.job, undefined, closed());
+    // Referenced while they stop: an idle worker is unref'd, and its exit must still be awaited.
+    await Promise.all(
+      slots.map((s) => {
+        s.worker.ref();
+        return s.worker.terminate();
+      }),
+    );
     if (this.devNull !== undefined) closeSync(this.devNull);
     this.devNull = undefined;
   }

@@ -55,6 +55,8 @@ port.on('message', (/** @type {{ id: number, text: string, voice: string }} */ j
   const dir = mkdtempSync(join(tmpdir(), 'parley-flite-'));
   /** @type {WebAssembly.ModuleImports | undefined} */
   let syscalls;
+  /** @type {{ id: number, pcm?: ArrayBuffer, sampleRateHz?: number, synthMs?: number, error?: string }} */
+  let reply;
   try {
     const t0 = performance.now();
     const wasi = new WASI({
@@ -72,13 +74,19 @@ port.on('message', (/** @type {{ id: number, text: string, voice: string }} */ j
     const code = wasi.start(instance);
     if (code !== 0) throw new Error(`flite exited with code ${code}`);
     const { pcm, sampleRateHz } = readWav(readFileSync(join(dir, 'out.wav')));
-    port.postMessage({ id: job.id, pcm, sampleRateHz, synthMs: performance.now() - t0 }, [pcm]);
+    reply = { id: job.id, pcm, sampleRateHz, synthMs: performance.now() - t0 };
   } catch (e) {
-    port.postMessage({ id: job.id, error: e instanceof Error ? e.message : String(e) });
-  } finally {
+    reply = { id: job.id, error: e instanceof Error ? e.message : String(e) };
+  }
+  // Cleaned up before replying: once the pool has the reply this thread is idle, so closing
+  // the pool never terminates it in the middle of a WASI call.
+  try {
     if (syscalls) closeWasiDescriptors(syscalls);
     rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // a temporary folder left behind is not worth failing the sentence
   }
+  port.postMessage(reply, reply.pcm ? [reply.pcm] : []);
 });
 
 /**

@@ -20,7 +20,7 @@ import { FlowVersionRepository } from './db/flow-versions.ts';
 import { ServerRegistry } from './db/servers.ts';
 import { TelephonySettingsRepository } from './db/telephony-settings.ts';
 import { ToolRepository } from './db/tools.ts';
-import { applyWithRepositories } from './durability/apply-entry.ts';
+import { applyBatchedWithRepositories } from './durability/apply-entry.ts';
 import { CallRecovery } from './durability/call-recovery.ts';
 import { Maintenance } from './durability/maintenance.ts';
 import { PostCallJournal } from './durability/post-call-journal.ts';
@@ -151,7 +151,7 @@ export async function buildApp(options: AppOptions): Promise<ParleyApp> {
   const flows = new FlowVersionRepository(database.db);
   const journal = new WriteJournal(
     path.join(config.dataDir, 'journal', 'call-writes.jsonl'),
-    applyWithRepositories(calls, events),
+    applyBatchedWithRepositories(calls, events),
     app.log,
   );
   await journal.open();

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentConfigError, DEMO_AGENT, parseAgentConfig } from '../src/config/agent-config.ts';
 import { AgentRepository } from '../src/db/agents.ts';
@@ -11,6 +12,7 @@ import { type Database, type DatabaseLogger, openDatabase } from '../src/db/data
 import { CallNotFoundError, DatabaseConfigError, DuplicateCallError } from '../src/db/errors.ts';
 import { migrations } from '../src/db/migrations/index.ts';
 import { openTestDatabase } from './helpers/db.ts';
+import { countQueries } from './helpers/query-counter.ts';
 
 const validConfig = {
   prompt: 'You are helpful.',
@@ -368,6 +370,150 @@ describe('CallEventRepository', () => {
       CallNotFoundError,
     );
     await expect(events.append('nope', [event])).rejects.toThrow(CallNotFoundError);
+  });
+
+  it('appends many calls’ events in one transaction of three statements, numbering each call on', async () => {
+    const counted = countQueries(database.db);
+    const repo = new CallEventRepository(counted.db);
+    const ids = await Promise.all(
+      Array.from(
+        { length: 12 },
+        async () => (await calls.create({ provider: 'twilio', direction: 'inbound' })).id,
+      ),
+    );
+    await events.append(ids[0]!, [{ type: 'call_started', at: new Date() }]);
+    counted.reset();
+    const at = new Date('2025-01-01T10:00:00Z');
+    await repo.appendMany([
+      ...ids.map((callId, call) => ({
+        callId,
+        events: [0, 1, 2].map((index) => ({ type: 'user_spoke', at, data: { call, index } })),
+      })),
+      // A second batch of the first call: after its first, in array order.
+      { callId: ids[0]!, events: [{ type: 'agent_spoke', at, data: { index: 3 } }] },
+    ]);
+    expect(counted.transactions).toBe(1);
+    expect(counted.statements).toEqual(['RawNode', 'InsertQueryNode']); // no key: no select
+    const first = await events.list(ids[0]!);
+    expect(first.map((e) => [e.seq, e.type, e.data.index])).toEqual([
+      [1, 'call_started', undefined],
+      [2, 'user_spoke', 0],
+      [3, 'user_spoke', 1],
+      [4, 'user_spoke', 2],
+      [5, 'agent_spoke', 3],
+    ]);
+    for (const [call, callId] of ids.entries()) {
+      if (call === 0) continue;
+      const log = await events.list(callId);
+      expect(log.map((e) => [e.seq, e.data.call, e.data.index])).toEqual([
+        [1, call, 0],
+        [2, call, 1],
+        [3, call, 2],
+      ]);
+    }
+  });
+
+  it('skips keys already stored or repeated in the batch, leaving no gap, with one key lookup', async () => {
+    const counted = countQueries(database.db);
+    const repo = new CallEventRepository(counted.db);
+    const a = await calls.create({ provider: 'twilio', direction: 'inbound' });
+    const b = await calls.create({ provider: 'twilio', direction: 'inbound' });
+    const at = new Date();
+    await repo.append(a.id, [{ key: 'a:1', type: 'call_started', at }]);
+    counted.reset();
+    await repo.appendMany([
+      {
+        callId: a.id,
+        events: [
+          { key: 'a:1', type: 'call_started', at },
+          { key: 'a:2', type: 'user_spoke', at },
+        ],
+      },
+      { callId: b.id, events: [{ key: 'b:1', type: 'call_started', at }] },
+      {
+        callId: b.id,
+        events: [
+          { key: 'b:1', type: 'call_started', at },
+          { key: 'b:2', type: 'user_spoke', at },
+        ],
+      },
+    ]);
+    expect(counted.statements).toEqual(['SelectQueryNode', 'RawNode', 'InsertQueryNode']);
+    expect((await events.list(a.id)).map((e) => [e.seq, e.type])).toEqual([
+      [1, 'call_started'],
+      [2, 'user_spoke'],
+    ]);
+    expect((await events.list(b.id)).map((e) => [e.seq, e.type])).toEqual([
+      [1, 'call_started'],
+      [2, 'user_spoke'],
+    ]);
+    // All stored already: nothing to number, so not even a missing call is noticed.
+    counted.reset();
+    await repo.appendMany([{ callId: a.id, events: [{ key: 'a:2', type: 'user_spoke', at }] }]);
+    expect(counted.statements).toEqual(['SelectQueryNode']);
+  });
+
+  it('stores nothing of a batch with an unknown call, naming that call', async () => {
+    const call = await calls.create({ provider: 'twilio', direction: 'inbound' });
+    const gone = '00000000-0000-4000-8000-00000000000a';
+    const event = { type: 'user_spoke', at: new Date() };
+    const refused = events.appendMany([
+      { callId: call.id, events: [event] },
+      { callId: gone, events: [event] },
+    ]);
+    await expect(refused).rejects.toThrow(CallNotFoundError);
+    await expect(refused).rejects.toMatchObject({ callId: gone });
+    await expect(
+      events.appendMany([
+        { callId: call.id, events: [event] },
+        { callId: 'nope', events: [] },
+      ]),
+    ).rejects.toMatchObject({ name: 'CallNotFoundError', callId: 'nope' });
+    expect(await events.list(call.id)).toEqual([]);
+    // The call's counter was rolled back with the rest: its first event is still seq 1.
+    const [first] = await events.append(call.id, [event]);
+    expect(first?.seq).toBe(1);
+  });
+
+  it('numbers concurrent batches over the same calls in any order without gaps or deadlock', async () => {
+    const ids = await Promise.all(
+      Array.from(
+        { length: 8 },
+        async () => (await calls.create({ provider: 'twilio', direction: 'inbound' })).id,
+      ),
+    );
+    // Enough other calls that PostgreSQL looks each call up by index in the order given (a
+    // sequential scan would lock them in table order anyway); removed after.
+    await sql`insert into calls (provider, direction, status) select 'filler', 'inbound', 'completed' from generate_series(1, 5000)`.execute(
+      database.db,
+    );
+    await sql`analyze calls`.execute(database.db);
+    const at = new Date();
+    // Each batch names the calls in a different order; on PostgreSQL they run at the same time.
+    await Promise.all(
+      Array.from({ length: 10 }, (_, batch) => {
+        const order = batch % 2 === 0 ? ids : [...ids].reverse();
+        const rotated = [...order.slice(batch % ids.length), ...order.slice(0, batch % ids.length)];
+        return events.appendMany(
+          rotated.map((callId) => ({
+            callId,
+            events: [0, 1].map((index) => ({ type: 'x', at, data: { batch, index } })),
+          })),
+        );
+      }),
+    );
+    for (const callId of ids) {
+      const log = await events.list(callId);
+      expect(log.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      // Each batch's two events are contiguous, in order.
+      for (let i = 0; i < log.length; i += 2) {
+        expect([log[i]!.data, log[i + 1]!.data]).toEqual([
+          { batch: log[i]!.data.batch, index: 0 },
+          { batch: log[i]!.data.batch, index: 1 },
+        ]);
+      }
+    }
+    await database.db.deleteFrom('calls').where('provider', '=', 'filler').execute();
   });
 
   it('deletes a call’s events with the call', async () => {

@@ -5,9 +5,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CallEventRepository } from '../src/db/call-events.ts';
 import { CallRepository } from '../src/db/calls.ts';
 import type { Database } from '../src/db/database.ts';
-import { applyWithRepositories } from '../src/durability/apply-entry.ts';
+import { applyBatchedWithRepositories, applyWithRepositories } from '../src/durability/apply-entry.ts';
+import { GroupCommit } from '../src/durability/group-commit.ts';
 import { type JournalEntry, WriteJournal } from '../src/durability/write-journal.ts';
 import { openTestDatabase } from './helpers/db.ts';
+import { countQueries } from './helpers/query-counter.ts';
 
 const quiet = { warn() {}, error() {}, info() {} };
 const fast = { quickRetriesMs: [5], replayBackoffMs: [10, 40] as [number, number] };
@@ -99,6 +101,35 @@ describe('WriteJournal', () => {
     expect(journal.backlog).toBe(0);
   });
 
+  it('journals each entry of a batch the database could not take, and replays them in order', async () => {
+    const db = flakyDatabase();
+    const batches: string[][] = [];
+    const applyEvents = async (entries: readonly JournalEntry[]) => {
+      if (db.down)
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      batches.push(entries.map((e) => e.callId));
+      for (const entry of entries) await db.apply(entry);
+    };
+    const file = path.join(dir, 'batched-outage.jsonl');
+    journal = new WriteJournal(file, new GroupCommit(db.apply, applyEvents).apply, quiet, fast);
+    await journal.open();
+    await journal.write(events('b1', 'call_started'));
+    db.down = true;
+    await Promise.all([
+      journal.write(events('b2', 'user_spoke')),
+      journal.write(events('b3', 'user_spoke')),
+      journal.write(events('b4', 'user_spoke')),
+    ]);
+    expect(journal.backlog).toBe(3);
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as JournalEntry).callId).sort()).toEqual(['b2', 'b3', 'b4']);
+    db.down = false;
+    await journal.drained();
+    expect(db.applied).toEqual(['call_started', 'user_spoke', 'user_spoke', 'user_spoke']);
+    expect(batches[0]).toEqual(['b1']);
+    expect(await readFile(file, 'utf8')).toBe('');
+  });
+
   it('replays at start-up what a crashed process left, skipping a line cut short', async () => {
     const file = path.join(dir, 'crash.jsonl');
     const left = [events('c5', 'user_spoke'), events('c5', 'agent_spoke')].map((e) => JSON.stringify(e));
@@ -114,10 +145,88 @@ describe('WriteJournal', () => {
 
 describe('journal entries applied to the database', () => {
   let database: Database;
+  let dir: string;
   beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'parley-journal-db-'));
     database = await openTestDatabase();
   }, 60_000);
-  afterAll(() => database?.close());
+  afterAll(async () => {
+    await database?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stores the events of many calls written at the same time in one transaction', async () => {
+    const counted = countQueries(database.db);
+    const calls = new CallRepository(database.db, 'server-a');
+    const file = path.join(dir, 'grouped.jsonl');
+    const journal = new WriteJournal(
+      file,
+      applyBatchedWithRepositories(calls, new CallEventRepository(counted.db)),
+      quiet,
+      fast,
+    );
+    try {
+      const ids = await Promise.all(
+        Array.from(
+          { length: 20 },
+          async () => (await calls.create({ provider: 'twilio', direction: 'inbound' })).id,
+        ),
+      );
+      await Promise.all(ids.map((id) => journal.write(events(id, 'call_started', 'user_spoke'))));
+      expect(counted.transactions).toBe(1);
+      expect(counted.statements).toEqual(['SelectQueryNode', 'RawNode', 'InsertQueryNode']);
+      const repo = new CallEventRepository(database.db);
+      for (const id of ids) {
+        expect((await repo.list(id)).map((e) => [e.seq, e.type])).toEqual([
+          [1, 'call_started'],
+          [2, 'user_spoke'],
+        ]);
+      }
+      // The next flush of every call, again together, numbered on.
+      await Promise.all(ids.map((id) => journal.write(events(id, 'agent_spoke'))));
+      expect(counted.transactions).toBe(2);
+      for (const id of ids) expect((await repo.list(id)).map((e) => e.seq)).toEqual([1, 2, 3]);
+    } finally {
+      await journal.close();
+    }
+  });
+
+  it('stores the other calls’ events of a batch holding a deleted call, and its finish after them', async () => {
+    const calls = new CallRepository(database.db, 'server-a');
+    const repo = new CallEventRepository(database.db);
+    const errors: string[] = [];
+    const log = { ...quiet, error: (obj: object) => errors.push((obj as { callId: string }).callId) };
+    const journal = new WriteJournal(
+      path.join(dir, 'grouped-gone.jsonl'),
+      applyBatchedWithRepositories(calls, repo),
+      log,
+      fast,
+    );
+    try {
+      const ids = await Promise.all(
+        Array.from(
+          { length: 4 },
+          async () => (await calls.create({ provider: 'twilio', direction: 'inbound' })).id,
+        ),
+      );
+      const [gone, ...kept] = ids as [string, ...string[]];
+      await database.db.deleteFrom('calls').where('id', '=', gone).execute();
+      await Promise.all([
+        ...ids.map((id) => journal.write(events(id, 'call_ended'))),
+        journal.write({
+          kind: 'finish',
+          callId: kept[0]!,
+          end: { status: 'completed', endReason: 'caller_hung_up' },
+        }),
+      ]);
+      expect(errors).toEqual([gone]);
+      expect(journal.backlog).toBe(0);
+      for (const id of kept) expect((await repo.list(id)).map((e) => e.type)).toEqual(['call_ended']);
+      expect(await calls.get(kept[0]!)).toMatchObject({ status: 'completed', endReason: 'caller_hung_up' });
+    } finally {
+      await journal.close();
+    }
+  });
 
   it('stores a replayed batch of events once, and a repeated finish only once', async () => {
     const calls = new CallRepository(database.db, 'server-a');

@@ -172,6 +172,7 @@ function row(p: Point, run: number): string {
     cpuPerCall.toFixed(3).padStart(8),
     rssPerCall.toFixed(2).padStart(7),
     f(p.caller.senderLateP99Ms).padStart(7),
+    `${f((p.probe.gcMs * 1000) / p.probe.wallMs)}/${f(p.probe.gcMaxMs, 0)}/${p.probe.majorGcs}`.padStart(15),
     holds(p) ? 'yes' : 'no',
   ].join(' ');
 }
@@ -191,6 +192,7 @@ const HEADER = [
   'cpu/call'.padStart(8),
   'MB/call'.padStart(7),
   'emu p99'.padStart(7),
+  'gc ms/s/max/maj'.padStart(15),
   'holds',
 ].join(' ');
 
@@ -198,7 +200,7 @@ console.log(
   `# end-to-end capacity: Twilio calls on the real server vs the floor, ${spanSecs} s spans after ${warmupSecs} s warm-up, ${runs} run(s) per point${pinned ? '; server on core 0, emulator and fake LLM on core 1' : ' (not pinned: taskset or a second core missing)'}${quick ? ' (--quick: a smoke run, not a measurement)' : ''}`,
 );
 console.log(
-  '# lag, gap and reply in ms; late input and underruns in % of frames and chunks; cpu in % of one core',
+  '# lag, gap and reply in ms; late input and underruns in % of frames and chunks; cpu in % of one core; gc: pause ms per second, longest pause ms, major collections',
 );
 console.log(HEADER);
 

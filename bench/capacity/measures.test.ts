@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputLateness, mediaTimestampMs, PlaybackMeter, percentile } from './measures.ts';
+import { GcTally, InputLateness, mediaTimestampMs, PlaybackMeter, percentile } from './measures.ts';
 
 describe('capacity bench measures', () => {
   it('takes percentiles by nearest rank, without reordering the input', () => {
@@ -62,6 +62,14 @@ describe('capacity bench measures', () => {
     expect(l.frame(1101, 110)).toBe(true); // 21 ms behind the new baseline
     expect(l.frame(1120, 130)).toBe(false); // exactly 20 ms behind: on time
     expect({ frames: l.frames, late: l.late }).toEqual({ frames: 6, late: 2 });
+  });
+
+  it('totals garbage-collection pauses, keeps the longest and counts the major ones', () => {
+    const gc = new GcTally();
+    gc.add(2.5, false);
+    gc.add(14, true);
+    gc.add(3, false);
+    expect(gc).toMatchObject({ totalMs: 19.5, maxMs: 14, count: 3, major: 1 });
   });
 
   it("reads a Twilio media message's timestamp without parsing it", () => {

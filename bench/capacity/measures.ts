@@ -112,3 +112,27 @@ export function mediaTimestampMs(message: Buffer): number | undefined {
   }
   return i > start ? value : undefined;
 }
+
+/**
+ * Garbage-collection pauses of a span, from `perf_hooks` `gc` entries: the total and longest
+ * pause and the count of major (mark-compact) collections. Pauses stop every call at once, so
+ * at high load they, more than CPU, decide whether input frames come in late.
+ */
+export class GcTally {
+  /** Pause time over the span, ms. */
+  totalMs = 0;
+  /** Longest single pause, ms. */
+  maxMs = 0;
+  /** Collections seen. */
+  count = 0;
+  /** Major (mark-compact) collections seen. */
+  major = 0;
+
+  /** One collection of `durationMs`; `major` for a mark-compact. */
+  add(durationMs: number, major: boolean): void {
+    this.totalMs += durationMs;
+    if (durationMs > this.maxMs) this.maxMs = durationMs;
+    this.count++;
+    if (major) this.major++;
+  }
+}

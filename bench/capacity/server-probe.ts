@@ -12,8 +12,8 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { InputLateness, mediaTimestampMs } from './measures.ts';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { GcTally, InputLateness, mediaTimestampMs } from './measures.ts';
 
 /** A measured span's figures, as the server saw them. */
 export interface ProbeReport {
@@ -26,11 +26,18 @@ export interface ProbeReport {
   readonly cpuShare: number;
   readonly rssMb: number;
   readonly wallMs: number;
+  /** Garbage-collection pause time over the span, ms. */
+  readonly gcMs: number;
+  /** Longest garbage-collection pause, ms. */
+  readonly gcMaxMs: number;
+  /** Major (mark-compact) collections in the span. */
+  readonly majorGcs: number;
 }
 
 /** Measures this process; call {@link frame} for each provider message as the server handles it. */
 export class ServerProbe {
   private readonly lag = monitorEventLoopDelay({ resolution: 5 });
+  private gc = new GcTally();
   private readonly streams = new WeakMap<object, InputLateness>();
   private frames = 0;
   private late = 0;
@@ -41,6 +48,12 @@ export class ServerProbe {
 
   constructor(private readonly name: string) {
     this.lag.enable();
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+        this.gc.add(e.duration, kind === constants.NODE_PERFORMANCE_GC_MAJOR);
+      }
+    }).observe({ entryTypes: ['gc'] });
     process.on('message', (m: { cmd?: string }) => {
       if (m.cmd === 'reset') this.reset();
       else if (m.cmd === 'report') {
@@ -83,6 +96,7 @@ export class ServerProbe {
       });
     }
     this.lag.reset();
+    this.gc = new GcTally();
     this.frames = 0;
     this.late = 0;
     this.cpu = process.cpuUsage();
@@ -107,6 +121,7 @@ export class ServerProbe {
   private report(): ProbeReport {
     const wallMs = performance.now() - this.startMs;
     const cpu = process.cpuUsage(this.cpu);
+    const gc = this.gc; // read before settledRssMb's own full collection
     return {
       lagP50Ms: this.lag.percentile(50) / 1e6,
       lagP99Ms: this.lag.percentile(99) / 1e6,
@@ -114,6 +129,9 @@ export class ServerProbe {
       inputFrames: this.frames,
       lateInputFrames: this.late,
       cpuShare: (cpu.user + cpu.system) / 1000 / wallMs,
+      gcMs: gc.totalMs,
+      gcMaxMs: gc.maxMs,
+      majorGcs: gc.major,
       rssMb: settledRssMb(),
       wallMs,
     };

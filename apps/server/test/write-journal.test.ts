@@ -166,12 +166,7 @@ describe('journal entries applied to the database', () => {
       fast,
     );
     try {
-      const ids = await Promise.all(
-        Array.from(
-          { length: 20 },
-          async () => (await calls.create({ provider: 'twilio', direction: 'inbound' })).id,
-        ),
-      );
+      const ids = await createCalls(calls, 20);
       await Promise.all(ids.map((id) => journal.write(events(id, 'call_started', 'user_spoke'))));
       expect(counted.transactions).toBe(1);
       expect(counted.statements).toEqual(['SelectQueryNode', 'RawNode', 'InsertQueryNode']);
@@ -203,12 +198,7 @@ describe('journal entries applied to the database', () => {
       fast,
     );
     try {
-      const ids = await Promise.all(
-        Array.from(
-          { length: 4 },
-          async () => (await calls.create({ provider: 'twilio', direction: 'inbound' })).id,
-        ),
-      );
+      const ids = await createCalls(calls, 4);
       const [gone, ...kept] = ids as [string, ...string[]];
       await database.db.deleteFrom('calls').where('id', '=', gone).execute();
       await Promise.all([
@@ -257,3 +247,13 @@ describe('journal entries applied to the database', () => {
     expect(ended?.transcript).toEqual([{ role: 'user', text: 'hi', atMs: 5 }]);
   });
 });
+
+/** Ids of `n` new inbound Twilio calls. */
+async function createCalls(calls: CallRepository, n: number): Promise<string[]> {
+  return await Promise.all(
+    Array.from(
+      { length: n },
+      async () => (await calls.create({ provider: 'twilio', direction: 'inbound' })).id,
+    ),
+  );
+}

@@ -18,7 +18,7 @@ import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Direction, type Frame, frame, VADProcessor } from '@parley/pipeline';
+import { type Direction, type Frame, frame, tuneGcForRealTime, VADProcessor } from '@parley/pipeline';
 import { OpenAILLMService } from '@parley/services';
 import { FakeSTTService, FakeTTSService } from '@parley/services/testing';
 import { sql } from 'kysely';
@@ -30,6 +30,8 @@ import { openCredentialStore } from '../../apps/server/src/credentials/open.ts';
 import { openDatabase } from '../../apps/server/src/db/database.ts';
 import { createSessionStore } from '../../apps/server/src/sessions/index.ts';
 import { ServerProbe } from './server-probe.ts';
+
+tuneGcForRealTime(); // as the server's main.ts does
 
 const llmUrl = process.argv[2];
 if (!llmUrl) throw new Error('usage: parley-server.ts <llm base URL>');
@@ -77,7 +79,9 @@ class EndpointingFakeSTT extends FakeSTTService {
   }
 }
 
-const TRANSCRIPTS = Array.from({ length: 10_000 }, () => 'What time do you open tomorrow?');
+// One per caller utterance (one every ~7 s): 200 outlast any point. Each call copies the script,
+// so a longer one is live heap the server's major GCs must mark (10,000 were 8 MB at 100 calls).
+const TRANSCRIPTS = Array.from({ length: 200 }, () => 'What time do you open tomorrow?');
 
 const services: ServiceFactory = () => ({
   stt: noVad

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { tuneGcForRealTime } from '@parley/pipeline';
 import { preloadVendorSdks } from '@parley/services';
 import pino from 'pino';
 import { buildApp } from './app.ts';
@@ -16,6 +17,7 @@ import { createSessionStore } from './sessions/index.ts';
 
 /** Starts Parley: database (PGlite by default), demo agent, session store, HTTP + WebSocket server. */
 async function main(): Promise<void> {
+  tuneGcForRealTime(); // rarer major GCs: each one stalls every live call's audio
   const config = loadServerConfig();
   const database = await openDatabase(
     config.databaseUrl ? { url: config.databaseUrl } : { dataDir: path.join(config.dataDir, 'pg') },

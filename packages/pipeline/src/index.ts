@@ -65,6 +65,11 @@ export {
 export { PipelineStallError } from './processors/task-errors.ts';
 export { CallRecorder, type CallRecorderOptions, type RecordingInfo } from './recording/recorder.ts';
 export {
+  REALTIME_HEAP_GROWING_PERCENT,
+  type RealTimeGcOptions,
+  tuneGcForRealTime,
+} from './runtime/realtime-gc.ts';
+export {
   type FailoverOptions,
   isFailoverError,
 } from './services/failover/failover-chain.ts';

@@ -60,6 +60,38 @@ describe('WavFileWriter', () => {
     ).toBe(true);
   });
 
+  it('reuses a chunk buffer only once it was written: a long recording allocates a few, every sample kept', async () => {
+    const path = join(dir, 'recycled.wav');
+    const spies = [vi.spyOn(Buffer, 'allocUnsafe'), vi.spyOn(Buffer, 'from')];
+    try {
+      // Periodic syncs hand over part-filled buffers too; the pauses let writes finish meanwhile
+      // (a live call gives them seconds), with room for a slow disk.
+      const w = await WavFileWriter.open(path, { sampleRateHz: 8000, channels: 2, headerIntervalMs: 700 });
+      const frames = 2000; // 40 s of stereo: 1.28 MB, written in about 60 syncs
+      const expected = new Int16Array(frames * 320);
+      const frame = new Int16Array(320);
+      for (let f = 0; f < frames; f++) {
+        for (let i = 0; i < 320; i++) frame[i] = (((f * 320 + i) * 41) % 65536) - 32768;
+        expected.set(frame, f * 320);
+        w.write(frame);
+        if (f % 37 === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await w.close();
+      const large = spies.flatMap((spy) =>
+        spy.mock.results.filter((r) => r.type === 'return' && (r.value as Buffer).length >= 4096),
+      );
+      expect(large.length).toBeLessThanOrEqual(5); // a buffer or a copy per sync (about 60) without reuse
+      const { samples } = parse(await readFile(path));
+      expect(
+        Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).equals(
+          Buffer.from(expected.buffer),
+        ),
+      ).toBe(true);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
   it('closes cleanly with no samples, leaving a valid empty WAV', async () => {
     const path = join(dir, 'empty.wav');
     const w = await WavFileWriter.open(path, { sampleRateHz: 16000, channels: 1 });

@@ -1,4 +1,5 @@
 import alawmulaw from 'alawmulaw';
+import { allocSamples } from './sample-slab.ts';
 
 const { mulaw } = alawmulaw;
 
@@ -28,26 +29,6 @@ const ENCODE_TABLE = (() => {
 })();
 
 /**
- * Decoded audio is carved out of shared slabs, as Node's `Buffer` pool does: a typed array with
- * its own backing store costs about a microsecond and GC work per 20 ms frame; a view of a slab
- * costs neither. Results over a quarter of a slab get their own store.
- */
-const SLAB_SAMPLES = 8192;
-let slab = new Int16Array(SLAB_SAMPLES);
-let slabUsed = 0;
-
-function takeSamples(n: number): Int16Array {
-  if (n > SLAB_SAMPLES / 4) return new Int16Array(n);
-  if (slabUsed + n > SLAB_SAMPLES) {
-    slab = new Int16Array(SLAB_SAMPLES);
-    slabUsed = 0;
-  }
-  const out = slab.subarray(slabUsed, slabUsed + n);
-  slabUsed += n;
-  return out;
-}
-
-/**
  * Decode G.711 µ-law (Twilio's `audio/x-mulaw`, 8 kHz) to 16-bit PCM.
  *
  * @param bytes one µ-law byte per sample (mono, or interleaved channels).
@@ -56,7 +37,7 @@ function takeSamples(n: number): Int16Array {
  *   its bytes with `byteOffset`/`byteLength`, and never transfer or detach its `buffer`.
  */
 export function mulawToPcm(bytes: Uint8Array): Int16Array {
-  const out = takeSamples(bytes.length);
+  const out = allocSamples(bytes.length);
   for (let i = 0; i < bytes.length; i++) out[i] = DECODE_TABLE[bytes[i]!]!;
   return out;
 }

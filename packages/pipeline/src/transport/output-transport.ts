@@ -1,3 +1,4 @@
+import { allocSamples } from '../audio/sample-slab.ts';
 import type { TimerHandle } from '../clock/clock.ts';
 import { type Frame, type FrameType, frame, type StartFrame, type WordTiming } from '../frames/frames.ts';
 import {
@@ -263,7 +264,7 @@ export class OutputTransport extends FrameProcessor {
     let offset = 0;
     while (offset < audio.length) {
       if (!this.partial) {
-        this.partial = new Int16Array(this.chunkSamples);
+        this.partial = allocSamples(this.chunkSamples); // zeroed: the padding of a last chunk
         this.partialFill = 0;
       }
       const n = Math.min(this.chunkSamples - this.partialFill, audio.length - offset);

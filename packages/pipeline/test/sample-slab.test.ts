@@ -10,7 +10,7 @@ describe('allocSamples', () => {
       c.fill(i + 1);
     });
     // Each chunk still holds its own value: no two share a sample.
-    chunks.forEach((c, i) => expect(c.every((s) => s === i + 1)).toBe(true));
+    expect(chunks.every((c, i) => c.every((s) => s === i + 1))).toBe(true);
     const slabs = new Set(chunks.map((c) => c.buffer));
     expect(slabs.size).toBeGreaterThan(1);
     expect(slabs.size).toBeLessThan(5);

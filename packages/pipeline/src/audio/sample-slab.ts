@@ -2,8 +2,8 @@
  * Small sample arrays carved out of shared slabs, as Node's `Buffer` pool does for small buffers.
  * A typed array with its own backing store costs about a microsecond and GC work, and V8 counts
  * the store as external memory, which only a major collection frees once the array was promoted
- * (audio queued for playback is): at 150 calls, 20 ms arrays of their own would start a major
- * collection every few seconds. A view of a slab costs neither.
+ * (audio queued for playback is); 64 MB of it since the last one starts the next. A view of a
+ * slab costs neither, and a slab's store is one for many arrays.
  */
 
 /** Samples per slab (16 KiB). */

@@ -28,7 +28,8 @@ export const REALTIME_HEAP_GROWING_PERCENT = 300;
  * ms on a busy core (incremental marking steps, the atomic pause, V8's marking and sweeping
  * threads taking the core): caller audio is handled late and the bot's audio has gaps. In the
  * capacity bench (BENCHMARKS.md, 2026-12-08) at 100 calls per core, 8 major collections in 20 s
- * and 4.3–4.6% late input frames became one collection and 0.4–0.6% with the limit at 2×.
+ * and 4.3–4.6% late input frames became one collection and 0.4–0.6% with the limit at 2×, and
+ * none and 0.0–0.2% at 4× (with the recorder's buffers reused as well).
  *
  * Call once, early in the process (the Parley server does, first thing in `main.ts`). It sets
  * the V8 flag `--heap-growing-percent` (`node --v8-options`), which V8 reads whenever it

@@ -7,7 +7,6 @@ export { MULAW_SILENCE, mulawToPcm, pcmToMulaw } from './audio/mulaw.ts';
 export { pcmFromBytes, pcmToBytes } from './audio/pcm16.ts';
 export { createResampler, DEFAULT_RESAMPLER_QUALITY, StreamingResampler } from './audio/resampler.ts';
 export { SampleFifo } from './audio/sample-fifo.ts';
-export { SampleSlab } from './audio/sample-slab.ts';
 export { type RepairedWav, repairWavHeader } from './audio/wav-header.ts';
 export { readWav, type WavAudio } from './audio/wav-reader.ts';
 export { type WavFileInfo, WavFileWriter, type WavFileWriterOptions } from './audio/wav-writer.ts';

@@ -1,5 +1,5 @@
 import alawmulaw from 'alawmulaw';
-import { SampleSlab } from './sample-slab.ts';
+import { allocSamples } from './sample-slab.ts';
 
 const { mulaw } = alawmulaw;
 
@@ -28,21 +28,16 @@ const ENCODE_TABLE = (() => {
   return table;
 })();
 
-/** The slab of the callers of {@link mulawToPcm} that give none. */
-const sharedSlab = new SampleSlab(8192);
-
 /**
  * Decode G.711 µ-law (Twilio's `audio/x-mulaw`, 8 kHz) to 16-bit PCM.
  *
  * @param bytes one µ-law byte per sample (mono, or interleaved channels).
- * @param slab where short results are carved from: give each stream its own (see
- *   {@link SampleSlab}); default a 16 KiB slab shared by every caller that gives none.
  * @returns `bytes.length` samples, range −32124..32124, in memory no one else writes: for short
- *   inputs (up to a quarter of the slab) a view of the slab, like a small Node `Buffer`. Read
+ *   inputs (up to 2048 samples) a view of a shared 16 KiB slab, like a small Node `Buffer`. Read
  *   its bytes with `byteOffset`/`byteLength`, and never transfer or detach its `buffer`.
  */
-export function mulawToPcm(bytes: Uint8Array, slab: SampleSlab = sharedSlab): Int16Array {
-  const out = slab.alloc(bytes.length);
+export function mulawToPcm(bytes: Uint8Array): Int16Array {
+  const out = allocSamples(bytes.length);
   for (let i = 0; i < bytes.length; i++) out[i] = DECODE_TABLE[bytes[i]!]!;
   return out;
 }

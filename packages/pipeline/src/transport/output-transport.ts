@@ -1,4 +1,4 @@
-import { SampleSlab } from '../audio/sample-slab.ts';
+import { allocSamples } from '../audio/sample-slab.ts';
 import type { TimerHandle } from '../clock/clock.ts';
 import { type Frame, type FrameType, frame, type StartFrame, type WordTiming } from '../frames/frames.ts';
 import {
@@ -105,8 +105,6 @@ export class OutputTransport extends FrameProcessor {
   private readonly useMarks: boolean;
   private rateHz = 8000;
   private chunkSamples = 160;
-  /** Where queued chunks are carved from: this call's own, so its slabs are freed with its audio. */
-  private readonly slab = new SampleSlab();
   private active = false;
   /** Queued, not yet sent chunks of `chunkSamples` each. */
   private pending: Int16Array[] = [];
@@ -266,7 +264,7 @@ export class OutputTransport extends FrameProcessor {
     let offset = 0;
     while (offset < audio.length) {
       if (!this.partial) {
-        this.partial = this.slab.alloc(this.chunkSamples); // zeroed: the padding of a last chunk
+        this.partial = allocSamples(this.chunkSamples); // zeroed: the padding of a last chunk
         this.partialFill = 0;
       }
       const n = Math.min(this.chunkSamples - this.partialFill, audio.length - offset);

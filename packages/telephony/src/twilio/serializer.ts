@@ -1,4 +1,4 @@
-import { mulawToPcm, SampleSlab } from '@parley/pipeline';
+import { mulawToPcm } from '@parley/pipeline';
 import { mulawBase64 } from '../audio-payload.ts';
 import {
   assertSameStream,
@@ -65,8 +65,6 @@ export class TwilioSerializer implements TelephonySerializer {
   readonly sampleRateHz = WIRE_RATE_HZ;
 
   #streamSid: string | undefined;
-  /** Decoded caller audio is carved from this stream's own slabs (see `SampleSlab`). */
-  readonly #slab = new SampleSlab();
   /** `{"event":"media","streamSid":"…","media":{"payload":"` for this stream, built once at `start`. */
   #mediaPrefix: string | undefined;
   #clearMessage: string | undefined;
@@ -171,7 +169,7 @@ export class TwilioSerializer implements TelephonySerializer {
     assertSameStream(fail, this.#streamSid, media.streamSid, raw);
     return {
       type: 'media',
-      audio: mulawToPcm(media.ulaw, this.#slab),
+      audio: mulawToPcm(media.ulaw),
       sampleRateHz: WIRE_RATE_HZ,
       timestampMs: media.timestampMs,
       sequence: media.sequence,

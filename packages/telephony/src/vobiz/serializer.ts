@@ -1,4 +1,4 @@
-import { mulawToPcm, pcmToBytes, SampleSlab } from '@parley/pipeline';
+import { mulawToPcm, pcmToBytes } from '@parley/pipeline';
 import { mulawBase64, pcm16FromWire } from '../audio-payload.ts';
 import { encodeBase64 } from '../base64.ts';
 import {
@@ -106,8 +106,6 @@ export class VobizSerializer implements TelephonySerializer {
   #format: VobizWireFormat;
   #callId: string | undefined;
   #streamId: string | undefined;
-  /** Decoded µ-law caller audio is carved from this stream's own slabs (see `SampleSlab`). */
-  readonly #slab = new SampleSlab();
   /** `{"event":"playAudio","media":{"contentType":"…","sampleRate":N,"payload":"`, built at `start`. */
   #playPrefix: string | undefined;
 
@@ -249,7 +247,7 @@ export class VobizSerializer implements TelephonySerializer {
     assertSameStream(fail, this.#streamId, media.streamId, raw);
     return {
       type: 'media',
-      audio: pcm16 ? pcm16FromWire(media.bytes, this.#inboundBigEndian) : mulawToPcm(media.bytes, this.#slab),
+      audio: pcm16 ? pcm16FromWire(media.bytes, this.#inboundBigEndian) : mulawToPcm(media.bytes),
       sampleRateHz: format.sampleRateHz,
       sequence: media.sequence,
     };

@@ -44,8 +44,9 @@ export interface WavFileInfo {
 }
 
 /**
- * Writes a 16-bit PCM WAV file incrementally, so a recording of any length keeps only
- * ~64 KB in memory (plus whatever the disk has not yet accepted). The 44-byte header comes from
+ * Writes a 16-bit PCM WAV file incrementally, so a recording of any length keeps about
+ * 128 KB in memory (the 64 KB buffer being filled and one reused once written, plus whatever
+ * the disk has not yet accepted). The 44-byte header comes from
  * `wavefile`; its RIFF and data sizes are rewritten every `headerIntervalMs` of audio and on
  * {@link close}.
  *
@@ -64,11 +65,12 @@ export interface WavFileInfo {
 export class WavFileWriter {
   private chunk: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   /**
-   * Chunk buffers whose write finished, for reuse: a call's recording cycles through two
+   * A chunk buffer whose write finished, for reuse: a call's recording cycles through two
    * instead of allocating 64 KB every 2–4 s, which V8 counts as external memory that only a
-   * major collection frees (it started one every ~14 s at 150 calls).
+   * major collection frees (it started one every ~14 s at 150 calls). Buffers freed while this
+   * one waits (after a slow disk caught up) are dropped, so the writer never keeps more.
    */
-  private readonly spare: Buffer[] = [];
+  private spare: Buffer | undefined;
   private fill = 0;
   /** Data bytes accepted by `write` (buffered or queued), bytes. */
   private dataBytes = 0;
@@ -248,14 +250,17 @@ export class WavFileWriter {
   private flushChunk(): void {
     const buffer = this.chunk;
     const data = this.fill === CHUNK_BYTES ? buffer : buffer.subarray(0, this.fill);
-    this.chunk = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
+    this.chunk = this.spare ?? Buffer.allocUnsafe(CHUNK_BYTES);
+    this.spare = undefined;
     const position = this.header.length + this.queued;
     this.queued += data.length;
     this.fill = 0;
     this.queueOp(
       `could not write ${this.path}`,
       (file) => writeFully(file, data, position),
-      () => this.spare.push(buffer),
+      () => {
+        this.spare ??= buffer;
+      },
     );
   }
 
